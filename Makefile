@@ -1,0 +1,48 @@
+# Cherha — `make run` starts the demo hall, `make test` runs every test. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core
+PORT ?= 8080
+
+.DEFAULT_GOAL := help
+.PHONY: help setup system-deps run test check lint bench clean
+
+help: ## show this help
+	@echo "Cherha — електронна черга ЦНАП. Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts)
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[print,dev]'
+	@touch $(STAMP)
+
+setup: system-deps $(STAMP) ## create .venv and install Cherha with its dependencies
+
+run: setup ## start the server on the demo hall (18 desks) and print the URLs
+	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo
+
+test: setup ## run the whole test suite
+	$(VENV)/bin/pytest
+
+lint: setup ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+check: lint test ## lint, type-check and test
+
+bench: setup ## run the benchmarks and write BENCHMARKS.md
+	$(PY) -m bench.run_all
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

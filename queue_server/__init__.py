@@ -1,0 +1,1 @@
+"""Cherha queue server."""

@@ -1,0 +1,51 @@
+"""The app factory: every collaborator is passed in; nothing lives in module globals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import WSCloseCode, web
+
+from ..clock import Clock
+from ..domain.hall import Hall
+from ..hall_service import HallService
+from ..passwords import new_token
+from ..store import EventStore
+from .auth import Authenticator
+from .errors import error_middleware
+from .rest import ROUTES
+from .state import AppState
+from .websocket import websocket_handler
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(
+    hall: Hall,
+    store: EventStore,
+    clock: Clock,
+    token_factory: Callable[[], str] = new_token,
+) -> web.Application:
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
+    service = HallService(hall, store, clock, token_factory)
+    app["cherha"] = AppState(service=service, auth=Authenticator(hall, store, clock))
+    for method, path, handler in ROUTES:
+        app.router.add_route(method, path, handler)
+    app.router.add_get("/ws", websocket_handler)
+
+    async def start(_: web.Application) -> None:
+        await store.start()
+        await service.start()
+
+    async def close_sockets(_: web.Application) -> None:
+        # Without this, open WebSockets keep shutdown (and test teardown) waiting.
+        for ws in list(app["cherha"].sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+    async def stop(_: web.Application) -> None:
+        await store.close()
+
+    app.on_startup.append(start)
+    app.on_shutdown.append(close_sockets)
+    app.on_cleanup.append(stop)
+    return app

@@ -1,0 +1,127 @@
+"""Who is calling: device tokens (kiosks, displays) and operator sessions (desks, supervisors, admins).
+
+Only hashes of tokens and secrets are stored. Operator PINs are short, so failed logins are throttled
+per login (5 failures lock the login for a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlite_utils import Database
+
+from ..clock import Clock
+from ..domain.errors import Forbidden, InvalidInput, Unauthorized
+from ..domain.hall import Hall
+from ..passwords import new_token, token_hash, verify_secret
+from ..store import EventStore
+
+SESSION_HOURS = 16
+MAX_FAILURES = 5
+LOCK_SECONDS = 60
+
+
+class Role(StrEnum):
+    KIOSK = "kiosk"
+    DISPLAY = "display"
+    OPERATOR = "operator"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+DEVICE_ROLES = (Role.KIOSK, Role.DISPLAY)
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: Role
+    name: str  # device name or operator login
+    desk: int | None = None
+
+
+class Authenticator:
+    def __init__(self, hall: Hall, store: EventStore, clock: Clock) -> None:
+        self.hall, self.store, self.clock = hall, store, clock
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    async def by_token(self, token: str) -> Principal:
+        digest = token_hash(token)
+        now = self.clock.now().isoformat()
+
+        def find(db: Database) -> Principal | None:
+            row = db.execute(
+                "SELECT name, role FROM devices WHERE token_hash = ? AND revoked = 0", [digest]
+            ).fetchone()
+            if row is not None:
+                return Principal(Role(row[1]), row[0])
+            row = db.execute(
+                "SELECT login, role, desk FROM sessions WHERE token_hash = ? AND expires > ?", [digest, now]
+            ).fetchone()
+            if row is not None:
+                return Principal(Role(row[1]), row[0], row[2] or None)
+            return None
+
+        principal = await self.store.call(find)
+        if principal is None:
+            raise Unauthorized("invalid_token")
+        if principal.role not in DEVICE_ROLES and principal.name not in self.hall.operators:
+            raise Unauthorized("invalid_token")  # operator removed from the config since
+        return principal
+
+    async def login(self, login: str, secret: str, desk: int | None) -> tuple[Principal, str]:
+        locked_until = self._failures.get(login, (0, 0.0))[1]
+        if locked_until > time.monotonic():
+            raise Unauthorized("too_many_attempts", seconds=int(locked_until - time.monotonic()) + 1)
+        operator = self.hall.operators.get(login)
+        # scrypt takes tens of milliseconds: keep it off the event loop.
+        valid = operator is not None and await asyncio.to_thread(verify_secret, secret, operator.secret_hash)
+        if operator is None or not valid:
+            count = self._failures.get(login, (0, 0.0))[0] + 1
+            until = time.monotonic() + LOCK_SECONDS if count >= MAX_FAILURES else 0.0
+            self._failures[login] = (0 if until else count, until)
+            raise Unauthorized("invalid_credentials")
+        self._failures.pop(login, None)
+        if desk is not None:
+            if desk not in self.hall.desks:
+                raise InvalidInput("unknown_desk", desk=desk)
+            if operator.desks and desk not in operator.desks:
+                raise Forbidden("desk_not_allowed", desk=desk)
+        principal = Principal(Role(operator.role), login, desk)
+        token = new_token()
+        expires = (self.clock.now() + timedelta(hours=SESSION_HOURS)).isoformat()
+
+        def save(db: Database) -> None:
+            with db.atomic():
+                db["sessions"].insert(  # type: ignore[union-attr]
+                    {"token_hash": token_hash(token), "login": login, "role": operator.role,
+                     "desk": desk or 0, "expires": expires}
+                )
+
+        await self.store.call(save)
+        return principal, token
+
+    async def logout(self, token: str) -> None:
+        digest = token_hash(token)
+
+        def drop(db: Database) -> None:
+            with db.atomic():
+                db.execute("DELETE FROM sessions WHERE token_hash = ?", [digest])
+
+        await self.store.call(drop)
+
+
+def create_device_token(db: Database, name: str, role: Role, now: datetime) -> str:
+    """Register a kiosk or display; the plain token is shown once and never stored."""
+    if role not in DEVICE_ROLES:
+        raise ValueError(f"device role must be one of {[r.value for r in DEVICE_ROLES]}")
+    token = new_token()
+    with db.atomic():
+        db["devices"].insert(  # type: ignore[union-attr]
+            {"token_hash": token_hash(token), "name": name, "role": role.value,
+             "created": now.isoformat(), "revoked": 0}
+        )
+    return token

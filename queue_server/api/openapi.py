@@ -1,0 +1,90 @@
+"""The OpenAPI 3.1 description of the REST routes, served at /api/openapi.json.
+
+tests/test_openapi.py checks that every route in rest.ROUTES is described here, and schemathesis-style
+fuzzing (issue 9) uses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .rest import LoginBody, TicketBody
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {
+                    "type": "object",
+                    "properties": {"uk": {"type": "string"}, "en": {"type": "string"}},
+                },
+                "params": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": "error", **_json({"$ref": "#/components/schemas/Error"})} for code in codes}
+
+
+OBJECT = {"type": "object"}
+
+
+def spec() -> dict[str, Any]:
+    bearer = [{"bearer": []}]
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cherha queue server",
+            "version": "1",
+            "description": "REST for kiosks and pages. Live updates and desk commands: WebSocket /ws "
+            "(docs/protocol.md). Errors carry a code and Ukrainian and English text.",
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": ERROR,
+                "TicketBody": TicketBody.model_json_schema(),
+                "LoginBody": LoginBody.model_json_schema(),
+            },
+        },
+        "paths": {
+            "/api/health": {"get": {"summary": "Liveness and the last published sequence number",
+                                    "responses": {"200": {"description": "ok", **_json(OBJECT)}}}},
+            "/api/openapi.json": {"get": {"summary": "This document",
+                                          "responses": {"200": {"description": "ok", **_json(OBJECT)}}}},
+            "/api/hall": {"get": {"summary": "Public services tree with availability, queue lengths and waits",
+                                  "responses": {"200": {"description": "ok", **_json(OBJECT)}}}},
+            "/api/state": {"get": {"summary": "The hall snapshot (any authenticated client)",
+                                   "security": bearer,
+                                   "responses": {"200": {"description": "ok", **_json(OBJECT)},
+                                                 **_errors(401, 403)}}},
+            "/api/tickets": {"post": {
+                "summary": "Issue a ticket (kiosk token). Idempotent by command_id.",
+                "security": bearer,
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/TicketBody"})},
+                "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
+                              **_errors(400, 401, 403, 404, 409)},
+            }},
+            "/api/sessions": {
+                "post": {
+                    "summary": "Operator login; returns a session token for REST and WebSocket",
+                    "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/LoginBody"})},
+                    "responses": {"201": {"description": "session", **_json(OBJECT)}, **_errors(400, 401, 403)},
+                },
+                "delete": {"summary": "Log out (end this session token)", "security": bearer,
+                           "responses": {"200": {"description": "ok", **_json(OBJECT)}, **_errors(401)}},
+            },
+        },
+    }

@@ -1,0 +1,104 @@
+"""REST routes for kiosks and pages. Every route is listed in `ROUTES` and documented in openapi.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from ..domain import commands as cmd
+from ..domain.errors import Forbidden, InvalidInput, Unauthorized
+from .auth import Principal, Role
+from .errors import json_response
+from .messages import CommandId, TicketRequest
+from .state import AppState
+
+
+class TicketBody(TicketRequest):
+    command_id: CommandId
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    login: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    desk: int | None = Field(default=None, ge=1, le=10_000)
+
+
+def _app(request: web.Request) -> AppState:
+    state: AppState = request.app["cherha"]
+    return state
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        return json.loads(await request.text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("invalid_json") from None
+
+
+async def _principal(request: web.Request, *roles: Role) -> Principal:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or not header[7:].strip():
+        raise Unauthorized("auth_required")
+    principal = await _app(request).auth.by_token(header[7:].strip())
+    if roles and principal.role not in roles:
+        raise Forbidden("forbidden_for_role", role=principal.role.value, type=request.path)
+    return principal
+
+
+async def health(request: web.Request) -> web.Response:
+    service = _app(request).service
+    return json_response({"status": "ok", "seq": service.hub.last_seq, "day": service.state.day,
+                              "subscribers": service.hub.subscriber_count})
+
+
+async def hall(request: web.Request) -> web.Response:
+    """Public: the services tree with availability and estimated waits (kiosks, boards)."""
+    return json_response(_app(request).service.public_hall())
+
+
+async def state(request: web.Request) -> web.Response:
+    await _principal(request)
+    return json_response(_app(request).service.snapshot())
+
+
+async def issue_ticket(request: web.Request) -> web.Response:
+    principal = await _principal(request, Role.KIOSK, Role.ADMIN)
+    body = TicketBody.model_validate(await _json_body(request))
+    command = cmd.IssueTicket(actor=principal.name, service_id=body.service_id, bundle_id=body.bundle_id,
+                              priority_category=body.priority_category, lang=body.lang)
+    result = await _app(request).service.execute(command, body.command_id)
+    return json_response(result, status=201)
+
+
+async def login(request: web.Request) -> web.Response:
+    body = LoginBody.model_validate(await _json_body(request))
+    principal, token = await _app(request).auth.login(body.login, body.password, body.desk)
+    return json_response({"token": token, "role": principal.role.value, "name": principal.name,
+                              "desk": principal.desk}, status=201)
+
+
+async def logout(request: web.Request) -> web.Response:
+    await _principal(request)
+    await _app(request).auth.logout(request.headers["Authorization"][7:].strip())
+    return json_response({}, status=200)
+
+
+async def openapi(request: web.Request) -> web.Response:
+    from .openapi import spec
+
+    return json_response(spec())
+
+
+ROUTES: list[tuple[str, str, Any]] = [
+    ("GET", "/api/health", health),
+    ("GET", "/api/openapi.json", openapi),
+    ("GET", "/api/hall", hall),
+    ("GET", "/api/state", state),
+    ("POST", "/api/tickets", issue_ticket),
+    ("POST", "/api/sessions", login),
+    ("DELETE", "/api/sessions", logout),
+]

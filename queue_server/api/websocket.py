@@ -1,0 +1,270 @@
+"""The one WebSocket endpoint: auth phase, `{id, type}` envelope, subscriptions, commands.
+
+Per connection, every outgoing message goes through one bounded queue drained by one sender task, so
+results and events keep their order and a client that stops reading fills only its own queue; when it
+is full the connection is closed (code 4008) and the client resumes later from its last sequence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from pydantic import ValidationError
+
+from ..catalogue import error_body
+from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
+from ..hub import Subscriber
+from .auth import Principal
+from .errors import to_error, validation_error
+from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents
+from .state import AppState
+
+log = logging.getLogger(__name__)
+OUTGOING_LIMIT = 2048
+AUTH_TIMEOUT = 10.0
+CLOSE_TOO_SLOW = 4008
+CLOSE_AUTH_FAILED = 4001
+PROTOCOL_VERSION = 1
+
+
+async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
+    await ws.prepare(request)
+    app: AppState = request.app["cherha"]
+    connection = Connection(ws, app, request.transport)
+    app.sockets.add(ws)
+    try:
+        await connection.run()
+    finally:
+        app.sockets.discard(ws)
+        connection.stop()
+    return ws
+
+
+class Connection:
+    def __init__(self, ws: web.WebSocketResponse, app: AppState, transport: Any) -> None:
+        self.ws, self.app, self.transport = ws, app, transport
+        self.principal: Principal | None = None
+        self.outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTGOING_LIMIT)
+        self.subscriptions: dict[int, Subscriber] = {}
+        self.last_id = 0
+        self.sender: asyncio.Task[None] | None = None
+        self.closing = False
+
+    # -- life cycle -----------------------------------------------------------------------------
+    async def run(self) -> None:
+        await self.ws.send_json({"type": "auth_required", "version": PROTOCOL_VERSION})
+        if not await self._authenticate():
+            return
+        self.sender = asyncio.create_task(self._send_loop())
+        async for frame in self.ws:
+            if frame.type == WSMsgType.TEXT:
+                await self._handle_text(frame.data)
+            elif frame.type == WSMsgType.BINARY:
+                self._error(None, InvalidInput("binary_not_supported"))
+            elif frame.type == WSMsgType.ERROR:
+                break
+            if self.closing:
+                break
+
+    def stop(self) -> None:
+        for subscriber in self.subscriptions.values():
+            self.app.service.hub.unsubscribe(subscriber)
+        self.subscriptions.clear()
+        if self.sender is not None:
+            self.sender.cancel()
+
+    async def _authenticate(self) -> bool:
+        try:
+            frame = await self.ws.receive(timeout=AUTH_TIMEOUT)
+        except TimeoutError:
+            await self._auth_failed(Unauthorized("auth_required"))
+            return False
+        if frame.type != WSMsgType.TEXT:
+            await self._auth_failed(Unauthorized("auth_required"))
+            return False
+        try:
+            data = json.loads(frame.data)
+            if not isinstance(data, dict) or data.get("type") != "auth":
+                raise Unauthorized("auth_required")
+            token, login, secret, desk = (data.get(k) for k in ("token", "login", "password", "desk"))
+            if isinstance(token, str) and token:
+                self.principal = await self.app.auth.by_token(token)
+                session_token = None
+            elif isinstance(login, str) and isinstance(secret, str) and (desk is None or _is_int(desk)):
+                self.principal, session_token = await self.app.auth.login(login, secret, desk)
+            else:
+                raise Unauthorized("auth_required")
+        except (json.JSONDecodeError, CherhaError) as exc:
+            await self._auth_failed(exc if isinstance(exc, CherhaError) else InvalidInput("invalid_json"))
+            return False
+        reply: dict[str, Any] = {
+            "type": "auth_ok",
+            "version": PROTOCOL_VERSION,
+            "role": self.principal.role.value,
+            "name": self.principal.name,
+            "desk": self.principal.desk,
+        }
+        if session_token is not None:
+            reply["session_token"] = session_token
+        await self.ws.send_json(reply)
+        return True
+
+    async def _auth_failed(self, exc: CherhaError) -> None:
+        await self.ws.send_json({"type": "auth_invalid", "error": error_body(exc.code, exc.params)})
+        await self.ws.close(code=CLOSE_AUTH_FAILED, message=b"auth failed")
+
+    # -- outgoing -------------------------------------------------------------------------------
+    def _queue(self, text: str) -> bool:
+        try:
+            self.outgoing.put_nowait(text)
+        except asyncio.QueueFull:
+            return False
+        return True
+
+    def _send(self, payload: dict[str, Any]) -> None:
+        if not self._queue(json.dumps(payload, ensure_ascii=False)):
+            self._too_slow()
+
+    def _error(self, msg_id: int | None, exc: BaseException) -> None:
+        _status, body = to_error(exc)
+        self._send({"id": msg_id, "type": "result", "success": False, "error": body})
+
+    async def _send_loop(self) -> None:
+        while True:
+            text = await self.outgoing.get()
+            try:
+                await self.ws.send_str(text)
+            except (ConnectionResetError, RuntimeError):
+                return
+
+    def _too_slow(self) -> None:
+        if self.closing:
+            return
+        self.closing = True
+        log.warning("closing a slow client", extra={"client": self.principal and self.principal.name})
+        asyncio.get_running_loop().create_task(self._close_slow())
+
+    async def _close_slow(self) -> None:
+        if self.sender is not None:
+            self.sender.cancel()
+        try:
+            await asyncio.wait_for(self.ws.close(code=CLOSE_TOO_SLOW, message=b"too slow"), 1.0)
+        except (TimeoutError, ConnectionResetError, RuntimeError):
+            if self.transport is not None:
+                self.transport.abort()  # its socket buffer is full: drop it rather than wait
+
+    # -- incoming -------------------------------------------------------------------------------
+    async def _handle_text(self, text: str) -> None:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            self._error(None, InvalidInput("invalid_json"))
+            return
+        if not isinstance(data, dict):
+            self._error(None, InvalidInput("invalid_json"))
+            return
+        msg_id = data.get("id")
+        if not _is_int(msg_id) or msg_id < 1:
+            self._error(None, InvalidInput("invalid_message", details="id: a positive integer is required"))
+            return
+        if msg_id <= self.last_id:
+            self._error(msg_id, InvalidInput("id_not_increasing"))
+            return
+        self.last_id = msg_id
+        msg_type = data.get("type")
+        spec = SPECS.get(msg_type) if isinstance(msg_type, str) else None
+        if spec is None:
+            self._error(msg_id, InvalidInput("unknown_type", type=str(msg_type)[:40]))
+            return
+        assert self.principal is not None
+        if self.principal.role not in spec.roles:
+            self._error(msg_id, Forbidden("forbidden_for_role", role=self.principal.role.value, type=msg_type))
+            return
+        try:
+            message = spec.model.model_validate(data)
+            result = await self._dispatch(message, spec.build)
+        except ValidationError as exc:
+            self._error(msg_id, validation_error(exc))
+            return
+        except Exception as exc:
+            self._error(msg_id, exc)
+            return
+        if result is not None:
+            self._send({"id": msg_id, "type": "result", "success": True, "result": result})
+
+    async def _dispatch(self, message: Message, build: Any) -> dict[str, Any] | None:
+        assert self.principal is not None
+        service = self.app.service
+        if message.type == "ping":
+            self._send({"id": message.id, "type": "pong"})
+            return None
+        if message.type == "get_state":
+            return service.snapshot()
+        if isinstance(message, SubscribeEvents):
+            await self._subscribe(message)
+            return None
+        if isinstance(message, UnsubscribeEvents):
+            subscriber = self.subscriptions.pop(message.subscription, None)
+            if subscriber is None:
+                raise InvalidInput("unknown_subscription", subscription=message.subscription)
+            service.hub.unsubscribe(subscriber)
+            return {}
+        command = build(message, self.principal)
+        result: dict[str, Any] = await service.execute(command, getattr(message, "command_id", None))
+        return result
+
+    async def _subscribe(self, message: SubscribeEvents) -> None:
+        """Snapshot (or replay from `since`) first, then live events, with nothing lost between them.
+
+        Registration and reading the last published sequence happen without an await between them;
+        live events that arrive during the replay are held back and sent after it.
+        """
+        service, sub_id = self.app.service, message.id
+        held: list[tuple[int, str]] = []
+        live = False
+
+        def deliver(seq: int, body: str) -> bool:
+            if not live:
+                held.append((seq, body))
+                return True
+            return self._queue(_event_frame(sub_id, seq, body))
+
+        subscriber = Subscriber(deliver=deliver, on_overflow=self._too_slow)
+        upto = service.hub.subscribe(subscriber)
+        self.subscriptions[sub_id] = subscriber
+        replay = None
+        if message.since is not None:
+            replay = await service.events_between(message.since, upto)
+        if replay is None:
+            # The published state is exactly at hub.last_seq (which may have passed `upto` if a
+            # replay read was awaited): held events up to it are already in the snapshot.
+            snapshot = service.snapshot()
+            upto = snapshot["seq"]
+            held[:] = [(seq, body) for seq, body in held if seq > upto]
+            self._send({"id": sub_id, "type": "result", "success": True,
+                        "result": {"subscription": sub_id, "seq": upto, "snapshot": snapshot}})
+        else:
+            self._send({"id": sub_id, "type": "result", "success": True,
+                        "result": {"subscription": sub_id, "seq": message.since, "replay": len(replay)}})
+            for record in replay:
+                self._send_event(sub_id, record.seq, json.dumps(record.payload, ensure_ascii=False))
+        for seq, body in held:
+            self._send_event(sub_id, seq, body)
+        live = True
+
+    def _send_event(self, sub_id: int, seq: int, body: str) -> None:
+        if not self._queue(_event_frame(sub_id, seq, body)):
+            self._too_slow()
+
+
+def _event_frame(sub_id: int, seq: int, body: str) -> str:
+    return f'{{"id":{sub_id},"type":"event","seq":{seq},"event":{body}}}'
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

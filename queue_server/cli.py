@@ -1,0 +1,128 @@
+"""`cherha`: the command line of the whole system.
+
+    cherha server [--config FILE] [--data-dir DIR] [--host H] [--port P] [--clock-start demo|HH:MM|ISO]
+    cherha check-config [FILE ...]
+    cherha token --role kiosk|display --name NAME [--data-dir DIR]
+    cherha hash-secret            (reads the PIN or password from standard input)
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from pathlib import Path
+
+from . import logs
+from .clock import Clock, OffsetClock, SystemClock, parse_clock_start
+from .config import DEMO_HALL, ConfigError, load_hall
+
+DEFAULT_DATA_DIR = Path("data")
+DB_NAME = "cherha.sqlite3"
+log = logging.getLogger("cherha")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cherha", description="Cherha — електронна черга ЦНАП")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    server = sub.add_parser("server", help="run the queue server")
+    server.add_argument("--config", type=Path, default=DEMO_HALL, help="hall TOML (default: the demo hall)")
+    server.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=8080)
+    server.add_argument("--clock-start", default=None,
+                        help="start the hall clock at 'demo' (next open day 10:00), HH:MM or an ISO time")
+    server.add_argument("--log-level", default="info")
+
+    check = sub.add_parser("check-config", help="validate hall TOML files")
+    check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
+
+    token = sub.add_parser("token", help="issue a device token for a kiosk or a display")
+    token.add_argument("--role", choices=["kiosk", "display"], required=True)
+    token.add_argument("--name", required=True)
+    token.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+
+    sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
+
+    args = parser.parse_args(argv)
+    handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash}
+    return handlers[args.command](args)
+
+
+def _server(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from .api.app import create_app
+    from .store import EventStore
+
+    logs.setup(args.log_level)
+    try:
+        hall = load_hall(args.config)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    clock: Clock = SystemClock(hall.timezone)
+    if args.clock_start:
+        clock = OffsetClock(parse_clock_start(args.clock_start, hall))
+    store = EventStore(args.data_dir / DB_NAME)
+    app = create_app(hall, store, clock)
+    log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
+                                "data": str(args.data_dir), "clock": clock.now().isoformat()})
+    base = f"http://{args.host}:{args.port}"
+    print(f"Cherha: {hall.name.uk} / {hall.name.en}\n"
+          f"  послуги / services (kiosk API): {base}/api/hall\n"
+          f"  OpenAPI:                        {base}/api/openapi.json\n"
+          f"  WebSocket protocol:             ws://{args.host}:{args.port}/ws  (docs/protocol.md)\n"
+          f"  hall clock starts at {clock.now():%Y-%m-%d %H:%M %Z}; data in {args.data_dir}", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            hall = load_hall(path)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            status = 2
+            continue
+        print(f"{path}: ok — {len(hall.categories)} categories, {len(hall.services)} services, "
+              f"{len(hall.desks)} desks, {len(hall.operators)} operators")
+    return status
+
+
+def _token(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from sqlite_utils import Database
+
+    from .api.auth import Role, create_device_token
+    from .store.migrations import migrate
+
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(args.data_dir / DB_NAME)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    migrate(db)
+    token = create_device_token(db, args.name, Role(args.role), datetime.now(UTC))
+    db.close()
+    print(token)
+    return 0
+
+
+def _hash(_: argparse.Namespace) -> int:
+    from .passwords import hash_secret
+
+    secret = getpass.getpass("PIN / пароль: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if len(secret) < 4:
+        print("a PIN needs at least 4 characters / PIN має містити щонайменше 4 символи", file=sys.stderr)
+        return 2
+    print(hash_secret(secret))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,301 @@
+"""Load a hall definition from TOML into `domain.hall.Hall`, checking everything a centre can get wrong.
+
+Every error names the file, the line and what is wrong, e.g.
+`config/demo_hall.toml:212: desks[7].services: unknown service "pasport"`.
+The file format is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+from .config_lines import locate
+from .domain.hall import (
+    WEEKDAYS,
+    Bundle,
+    Category,
+    Desk,
+    Hall,
+    Operator,
+    Policy,
+    PriorityCategory,
+    Service,
+    Text,
+    TimeRange,
+)
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+DEMO_HALL = CONFIG_DIR / "demo_hall.toml"
+ROLES = ("operator", "supervisor", "admin")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class ConfigError(Exception):
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
+
+
+class _Reader:
+    """Typed access to the parsed TOML that raises ConfigError with the right line."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+
+    def fail(self, where: tuple[str | int, ...], message: str) -> ConfigError:
+        label = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(where))
+        return ConfigError(self.path, locate(self.text, where), f"{label}: {message}")
+
+    def get(self, table: dict[str, Any], where: tuple[str | int, ...], key: str, kind: type,
+            default: Any = ..., ) -> Any:
+        if key not in table:
+            if default is ...:
+                raise self.fail(where, f"missing required key {key!r}")
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail((*where, key), f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    def text_pair(self, table: dict[str, Any], where: tuple[str | int, ...], key: str,
+                  required: bool = True) -> Text | None:
+        uk_key, en_key = f"{key}_uk", f"{key}_en"
+        if not required and uk_key not in table:
+            return None
+        uk = self.get(table, where, uk_key, str)
+        en = self.get(table, where, en_key, str, uk)
+        if not uk.strip():
+            raise self.fail((*where, uk_key), "must not be empty")
+        return Text(uk, en)
+
+    def time_range(self, value: Any, where: tuple[str | int, ...]) -> TimeRange:
+        match = _RANGE.match(value) if isinstance(value, str) else None
+        if not match:
+            raise self.fail(where, f"expected a time range like \"08:00-17:00\", got {value!r}")
+        h1, m1, h2, m2 = (int(g) for g in match.groups())
+        try:
+            start, end = time(h1, m1), time(h2, m2)
+        except ValueError as exc:
+            raise self.fail(where, f"bad time in {value!r}: {exc}") from None
+        if end <= start:
+            raise self.fail(where, f"range {value!r} ends before it starts")
+        return TimeRange(start, end)
+
+    def ident(self, value: Any, where: tuple[str | int, ...]) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise self.fail(where, f"id must be lower-case latin letters, digits, - or _, got {value!r}")
+        return value
+
+    def weekdays(self, value: Any, where: tuple[str | int, ...]) -> tuple[str, ...]:
+        if not isinstance(value, list) or any(day not in WEEKDAYS for day in value):
+            raise self.fail(where, f"expected a list of weekdays from {', '.join(WEEKDAYS)}")
+        return tuple(value)
+
+
+def load_hall(path: Path | str) -> Hall:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, 0, f"cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, getattr(exc, "lineno", 0) or 0, f"TOML syntax: {exc}") from None
+    return _build(_Reader(path, text), data)
+
+
+def _build(r: _Reader, data: dict[str, Any]) -> Hall:
+    centre = r.get(data, (), "centre", dict)
+    hall_id = r.ident(r.get(centre, ("centre",), "id", str), ("centre", "id"))
+    name = r.text_pair(centre, ("centre",), "name")
+    assert name is not None
+    hours_table = r.get(data, (), "hours", dict)
+    hours: dict[str, TimeRange | None] = {}
+    for day in WEEKDAYS:
+        value = hours_table.get(day, "")
+        hours[day] = r.time_range(value, ("hours", day)) if value else None
+    for key in hours_table:
+        if key not in WEEKDAYS and key not in ("breaks", "holidays"):
+            raise r.fail(("hours", key), f"unknown weekday {key!r}")
+    breaks = tuple(r.time_range(v, ("hours", "breaks")) for v in hours_table.get("breaks", []))
+    holidays = frozenset(_date(r, v) for v in hours_table.get("holidays", []))
+    policy = _policy(r, data.get("policy", {}))
+    services, categories = _services(r, data)
+    desks = _desks(r, data, services)
+    unserved = [sid for sid in services if not any(d.weight_of(sid) is not None for d in desks.values())]
+    if unserved:
+        raise r.fail(("desks",), f"no desk serves {', '.join(sorted(unserved))}")
+    return Hall(
+        id=hall_id,
+        name=name,
+        timezone=r.get(centre, ("centre",), "timezone", str, "Europe/Kyiv"),
+        feedback_url=r.get(centre, ("centre",), "feedback_url", str, "/f/{token}"),
+        hours=hours,
+        breaks=breaks,
+        holidays=holidays,
+        policy=policy,
+        categories=categories,
+        services=services,
+        desks=desks,
+        operators=_operators(r, data, desks),
+        priority_categories=_priorities(r, data),
+        bundles=_bundles(r, data, services),
+    )
+
+
+def _date(r: _Reader, value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise r.fail(("hours", "holidays"), f"bad date {value!r}") from None
+
+
+def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
+    defaults = Policy()
+    values = {}
+    for key in ("recall_limit", "postpone_min_minutes", "postpone_max_minutes", "postpone_return_priority",
+                "sla_walk_in_minutes", "sla_booked_minutes"):
+        value = r.get(table, ("policy",), key, int, getattr(defaults, key))
+        if value < 0:
+            raise r.fail(("policy", key), "must not be negative")
+        values[key] = value
+    for key in table:
+        if key not in values:
+            raise r.fail(("policy", key), f"unknown setting {key!r}")
+    if values["postpone_min_minutes"] > values["postpone_max_minutes"]:
+        raise r.fail(("policy", "postpone_min_minutes"), "is larger than postpone_max_minutes")
+    return Policy(**values)
+
+
+def _services(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Service], tuple[Category, ...]]:
+    services: dict[str, Service] = {}
+    categories: list[Category] = []
+    for ci, table in enumerate(r.get(data, (), "categories", list)):
+        where: tuple[str | int, ...] = ("categories", ci)
+        cid = r.ident(r.get(table, where, "id", str), (*where, "id"))
+        if any(c.id == cid for c in categories):
+            raise r.fail((*where, "id"), f"duplicate category id {cid!r}")
+        cname = r.text_pair(table, where, "name")
+        assert cname is not None
+        ids = []
+        for si, stable in enumerate(r.get(table, where, "services", list)):
+            swhere = (*where, "services", si)
+            sid = r.ident(r.get(stable, swhere, "id", str), (*swhere, "id"))
+            if sid in services:
+                raise r.fail((*swhere, "id"), f"duplicate service id {sid!r}")
+            prefix = r.get(stable, swhere, "prefix", str)
+            if not 1 <= len(prefix) <= 3 or not prefix.isalpha():
+                raise r.fail((*swhere, "prefix"), f"prefix must be 1-3 letters, got {prefix!r}")
+            limit = r.get(stable, swhere, "daily_limit", int, None)
+            if limit is not None and limit < 1:
+                raise r.fail((*swhere, "daily_limit"), "must be at least 1")
+            avg = r.get(stable, swhere, "avg_minutes", float, 10.0)
+            if avg <= 0:
+                raise r.fail((*swhere, "avg_minutes"), "must be positive")
+            sname = r.text_pair(stable, swhere, "name")
+            assert sname is not None
+            services[sid] = Service(
+                id=sid,
+                category_id=cid,
+                name=sname,
+                prefix=prefix,
+                daily_limit=limit,
+                registry_backed=r.get(stable, swhere, "registry", bool, False),
+                avg_service_minutes=avg,
+                days=r.weekdays(stable["days"], (*swhere, "days")) if "days" in stable else (),
+                hours=r.time_range(stable["hours"], (*swhere, "hours")) if "hours" in stable else None,
+                documents=r.text_pair(stable, swhere, "documents", required=False),
+                term=r.text_pair(stable, swhere, "term", required=False),
+                cost=r.text_pair(stable, swhere, "cost", required=False),
+            )
+            ids.append(sid)
+        if not ids:
+            raise r.fail(where, f"category {cid!r} has no services")
+        categories.append(Category(cid, cname, tuple(ids)))
+    return services, tuple(categories)
+
+
+def _desks(r: _Reader, data: dict[str, Any], services: dict[str, Service]) -> dict[int, Desk]:
+    desks: dict[int, Desk] = {}
+    for di, table in enumerate(r.get(data, (), "desks", list)):
+        where: tuple[str | int, ...] = ("desks", di)
+        number = r.get(table, where, "number", int)
+        if number < 1 or number in desks:
+            raise r.fail((*where, "number"), f"desk number {number} is not positive or is repeated")
+        weights = []
+        served = r.get(table, where, "services", dict)
+        for sid, weight in served.items():
+            if sid not in services:
+                raise r.fail((*where, "services", sid), f"unknown service {sid!r}")
+            if not isinstance(weight, int) or isinstance(weight, bool) or not 0 <= weight <= 100:
+                raise r.fail((*where, "services", sid), f"weight must be 0..100, got {weight!r}")
+            weights.append((sid, weight))
+        if not weights:
+            raise r.fail(where, f"desk {number} serves nothing")
+        days = r.weekdays(table["days"], (*where, "days")) if "days" in table else ()
+        desks[number] = Desk(number, r.get(table, where, "zone", str, "main"), tuple(weights), days)
+    if not desks:
+        raise r.fail(("desks",), "the hall has no desks")
+    return desks
+
+
+def _operators(r: _Reader, data: dict[str, Any], desks: dict[int, Desk]) -> dict[str, Operator]:
+    operators: dict[str, Operator] = {}
+    for oi, table in enumerate(data.get("operators", [])):
+        where: tuple[str | int, ...] = ("operators", oi)
+        login = r.ident(r.get(table, where, "login", str), (*where, "login"))
+        if login in operators:
+            raise r.fail((*where, "login"), f"duplicate login {login!r}")
+        role = r.get(table, where, "role", str, "operator")
+        if role not in ROLES:
+            raise r.fail((*where, "role"), f"role must be one of {', '.join(ROLES)}")
+        secret = r.get(table, where, "secret_hash", str)
+        if not secret.startswith("scrypt$"):
+            raise r.fail((*where, "secret_hash"), "must be a hash from `cherha hash-secret`, never plain text")
+        allowed = tuple(r.get(table, where, "desks", list, []))
+        for desk in allowed:
+            if desk not in desks:
+                raise r.fail((*where, "desks"), f"unknown desk {desk!r}")
+        operators[login] = Operator(login, r.get(table, where, "name", str, login), role, secret, allowed)
+    return operators
+
+
+def _priorities(r: _Reader, data: dict[str, Any]) -> dict[str, PriorityCategory]:
+    out: dict[str, PriorityCategory] = {}
+    for pi, table in enumerate(data.get("priority_categories", [])):
+        where: tuple[str | int, ...] = ("priority_categories", pi)
+        pid = r.ident(r.get(table, where, "id", str), (*where, "id"))
+        level = r.get(table, where, "level", int, 1)
+        if not 1 <= level <= 9:
+            raise r.fail((*where, "level"), "level must be 1..9")
+        name = r.text_pair(table, where, "name")
+        assert name is not None
+        out[pid] = PriorityCategory(pid, name, level)
+    return out
+
+
+def _bundles(r: _Reader, data: dict[str, Any], services: dict[str, Service]) -> dict[str, Bundle]:
+    out: dict[str, Bundle] = {}
+    for bi, table in enumerate(data.get("bundles", [])):
+        where: tuple[str | int, ...] = ("bundles", bi)
+        bid = r.ident(r.get(table, where, "id", str), (*where, "id"))
+        ids = r.get(table, where, "services", list)
+        for sid in ids:
+            if sid not in services:
+                raise r.fail((*where, "services"), f"unknown service {sid!r}")
+        if len(ids) < 2:
+            raise r.fail((*where, "services"), "a life situation bundles at least two services")
+        name = r.text_pair(table, where, "name")
+        assert name is not None
+        out[bid] = Bundle(bid, name, tuple(ids))
+    return out

@@ -1,0 +1,139 @@
+"""Commands: what a kiosk, a desk or a supervisor asks the hall to do.
+
+`actor` is the authenticated login or device name, filled in by the API layer, never by the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Command:
+    actor: str
+
+
+@dataclass(frozen=True)
+class IssueTicket(Command):
+    service_id: str | None = None
+    bundle_id: str | None = None
+    priority_category: str | None = None
+    booked_for: datetime | None = None
+    lang: str = "uk"
+
+
+@dataclass(frozen=True)
+class DeskCommand(Command):
+    desk: int
+
+
+@dataclass(frozen=True)
+class OpenDesk(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class PauseDesk(DeskCommand):
+    reason: str = "break"
+
+
+@dataclass(frozen=True)
+class ResumeDesk(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CloseDesk(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CallNext(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class CallTicket(DeskCommand):
+    ticket: str = ""
+
+
+@dataclass(frozen=True)
+class Recall(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class StartService(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Finish(DeskCommand):
+    result: str = "served"
+
+
+@dataclass(frozen=True)
+class NoShow(DeskCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Transfer(DeskCommand):
+    to_service: str | None = None
+    to_desk: int | None = None
+    back_to_me: bool = False
+
+
+@dataclass(frozen=True)
+class Postpone(DeskCommand):
+    minutes: int = 10
+
+
+@dataclass(frozen=True)
+class AddService(DeskCommand):
+    service_id: str = ""
+
+
+@dataclass(frozen=True)
+class CancelVisit(Command):
+    ticket: str
+    reason: str = "cancelled"
+
+
+@dataclass(frozen=True)
+class ChangePriority(Command):
+    ticket: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class SetDeskServices(Command):
+    desk: int
+    weights: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class PauseHall(Command):
+    reason: str = "air_raid"
+
+
+@dataclass(frozen=True)
+class ResumeHall(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class CloseService(Command):
+    service_id: str
+    reason: str = "closed"
+
+
+@dataclass(frozen=True)
+class ReopenService(Command):
+    service_id: str
+
+
+@dataclass(frozen=True)
+class EndDay(Command):
+    pass

@@ -1,0 +1,255 @@
+"""Domain events: every change to the hall is one of these, appended durably before it is broadcast.
+
+Events are frozen dataclasses. `to_dict` / `from_dict` give the JSON shape stored in SQLite and sent to
+subscribers; the `type` key is the snake_case name registered below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Union
+
+
+@dataclass(frozen=True)
+class Event:
+    type_name: ClassVar[str] = ""
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DayOpened(Event):
+    type_name: ClassVar[str] = "day_opened"
+    day: str
+
+
+@dataclass(frozen=True)
+class DayEnded(Event):
+    type_name: ClassVar[str] = "day_ended"
+    day: str
+
+
+@dataclass(frozen=True)
+class TicketIssued(Event):
+    type_name: ClassVar[str] = "ticket_issued"
+    visit_id: str
+    ticket: str
+    prefix: str
+    number: int
+    service_ids: tuple[str, ...]
+    source: str
+    feedback_token: str
+    priority: int = 0
+    priority_category: str | None = None
+    booked_for: datetime | None = None
+    lang: str = "uk"
+
+
+@dataclass(frozen=True)
+class VisitCalled(Event):
+    type_name: ClassVar[str] = "visit_called"
+    visit_id: str
+    desk: int
+    operator: str
+    specific: bool = False
+
+
+@dataclass(frozen=True)
+class VisitRecalled(Event):
+    type_name: ClassVar[str] = "visit_recalled"
+    visit_id: str
+    desk: int
+    operator: str
+    recall_count: int
+
+
+@dataclass(frozen=True)
+class ServiceStarted(Event):
+    type_name: ClassVar[str] = "service_started"
+    visit_id: str
+    desk: int
+    operator: str
+
+
+@dataclass(frozen=True)
+class ServiceFinished(Event):
+    """Closes the current service; the visit ends or goes on to its next pending service."""
+
+    type_name: ClassVar[str] = "service_finished"
+    visit_id: str
+    desk: int
+    operator: str
+    result: str
+
+
+@dataclass(frozen=True)
+class VisitNoShow(Event):
+    type_name: ClassVar[str] = "visit_no_show"
+    visit_id: str
+    desk: int
+    operator: str
+    automatic: bool = False
+
+
+@dataclass(frozen=True)
+class VisitTransferred(Event):
+    type_name: ClassVar[str] = "visit_transferred"
+    visit_id: str
+    desk: int
+    operator: str
+    to_service: str
+    to_desk: int | None = None
+    back_to_me: bool = False
+
+
+@dataclass(frozen=True)
+class VisitPostponed(Event):
+    type_name: ClassVar[str] = "visit_postponed"
+    visit_id: str
+    desk: int
+    operator: str
+    until: datetime
+
+
+@dataclass(frozen=True)
+class VisitCancelled(Event):
+    type_name: ClassVar[str] = "visit_cancelled"
+    visit_id: str
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServiceAdded(Event):
+    type_name: ClassVar[str] = "service_added"
+    visit_id: str
+    desk: int
+    operator: str
+    service_id: str
+
+
+@dataclass(frozen=True)
+class PriorityChanged(Event):
+    type_name: ClassVar[str] = "priority_changed"
+    visit_id: str
+    priority: int
+    by: str
+
+
+@dataclass(frozen=True)
+class DeskOpened(Event):
+    type_name: ClassVar[str] = "desk_opened"
+    desk: int
+    operator: str
+
+
+@dataclass(frozen=True)
+class DeskPaused(Event):
+    type_name: ClassVar[str] = "desk_paused"
+    desk: int
+    operator: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DeskResumed(Event):
+    type_name: ClassVar[str] = "desk_resumed"
+    desk: int
+    operator: str
+
+
+@dataclass(frozen=True)
+class DeskClosed(Event):
+    type_name: ClassVar[str] = "desk_closed"
+    desk: int
+    operator: str
+
+
+@dataclass(frozen=True)
+class DeskServicesChanged(Event):
+    type_name: ClassVar[str] = "desk_services_changed"
+    desk: int
+    weights: tuple[tuple[str, int], ...]
+    by: str
+
+
+@dataclass(frozen=True)
+class HallPaused(Event):
+    type_name: ClassVar[str] = "hall_paused"
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class HallResumed(Event):
+    type_name: ClassVar[str] = "hall_resumed"
+    by: str
+
+
+@dataclass(frozen=True)
+class ServiceClosed(Event):
+    type_name: ClassVar[str] = "service_closed"
+    service_id: str
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ServiceReopened(Event):
+    type_name: ClassVar[str] = "service_reopened"
+    service_id: str
+    by: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type_name: cls
+    for cls in (
+        DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
+        VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
+        DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
+        ServiceClosed, ServiceReopened,
+    )
+}
+
+
+def to_dict(event: Event) -> dict[str, Any]:
+    """The JSON-ready form: datetimes as ISO strings, tuples as lists, plus the `type` key."""
+    out: dict[str, Any] = {"type": event.type_name}
+    for f in dataclasses.fields(event):
+        out[f.name] = _encode(getattr(event, f.name))
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> Event:
+    cls = EVENT_TYPES[data["type"]]
+    hints = typing.get_type_hints(cls)
+    kwargs = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
+    return cls(**kwargs)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return [_encode(item) for item in value]
+    return value
+
+
+def _decode(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return _decode(inner[0], value)
+    if hint is datetime:
+        return datetime.fromisoformat(value)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], item) for item in value)
+        return tuple(_decode(arg, item) for arg, item in zip(args, value, strict=True))
+    return value

@@ -1,0 +1,143 @@
+"""The hall as configured: services tree, desks, operators, hours and policy.
+
+Plain frozen data, built by `queue_server.config` from TOML. Nothing here reads files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing text in Ukrainian first, English second."""
+
+    uk: str
+    en: str
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: time
+    end: time
+
+    def contains(self, moment: time) -> bool:
+        return self.start <= moment < self.end
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    category_id: str
+    name: Text
+    prefix: str
+    daily_limit: int | None = None
+    registry_backed: bool = False
+    avg_service_minutes: float = 10.0
+    # Weekdays on which the service is offered; empty means every opening day.
+    days: tuple[str, ...] = ()
+    hours: TimeRange | None = None
+    documents: Text | None = None
+    term: Text | None = None
+    cost: Text | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: Text
+    service_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Desk:
+    number: int
+    zone: str
+    # service id -> weight; weight 0 is the "remainder" tier served only when nothing else waits.
+    weights: tuple[tuple[str, int], ...]
+    days: tuple[str, ...] = ()
+
+    def weight_of(self, service_id: str) -> int | None:
+        for sid, weight in self.weights:
+            if sid == service_id:
+                return weight
+        return None
+
+    def works_on(self, weekday: str) -> bool:
+        return not self.days or weekday in self.days
+
+
+@dataclass(frozen=True)
+class Operator:
+    login: str
+    name: str
+    role: str  # operator | supervisor | admin
+    secret_hash: str
+    desks: tuple[int, ...] = ()  # empty: may sit at any desk
+
+
+@dataclass(frozen=True)
+class PriorityCategory:
+    id: str
+    name: Text
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A life situation: several services taken in one visit, in this order."""
+
+    id: str
+    name: Text
+    service_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    recall_limit: int = 3
+    postpone_min_minutes: int = 5
+    postpone_max_minutes: int = 30
+    # Priority level a postponed visitor returns with (above ordinary visitors).
+    postpone_return_priority: int = 1
+    sla_walk_in_minutes: int = 15
+    sla_booked_minutes: int = 5
+
+
+@dataclass(frozen=True)
+class Hall:
+    id: str
+    name: Text
+    timezone: str
+    feedback_url: str
+    hours: dict[str, TimeRange | None]
+    breaks: tuple[TimeRange, ...]
+    holidays: frozenset[date]
+    policy: Policy
+    categories: tuple[Category, ...]
+    services: dict[str, Service]
+    desks: dict[int, Desk]
+    operators: dict[str, Operator]
+    priority_categories: dict[str, PriorityCategory]
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+
+    def is_open_at(self, moment: datetime) -> bool:
+        if moment.date() in self.holidays:
+            return False
+        hours = self.hours.get(WEEKDAYS[moment.weekday()])
+        return hours is not None and hours.contains(moment.time())
+
+    def service_offered_at(self, service: Service, moment: datetime) -> bool:
+        weekday = WEEKDAYS[moment.weekday()]
+        if service.days and weekday not in service.days:
+            return False
+        return service.hours is None or service.hours.contains(moment.time())
+
+    def desks_serving(self, service_id: str, weekday: str | None = None) -> list[Desk]:
+        return [
+            desk
+            for desk in self.desks.values()
+            if desk.weight_of(service_id) is not None and (weekday is None or desk.works_on(weekday))
+        ]

@@ -1,0 +1,256 @@
+"""The live state of the hall, rebuilt by applying events in sequence order.
+
+`HallState.apply` is the only place state changes; it trusts the event (the decision was made and
+checked in `decide`), so replaying the log after a restart reproduces exactly the state before it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from . import events as ev
+from .hall import Hall
+from .visit import PeriodKind, Visit, VisitState
+
+RECENT_SERVICE_SAMPLES = 20
+
+
+class DeskStatus(StrEnum):
+    CLOSED = "closed"
+    OPEN = "open"
+    PAUSED = "paused"
+
+
+@dataclass
+class DeskState:
+    number: int
+    weights: tuple[tuple[str, int], ...]
+    status: DeskStatus = DeskStatus.CLOSED
+    operator: str | None = None
+    pause_reason: str | None = None
+    visit_id: str | None = None  # the visit called to or served at this desk
+    since: datetime | None = None
+    served_today: int = 0
+    no_shows_today: int = 0
+
+
+@dataclass
+class HallState:
+    hall: Hall
+    day: str | None = None
+    paused: bool = False
+    pause_reason: str | None = None
+    visits: dict[str, Visit] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)  # prefix -> last number issued on numbers_day
+    numbers_day: str | None = None
+    issued_per_service: dict[str, int] = field(default_factory=dict)
+    closed_services: dict[str, str] = field(default_factory=dict)  # service id -> reason
+    desks: dict[int, DeskState] = field(default_factory=dict)
+    recent_service_minutes: dict[str, deque[float]] = field(default_factory=dict)
+    by_feedback_token: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.desks:
+            self.desks = {n: DeskState(n, d.weights) for n, d in self.hall.desks.items()}
+
+    # -- queries --------------------------------------------------------------------------------
+    def visit(self, visit_id: str) -> Visit | None:
+        return self.visits.get(visit_id)
+
+    def visit_by_ticket(self, ticket: str) -> Visit | None:
+        for visit in self.visits.values():
+            if visit.ticket == ticket:
+                return visit
+        return None
+
+    def live_visits(self) -> list[Visit]:
+        return [v for v in self.visits.values() if not v.state.is_final]
+
+    def desk_weight(self, desk: int, service_id: str) -> int | None:
+        for sid, weight in self.desks[desk].weights:
+            if sid == service_id:
+                return weight
+        return None
+
+    def avg_service_minutes(self, service_id: str) -> float:
+        samples = self.recent_service_minutes.get(service_id)
+        if samples:
+            return sum(samples) / len(samples)
+        return self.hall.services[service_id].avg_service_minutes
+
+    # -- applying events ------------------------------------------------------------------------
+    def apply(self, event: ev.Event) -> None:
+        handler = getattr(self, "_on_" + event.type_name)
+        handler(event)
+
+    def _on_day_opened(self, event: ev.DayOpened) -> None:
+        self.day = event.day
+        if self.numbers_day != event.day:
+            self.numbers, self.numbers_day = {}, event.day
+
+    def _on_day_ended(self, event: ev.DayEnded) -> None:
+        # Whatever is still live is cancelled by the day's end. Ticket numbers survive an early end
+        # of day: reopening on the same date must not hand out П-001 a second time.
+        for visit in self.live_visits():
+            visit.close_period(event.at)
+            visit.state = VisitState.CANCELLED
+            visit.result = "end_of_day"
+        hall = self.hall
+        fresh = HallState(hall)
+        self.day = None
+        self.paused, self.pause_reason = False, None
+        self.visits, self.issued_per_service = {}, {}
+        self.closed_services, self.by_feedback_token = {}, {}
+        self.desks = fresh.desks
+
+    def _on_ticket_issued(self, event: ev.TicketIssued) -> None:
+        first, *rest = event.service_ids
+        visit = Visit(
+            visit_id=event.visit_id,
+            ticket=event.ticket,
+            service_id=first,
+            issued_at=event.at,
+            source=event.source,
+            feedback_token=event.feedback_token,
+            priority=event.priority,
+            priority_category=event.priority_category,
+            booked_for=event.booked_for,
+            pending_services=list(rest),
+        )
+        visit.open_period(PeriodKind.WAITING, event.at)
+        self.visits[visit.visit_id] = visit
+        self.numbers[event.prefix] = max(self.numbers.get(event.prefix, 0), event.number)
+        self.issued_per_service[first] = self.issued_per_service.get(first, 0) + 1
+        self.by_feedback_token[event.feedback_token] = visit.visit_id
+
+    def _on_visit_called(self, event: ev.VisitCalled) -> None:
+        visit = self.visits[event.visit_id]
+        until = visit.postponed_until
+        if visit.state is VisitState.POSTPONED and until is not None and until < event.at:
+            # The return from the pool happened by time alone, with no event: record it when it was.
+            visit.open_period(PeriodKind.WAITING, until)
+        visit.state = VisitState.CALLED
+        visit.desk, visit.operator = event.desk, event.operator
+        visit.recall_count = 0
+        visit.postponed_until = None
+        visit.target_desk = None
+        visit.open_period(PeriodKind.WALK_UP, event.at, event.desk, event.operator)
+        desk = self.desks[event.desk]
+        desk.visit_id, desk.since = visit.visit_id, event.at
+
+    def _on_visit_recalled(self, event: ev.VisitRecalled) -> None:
+        self.visits[event.visit_id].recall_count = event.recall_count
+
+    def _on_service_started(self, event: ev.ServiceStarted) -> None:
+        visit = self.visits[event.visit_id]
+        visit.state = VisitState.SERVING
+        visit.open_period(PeriodKind.SERVICE, event.at, event.desk, event.operator)
+        self.desks[event.desk].since = event.at
+
+    def _on_service_finished(self, event: ev.ServiceFinished) -> None:
+        visit = self.visits[event.visit_id]
+        serving = visit.periods[-1]
+        if serving.kind is PeriodKind.SERVICE:
+            minutes = (event.at - serving.start).total_seconds() / 60
+            samples = self.recent_service_minutes.setdefault(
+                visit.service_id, deque(maxlen=RECENT_SERVICE_SAMPLES)
+            )
+            samples.append(minutes)
+        visit.served_services.append(visit.service_id)
+        self._release_desk(event.desk, event.at)
+        self.desks[event.desk].served_today += 1
+        if visit.pending_services:
+            self._requeue(visit, visit.pending_services.pop(0), event.at, target_desk=None)
+        elif visit.return_to is not None:
+            # "Back to me afterwards": the visit waits for the desk that sent it away.
+            desk, service_id = visit.return_to
+            visit.return_to = None
+            self._requeue(visit, service_id, event.at, target_desk=desk)
+        else:
+            visit.close_period(event.at)
+            visit.state = VisitState.FINISHED
+            visit.result = event.result
+
+    def _on_visit_no_show(self, event: ev.VisitNoShow) -> None:
+        visit = self.visits[event.visit_id]
+        visit.close_period(event.at)
+        visit.state = VisitState.NO_SHOW
+        visit.result = "no_show"
+        self._release_desk(event.desk, event.at)
+        self.desks[event.desk].no_shows_today += 1
+
+    def _on_visit_transferred(self, event: ev.VisitTransferred) -> None:
+        visit = self.visits[event.visit_id]
+        self._release_desk(event.desk, event.at)
+        if event.back_to_me:
+            visit.return_to = (event.desk, visit.service_id)
+        self._requeue(visit, event.to_service, event.at, target_desk=event.to_desk)
+
+    def _on_visit_postponed(self, event: ev.VisitPostponed) -> None:
+        visit = self.visits[event.visit_id]
+        self._release_desk(event.desk, event.at)
+        visit.state = VisitState.POSTPONED
+        visit.postponed_until = event.until
+        visit.desk = None
+        visit.open_period(PeriodKind.HOLD, event.at, event.desk, event.operator)
+
+    def _on_visit_cancelled(self, event: ev.VisitCancelled) -> None:
+        visit = self.visits[event.visit_id]
+        if visit.desk is not None and self.desks[visit.desk].visit_id == visit.visit_id:
+            self._release_desk(visit.desk, event.at)
+        visit.close_period(event.at)
+        visit.state = VisitState.CANCELLED
+        visit.result = event.reason
+
+    def _on_service_added(self, event: ev.ServiceAdded) -> None:
+        self.visits[event.visit_id].pending_services.append(event.service_id)
+
+    def _on_priority_changed(self, event: ev.PriorityChanged) -> None:
+        self.visits[event.visit_id].priority = event.priority
+
+    def _on_desk_opened(self, event: ev.DeskOpened) -> None:
+        desk = self.desks[event.desk]
+        desk.status, desk.operator, desk.pause_reason = DeskStatus.OPEN, event.operator, None
+
+    def _on_desk_paused(self, event: ev.DeskPaused) -> None:
+        desk = self.desks[event.desk]
+        desk.status, desk.pause_reason, desk.since = DeskStatus.PAUSED, event.reason, event.at
+
+    def _on_desk_resumed(self, event: ev.DeskResumed) -> None:
+        desk = self.desks[event.desk]
+        desk.status, desk.pause_reason, desk.since = DeskStatus.OPEN, None, None
+
+    def _on_desk_closed(self, event: ev.DeskClosed) -> None:
+        desk = self.desks[event.desk]
+        desk.status, desk.operator, desk.pause_reason, desk.since = DeskStatus.CLOSED, None, None, None
+
+    def _on_desk_services_changed(self, event: ev.DeskServicesChanged) -> None:
+        self.desks[event.desk].weights = event.weights
+
+    def _on_hall_paused(self, event: ev.HallPaused) -> None:
+        self.paused, self.pause_reason = True, event.reason
+
+    def _on_hall_resumed(self, event: ev.HallResumed) -> None:
+        self.paused, self.pause_reason = False, None
+
+    def _on_service_closed(self, event: ev.ServiceClosed) -> None:
+        self.closed_services[event.service_id] = event.reason
+
+    def _on_service_reopened(self, event: ev.ServiceReopened) -> None:
+        self.closed_services.pop(event.service_id, None)
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _release_desk(self, number: int, at: datetime) -> None:
+        desk = self.desks[number]
+        desk.visit_id, desk.since = None, None
+
+    def _requeue(self, visit: Visit, service_id: str, at: datetime, target_desk: int | None) -> None:
+        visit.service_id = service_id
+        visit.state = VisitState.WAITING
+        visit.desk = visit.operator = None
+        visit.target_desk = target_desk
+        visit.recall_count = 0
+        visit.open_period(PeriodKind.WAITING, at)

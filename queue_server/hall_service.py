@@ -1,0 +1,190 @@
+"""The application service: one command at a time through decide -> apply -> durable append -> publish.
+
+Deciding and applying run without an `await` between them, so on the single asyncio loop two desks can
+never claim the same visitor. The events are then appended (group commit) and only once durable are
+they published and answered. Commands carry a client-generated id: a retry of a command already
+applied, also after a restart, returns the first answer instead of acting twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .clock import Clock
+from .domain import commands as cmd
+from .domain import events as ev
+from .domain.decide import Context, day_events, decide
+from .domain.dispatch import estimate_wait_minutes, queue_of
+from .domain.errors import CherhaError, Refused
+from .domain.hall import Hall
+from .domain.state import HallState
+from .hub import Hub
+from .passwords import new_token
+from .store import EventRecord, EventStore, StoredCommand
+from .views import public_hall, snapshot, visit_view
+
+log = logging.getLogger(__name__)
+
+
+def _fatal_store_failure(exc: BaseException) -> None:
+    # The in-memory state holds events the disk does not: the only safe course is to stop and let the
+    # supervisor (systemd, `make run`) restart, which rebuilds the state from the durable log.
+    log.critical("event store failed; stopping so the state is rebuilt from disk", exc_info=exc)
+    import os
+
+    os._exit(70)
+
+
+class HallService:
+    def __init__(
+        self,
+        hall: Hall,
+        store: EventStore,
+        clock: Clock,
+        token_factory: Callable[[], str] = new_token,
+        on_store_failure: Callable[[BaseException], None] = _fatal_store_failure,
+    ) -> None:
+        self.hall, self.store, self.clock = hall, store, clock
+        self.token_factory = token_factory
+        self.on_store_failure = on_store_failure
+        # `state` decides and runs a few milliseconds ahead of the disk; `published` holds only durable
+        # events, so a snapshot sent to a subscriber always matches its sequence number exactly.
+        self.state = HallState(hall)
+        self.published = HallState(hall)
+        self.seq = 0
+        self.hub = Hub(0, [])
+        self._results: dict[str, StoredCommand] = {}
+        self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
+
+    async def start(self) -> None:
+        """Rebuild the live state from the log, then open today's business day if needed."""
+        records = await self.store.call(EventStore.latest_day_events)
+        self.seq = await self.store.call(EventStore.last_seq)
+        for record in records:
+            event = ev.from_dict(record.payload)
+            self.state.apply(event)
+            self.published.apply(event)
+        day = self.state.day or (records[-1].day if records else None)
+        if day is not None:
+            stored = await self.store.call(lambda db: EventStore.commands_of_day(db, day))
+            self._results = {c.command_id: c for c in stored}
+        self.hub = Hub(self.seq, records, self._on_published)
+        log.info("state rebuilt", extra={"events": len(records), "seq": self.seq, "day": self.state.day})
+        opening = day_events(self.state, self.clock.now())
+        if opening:
+            await self._commit(self._apply(opening), None)
+
+    # -- commands -----------------------------------------------------------------------------
+    async def execute(self, command: cmd.Command, command_id: str | None = None) -> dict[str, Any]:
+        started = time.perf_counter()
+        if command_id is not None:
+            known = self._results.get(command_id)
+            if known is not None:
+                if known.actor != command.actor:
+                    raise Refused("command_id_reused")
+                return known.response
+            running = self._inflight.get(command_id)
+            if running is not None:
+                return await asyncio.shield(running)
+        now = self.clock.now()
+        opening = self._apply(day_events(self.state, now))
+        try:
+            events = decide(self.state, command, Context(now, self.token_factory))
+        except CherhaError:
+            if opening:
+                await self._commit(opening, None)
+            raise
+        records = opening + self._apply(events)
+        response = self._respond(command, events, records)
+        stored = None
+        if command_id is not None:
+            stored = StoredCommand(command_id, command.actor, self.state.day or now.date().isoformat(), response)
+            future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+            self._inflight[command_id] = future
+        try:
+            await self._commit(records, stored)
+        finally:
+            if command_id is not None:
+                running = self._inflight.pop(command_id)
+                if stored is not None:
+                    self._results[command_id] = stored
+                if not running.done():
+                    running.set_result(response)
+        log.info(
+            "command",
+            extra={"command": type(command).__name__, "actor": command.actor, "command_id": command_id,
+                   "seq": self.seq, "ms": round((time.perf_counter() - started) * 1000, 2)},
+        )
+        return response
+
+    def _on_published(self, record: EventRecord) -> None:
+        self.published.apply(ev.from_dict(record.payload))
+
+    def _apply(self, events: list[ev.Event]) -> list[EventRecord]:
+        records = []
+        for event in events:
+            self.state.apply(event)
+            self.seq += 1
+            day = event.day if isinstance(event, ev.DayEnded) else (self.state.day or event.at.date().isoformat())
+            records.append(EventRecord(self.seq, day, ev.to_dict(event)))
+        return records
+
+    async def _commit(self, records: list[EventRecord], stored: StoredCommand | None) -> None:
+        try:
+            await self.store.append(records, stored)
+        except Exception as exc:
+            self.on_store_failure(exc)
+            raise
+        self.hub.publish(records)
+
+    def _respond(self, command: cmd.Command, events: list[ev.Event], records: list[EventRecord]) -> dict[str, Any]:
+        now = self.clock.now()
+        response: dict[str, Any] = {"seq": records[-1].seq if records else self.seq,
+                                    "events": [e.type_name for e in events]}
+        visit_ids = [getattr(e, "visit_id", None) for e in events]
+        visit_id = next((v for v in visit_ids if v), None)
+        if visit_id is not None:
+            response["visit"] = visit_view(self.state.visits[visit_id], now)
+        if isinstance(command, cmd.IssueTicket):
+            issued = events[0]
+            assert isinstance(issued, ev.TicketIssued)
+            visit = self.state.visits[issued.visit_id]
+            line = queue_of(self.state, visit.service_id, now)
+            ahead = next((i for i, v in enumerate(line) if v.visit_id == visit.visit_id), len(line))
+            response.update(
+                ticket=issued.ticket,
+                visit_id=issued.visit_id,
+                service_id=visit.service_id,
+                service_ids=list(issued.service_ids),
+                issued_at=issued.at.isoformat(),
+                ahead=ahead,
+                estimated_wait_minutes=estimate_wait_minutes(self.state, visit.service_id, ahead, now),
+                priority=issued.priority,
+                priority_category=issued.priority_category,
+                feedback_token=issued.feedback_token,
+                feedback_url=self.hall.feedback_url.format(token=issued.feedback_token),
+            )
+        return response
+
+    # -- queries --------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        return snapshot(self.published, self.hub.last_seq, self.clock.now())
+
+    def public_hall(self) -> dict[str, Any]:
+        return public_hall(self.hall, self.published, self.clock.now())
+
+    async def events_between(self, since: int, upto: int) -> list[EventRecord] | None:
+        """Published events in (since, upto]; None when the client must start from a snapshot instead
+        (it comes from before the log's memory reach, or from a future this server never had)."""
+        if since > upto or since < 0:
+            return None
+        recent = self.hub.recent_since(since)
+        if recent is not None:
+            return [r for r in recent if r.seq <= upto]
+        if upto - since > 50_000:
+            return None
+        return await self.store.call(lambda db: EventStore.events_between(db, since, upto))

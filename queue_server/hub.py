@@ -1,0 +1,85 @@
+"""Fan-out of durable events to subscribers, in sequence order, without letting a slow one stall others.
+
+Each subscriber gets a bounded queue. Publishing never waits: if a subscriber's queue is full, that
+subscriber is dropped (its connection is closed with a "too slow" code) and it resumes later from its
+last sequence number, so it misses nothing. The hub keeps the current day's events in memory so that a
+reconnecting client is usually served without touching the disk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .store import EventRecord
+
+log = logging.getLogger(__name__)
+MEMORY_EVENTS = 200_000
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One subscription. `deliver` puts an encoded event on the connection's queue; False = full."""
+
+    deliver: Callable[[int, str], bool]
+    on_overflow: Callable[[], None]
+    alive: bool = field(default=True)
+
+
+class Hub:
+    def __init__(
+        self,
+        last_seq: int,
+        recent: list[EventRecord],
+        on_record: Callable[[EventRecord], None] | None = None,
+    ) -> None:
+        self.last_seq = last_seq
+        # Called for each record in sequence order before subscribers get it (the published state).
+        self._on_record = on_record
+        self._recent: list[EventRecord] = recent[-MEMORY_EVENTS:]
+        self._pending: dict[int, EventRecord] = {}
+        self._subscribers: list[Subscriber] = []
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def subscribe(self, subscriber: Subscriber) -> int:
+        """Register; returns the last sequence already published (the caller replays up to it)."""
+        self._subscribers.append(subscriber)
+        return self.last_seq
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        subscriber.alive = False
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
+
+    def recent_since(self, since: int) -> list[EventRecord] | None:
+        """Events after `since` from memory, or None if memory does not reach back that far."""
+        if since >= self.last_seq:
+            return []
+        if not self._recent or self._recent[0].seq > since + 1:
+            return None
+        start = since + 1 - self._recent[0].seq
+        return self._recent[start:]
+
+    def publish(self, records: list[EventRecord]) -> None:
+        """Deliver durable records; out-of-order arrivals wait until the gap before them is filled."""
+        for record in records:
+            self._pending[record.seq] = record
+        while self.last_seq + 1 in self._pending:
+            record = self._pending.pop(self.last_seq + 1)
+            self.last_seq = record.seq
+            self._recent.append(record)
+            if len(self._recent) > MEMORY_EVENTS:
+                del self._recent[: len(self._recent) - MEMORY_EVENTS]
+            if self._on_record is not None:
+                self._on_record(record)
+            body = json.dumps(record.payload, ensure_ascii=False)
+            for subscriber in list(self._subscribers):
+                if not subscriber.deliver(record.seq, body):
+                    log.warning("subscriber too slow, disconnecting", extra={"seq": record.seq})
+                    self.unsubscribe(subscriber)
+                    subscriber.on_overflow()

@@ -1,0 +1,41 @@
+"""Operator secrets and device tokens: only hashes are ever stored or compared.
+
+scrypt (stdlib) with a per-secret salt for operator PINs and passwords, which people choose and may be
+short; SHA-256 for device tokens, which are 32 random bytes and so cannot be guessed from their hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+_N, _R, _P = 2**14, 8, 1
+
+
+def hash_secret(secret: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            secret.encode(), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p), dklen=32
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+def new_token() -> str:
+    """An unguessable token (256 bits), URL-safe: device tokens, feedback links."""
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

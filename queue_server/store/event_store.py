@@ -1,0 +1,212 @@
+"""The event log in SQLite, written by one thread with group commit.
+
+Durability rule: an event is broadcast only after the transaction holding it has committed with
+`synchronous=FULL` in WAL mode, so a `kill -9` (or power loss) after a client saw a result never loses
+it. Commands waiting at the same time are committed together (group commit), so throughput does not
+fall to one fsync per ticket when many kiosks and desks act at once.
+
+sqlite-utils binds a connection to its thread; every statement, reads included, runs on the writer
+thread through `call`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from .migrations import migrate
+
+T = TypeVar("T")
+MAX_BATCH = 512
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    seq: int
+    day: str
+    payload: dict[str, Any]  # the event as `domain.events.to_dict` gives it
+
+
+@dataclass(frozen=True)
+class StoredCommand:
+    command_id: str
+    actor: str
+    day: str
+    response: dict[str, Any]
+
+
+@dataclass
+class _Job:
+    future: asyncio.Future[Any]
+    loop: asyncio.AbstractEventLoop
+    records: list[EventRecord] | None = None
+    command: StoredCommand | None = None
+    call: Callable[[Database], Any] | None = None
+
+
+_STOP = object()
+
+
+class EventStore:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    # -- life cycle -----------------------------------------------------------------------------
+    async def start(self) -> None:
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._thread = threading.Thread(target=self._run, args=(ready,), name="cherha-writer", daemon=True)
+        self._thread.start()
+        await ready
+
+    async def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
+
+    # -- the public, awaitable operations -----------------------------------------------------
+    async def append(self, records: list[EventRecord], command: StoredCommand | None = None) -> None:
+        """Append events (and the command's result, in the same transaction); returns once durable."""
+        loop = asyncio.get_running_loop()
+        job = _Job(loop.create_future(), loop, records=records, command=command)
+        self._submit(job)
+        await job.future
+
+    async def call(self, fn: Callable[[Database], T]) -> T:
+        """Run `fn(db)` on the writer thread (reads, token admin); its own commits are its own."""
+        loop = asyncio.get_running_loop()
+        job = _Job(loop.create_future(), loop, call=fn)
+        self._submit(job)
+        result: T = await job.future
+        return result
+
+    # -- queries used at start-up -------------------------------------------------------------
+    @staticmethod
+    def latest_day_events(db: Database) -> list[EventRecord]:
+        """Every event of the most recent business day, in sequence order."""
+        row = db.execute("SELECT day FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is None:
+            return []
+        rows = db.execute("SELECT seq, day, payload FROM events WHERE day = ? ORDER BY seq", [row[0]])
+        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+
+    @staticmethod
+    def last_seq(db: Database) -> int:
+        return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+
+    @staticmethod
+    def commands_of_day(db: Database, day: str) -> list[StoredCommand]:
+        rows = db.execute("SELECT command_id, actor, day, response FROM commands WHERE day = ?", [day])
+        return [StoredCommand(cid, actor, d, json.loads(resp)) for cid, actor, d, resp in rows]
+
+    @staticmethod
+    def events_between(db: Database, after: int, upto: int) -> list[EventRecord]:
+        rows = db.execute(
+            "SELECT seq, day, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq", [after, upto]
+        )
+        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+
+    # -- the writer thread ----------------------------------------------------------------------
+    def _submit(self, job: _Job) -> None:
+        if self._failed is not None:
+            raise RuntimeError("the event store has failed; restart the server") from self._failed
+        self._queue.put(job)
+
+    def _run(self, ready: asyncio.Future[None]) -> None:
+        loop = ready.get_loop()
+        try:
+            db = self._open()
+        except BaseException as exc:
+            loop.call_soon_threadsafe(_settle, ready, None, exc)
+            return
+        loop.call_soon_threadsafe(_settle, ready, None, None)
+        try:
+            while True:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                batch: list[_Job] = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        self._queue.put(_STOP)
+                        break
+                    batch.append(item)
+                self._process(db, batch)
+        finally:
+            db.close()
+
+    def _open(self) -> Database:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = Database(self.path)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA busy_timeout=5000")
+        migrate(db)
+        return db
+
+    def _process(self, db: Database, batch: list[_Job]) -> None:
+        appends = [job for job in batch if job.records is not None]
+        if appends:
+            try:
+                with db.atomic():
+                    for job in appends:
+                        self._write(db, job)
+            except BaseException as exc:
+                # The in-memory state already holds these events: the server must stop and rebuild
+                # from disk rather than go on with a state the log does not have.
+                self._failed = exc
+                for job in appends:
+                    job.loop.call_soon_threadsafe(_settle, job.future, None, exc)
+            else:
+                for job in appends:
+                    job.loop.call_soon_threadsafe(_settle, job.future, None, None)
+        for job in batch:
+            if job.call is None:
+                continue
+            try:
+                result = job.call(db)
+            except Exception as exc:
+                job.loop.call_soon_threadsafe(_settle, job.future, None, exc)
+            else:
+                job.loop.call_soon_threadsafe(_settle, job.future, result, None)
+
+    @staticmethod
+    def _write(db: Database, job: _Job) -> None:
+        assert job.records is not None
+        db.conn.executemany(
+            "INSERT INTO events (seq, day, at, type, payload) VALUES (?, ?, ?, ?, ?)",
+            [
+                (r.seq, r.day, r.payload["at"], r.payload["type"], json.dumps(r.payload, ensure_ascii=False))
+                for r in job.records
+            ],
+        )
+        if job.command is not None:
+            c = job.command
+            db.conn.execute(
+                "INSERT INTO commands (command_id, actor, day, response) VALUES (?, ?, ?, ?)",
+                (c.command_id, c.actor, c.day, json.dumps(c.response, ensure_ascii=False)),
+            )
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -1,0 +1,49 @@
+"""Numbered schema migrations, applied in order; `PRAGMA user_version` remembers the last one.
+
+Never edit a released migration: add the next number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+
+def _m1_event_log(db: Database) -> None:
+    db["events"].create(  # type: ignore[union-attr]
+        {"seq": int, "day": str, "at": str, "type": str, "payload": str}, pk="seq"
+    )
+    db["events"].create_index(["day"])  # type: ignore[union-attr]
+    db["commands"].create(  # type: ignore[union-attr]
+        {"command_id": str, "actor": str, "day": str, "response": str}, pk="command_id"
+    )
+    db["commands"].create_index(["day"])  # type: ignore[union-attr]
+
+
+def _m2_devices(db: Database) -> None:
+    db["devices"].create(  # type: ignore[union-attr]
+        {"token_hash": str, "name": str, "role": str, "created": str, "revoked": int}, pk="token_hash"
+    )
+
+
+def _m3_sessions(db: Database) -> None:
+    # Operator sessions survive a server restart, so a console reconnects without asking for the PIN.
+    db["sessions"].create(  # type: ignore[union-attr]
+        {"token_hash": str, "login": str, "role": str, "desk": int, "expires": str}, pk="token_hash"
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions]
+
+
+def migrate(db: Database) -> int:
+    """Bring the schema up to date; returns the resulting version."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    for number, step in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        with db.atomic():
+            step(db)
+            db.execute(f"PRAGMA user_version = {number:d}")
+    return len(MIGRATIONS)

@@ -1,0 +1,131 @@
+"""JSON views of the hall: the snapshot subscribers start from, and the public service list for kiosks.
+
+Nothing personal is in these views: a visit is a ticket number, a service and times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .domain.decide import unavailable_reason
+from .domain.dispatch import estimate_wait_minutes, queue_of
+from .domain.hall import Hall, Text
+from .domain.state import DeskState, HallState
+from .domain.visit import PeriodKind, Visit
+
+
+def text(value: Text | None) -> dict[str, str] | None:
+    return None if value is None else {"uk": value.uk, "en": value.en}
+
+
+def visit_view(visit: Visit, now: datetime) -> dict[str, Any]:
+    return {
+        "visit_id": visit.visit_id,
+        "ticket": visit.ticket,
+        "service_id": visit.service_id,
+        "state": visit.state.value,
+        "issued_at": visit.issued_at.isoformat(),
+        "priority": visit.priority,
+        "priority_category": visit.priority_category,
+        "booked_for": visit.booked_for.isoformat() if visit.booked_for else None,
+        "desk": visit.desk,
+        "target_desk": visit.target_desk,
+        "recall_count": visit.recall_count,
+        "postponed_until": visit.postponed_until.isoformat() if visit.postponed_until else None,
+        "pending_services": list(visit.pending_services),
+        "result": visit.result,
+        "waited_seconds": int(visit.total(PeriodKind.WAITING, now).total_seconds()),
+        "periods": [
+            {
+                "kind": p.kind.value,
+                "start": p.start.isoformat(),
+                "end": p.end.isoformat() if p.end else None,
+                "service_id": p.service_id,
+                "desk": p.desk,
+                "operator": p.operator,
+            }
+            for p in visit.periods
+        ],
+    }
+
+
+def desk_view(desk: DeskState, state: HallState) -> dict[str, Any]:
+    current = state.visits.get(desk.visit_id) if desk.visit_id else None
+    return {
+        "number": desk.number,
+        "zone": state.hall.desks[desk.number].zone,
+        "status": desk.status.value,
+        "operator": desk.operator,
+        "pause_reason": desk.pause_reason,
+        "ticket": current.ticket if current else None,
+        "visit_id": current.visit_id if current else None,
+        "visit_state": current.state.value if current else None,
+        "since": desk.since.isoformat() if desk.since else None,
+        "weights": {sid: weight for sid, weight in desk.weights},
+        "served_today": desk.served_today,
+        "no_shows_today": desk.no_shows_today,
+    }
+
+
+def queue_summary(state: HallState, now: datetime) -> dict[str, dict[str, Any]]:
+    """Per service: how many wait, the longest wait so far, and the estimate for a new ticket."""
+    out: dict[str, dict[str, Any]] = {}
+    for service_id in state.hall.services:
+        members = queue_of(state, service_id, now)
+        longest = max((int((now - v.issued_at).total_seconds()) for v in members), default=0)
+        out[service_id] = {
+            "waiting": len(members),
+            "longest_wait_seconds": longest,
+            "estimated_wait_minutes": estimate_wait_minutes(state, service_id, len(members), now),
+        }
+    return out
+
+
+def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "day": state.day,
+        "now": now.isoformat(),
+        "paused": state.paused,
+        "pause_reason": state.pause_reason,
+        "closed_services": dict(state.closed_services),
+        "desks": [desk_view(d, state) for d in sorted(state.desks.values(), key=lambda d: d.number)],
+        "visits": [visit_view(v, now) for v in state.live_visits()],
+        "queues": queue_summary(state, now),
+    }
+
+
+def public_hall(hall: Hall, state: HallState, now: datetime) -> dict[str, Any]:
+    """What a kiosk shows: the services tree, whether each can be taken now and the expected wait."""
+    queues = queue_summary(state, now)
+    services = {}
+    for service in hall.services.values():
+        services[service.id] = {
+            "id": service.id,
+            "category_id": service.category_id,
+            "name": text(service.name),
+            "prefix": service.prefix,
+            "registry_backed": service.registry_backed,
+            "unavailable": unavailable_reason(state, service, now),
+            "documents": text(service.documents),
+            "term": text(service.term),
+            "cost": text(service.cost),
+            **queues[service.id],
+        }
+    return {
+        "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
+        "now": now.isoformat(),
+        "open": hall.is_open_at(now),
+        "paused": state.paused,
+        "categories": [
+            {"id": c.id, "name": text(c.name), "service_ids": list(c.service_ids)} for c in hall.categories
+        ],
+        "services": services,
+        "priority_categories": [
+            {"id": p.id, "name": text(p.name), "level": p.level} for p in hall.priority_categories.values()
+        ],
+        "bundles": [
+            {"id": b.id, "name": text(b.name), "service_ids": list(b.service_ids)} for b in hall.bundles.values()
+        ],
+    }

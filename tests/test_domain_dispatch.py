@@ -1,0 +1,175 @@
+"""Dispatch rules, estimated waits, and replay: the log rebuilds exactly the same state."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from queue_server.domain import commands as cmd
+from queue_server.domain import events as ev
+from queue_server.domain.dispatch import estimate_wait_minutes
+from queue_server.domain.errors import CherhaError
+from queue_server.domain.state import HallState
+from queue_server.views import snapshot
+
+from .halls import Driver, small_hall
+from .support import TUESDAY_10
+
+
+@pytest.fixture
+def hall(tmp_path):  # type: ignore[no-untyped-def]
+    return small_hall(tmp_path)
+
+
+def opened(hall, *desks: tuple[int, str]) -> Driver:  # type: ignore[no-untyped-def]
+    d = Driver(hall, TUESDAY_10)
+    for number, who in desks:
+        d.open(number, who)
+    return d
+
+
+def test_highest_weight_tier_first(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"))
+    residence = d.issue("residence")  # desk 1: weight 5, arrived first
+    d.clock.advance(minutes=5)
+    passport = d.issue("passport")  # desk 1: weight 10
+    assert d.call(1, "ann") == passport
+    d.do(cmd.NoShow(actor="ann", desk=1))
+    assert d.call(1, "ann") == residence
+
+
+def test_equal_weights_form_one_queue_by_arrival(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (2, "bob"))
+    extract = d.issue("extract")
+    d.clock.advance(minutes=1)
+    residence = d.issue("residence")
+    assert d.call(2, "bob") == extract  # both weight 10 at desk 2: the earlier one
+    d.do(cmd.NoShow(actor="bob", desk=2))
+    assert d.call(2, "bob") == residence
+
+
+def test_priority_before_arrival(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"))
+    plain = d.issue("passport")
+    d.clock.advance(minutes=3)
+    priority = d.issue("passport", priority_category="disability")
+    assert d.visit(priority).priority == 2
+    assert d.call(1, "ann") == priority
+    d.do(cmd.NoShow(actor="ann", desk=1))
+    assert d.call(1, "ann") == plain
+
+
+def test_booked_visitor_due_now_goes_first(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"))
+    walk_in = d.issue("passport", priority_category="disability")
+    early = d.issue("passport", booked_for=TUESDAY_10 + timedelta(minutes=30))
+    due = d.issue("passport", booked_for=TUESDAY_10)
+    assert d.call(1, "ann") == due, "a booked visitor due now comes before even a priority walk-in"
+    d.do(cmd.NoShow(actor="ann", desk=1))
+    assert d.call(1, "ann") == walk_in, "a booked visitor not yet due waits like anyone"
+    d.do(cmd.NoShow(actor="ann", desk=1))
+    assert d.call(1, "ann") == early
+
+
+def test_remainder_tier_only_when_nothing_else_waits(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"))
+    consult = d.issue("consult")  # weight 0 at desk 1
+    d.clock.advance(minutes=20)
+    residence = d.issue("residence")  # weight 5 at desk 1
+    assert d.call(1, "ann") == residence
+    d.do(cmd.NoShow(actor="ann", desk=1))
+    assert d.call(1, "ann") == consult
+
+
+def test_desk_only_takes_its_services(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (3, "cat"))
+    d.issue("passport")
+    with pytest.raises(CherhaError) as refusal:
+        d.call(3, "cat")
+    assert refusal.value.code == "queue_empty"
+
+
+def test_two_desks_never_claim_the_same_visitor(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"), (2, "bob"))
+    first, second = d.issue("passport"), d.issue("passport")
+    assert {d.call(1, "ann"), d.call(2, "bob")} == {first, second}
+    with pytest.raises(CherhaError):
+        d.do(cmd.CallTicket(actor="ann", desk=1, ticket=second))
+
+
+def test_estimated_wait_grows_with_queue_and_shrinks_with_desks(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall)
+    for _ in range(6):
+        d.issue("passport")
+    state, now = d.state, d.clock.now()
+    # Nobody is open yet: the configured desks serving it with weight > 0 (desks 1 and 2) count.
+    assert estimate_wait_minutes(state, "passport", 0, now) == 3  # 10 * 0.5 / 2
+    assert estimate_wait_minutes(state, "passport", 4, now) == 23  # 10 * 4.5 / 2
+    d.open(1, "ann")
+    assert estimate_wait_minutes(state, "passport", 4, now) == 45, "one open desk: it does all the work"
+    d.open(2, "bob")
+    assert estimate_wait_minutes(state, "passport", 0, now) == 0, "an idle desk takes the head at once"
+
+
+def test_estimate_learns_recent_service_times(hall) -> None:  # type: ignore[no-untyped-def]
+    d = opened(hall, (1, "ann"))
+    for _ in range(3):
+        d.issue("passport")
+        d.call(1, "ann")
+        d.do(cmd.StartService(actor="ann", desk=1))
+        d.clock.advance(minutes=20)
+        d.do(cmd.Finish(actor="ann", desk=1))
+    assert d.state.avg_service_minutes("passport") == pytest.approx(20.0)
+
+
+# -- replay ------------------------------------------------------------------------------------
+ACTIONS = ["issue", "issue", "issue", "call", "start", "finish", "recall", "no_show", "transfer",
+           "postpone", "pause", "resume", "close_desk", "open_desk", "cancel", "hall_pause", "hall_resume"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 1000), st.integers(0, 240)),
+                min_size=5, max_size=80))
+def test_replaying_the_log_rebuilds_the_same_state(tmp_path_factory, steps) -> None:  # type: ignore[no-untyped-def]
+    hall = small_hall(tmp_path_factory.mktemp("hall"))
+    d = opened(hall, (1, "ann"), (2, "bob"), (3, "cat"))
+    services = ["passport", "residence", "extract", "consult"]
+    staff = {1: "ann", 2: "bob", 3: "cat"}
+    for action, pick, seconds in steps:
+        desk = 1 + pick % 3
+        who = staff[desk]
+        live = [v.ticket for v in d.state.live_visits()]
+        command: cmd.Command = {
+            "issue": lambda: cmd.IssueTicket(actor="k", service_id=services[pick % 4]),
+            "call": lambda: cmd.CallNext(actor=who, desk=desk),
+            "start": lambda: cmd.StartService(actor=who, desk=desk),
+            "finish": lambda: cmd.Finish(actor=who, desk=desk),
+            "recall": lambda: cmd.Recall(actor=who, desk=desk),
+            "no_show": lambda: cmd.NoShow(actor=who, desk=desk),
+            "transfer": lambda: cmd.Transfer(actor=who, desk=desk, to_service=services[pick % 4],
+                                             back_to_me=bool(pick % 2)),
+            "postpone": lambda: cmd.Postpone(actor=who, desk=desk, minutes=5 + pick % 20),
+            "pause": lambda: cmd.PauseDesk(actor=who, desk=desk),
+            "resume": lambda: cmd.ResumeDesk(actor=who, desk=desk),
+            "close_desk": lambda: cmd.CloseDesk(actor=who, desk=desk),
+            "open_desk": lambda: cmd.OpenDesk(actor=who, desk=desk),
+            "cancel": lambda: cmd.CancelVisit(actor="sue", ticket=random.Random(pick).choice(live or ["x"])),
+            "hall_pause": lambda: cmd.PauseHall(actor="sue"),
+            "hall_resume": lambda: cmd.ResumeHall(actor="sue"),
+        }[action]()
+        try:
+            d.do(command)
+        except CherhaError:
+            pass
+        d.clock.advance(seconds=seconds)
+    rebuilt = HallState(hall)
+    for event in d.log:
+        rebuilt.apply(ev.from_dict(ev.to_dict(event)))  # through the stored JSON form
+    now = d.clock.now()
+    assert snapshot(rebuilt, 0, now) == snapshot(d.state, 0, now)
+    tickets = [v.ticket for v in d.state.visits.values()]
+    assert len(tickets) == len(set(tickets)), "a ticket number was repeated"
