@@ -19,6 +19,7 @@ from aiohttp import web
 
 from queue_server.api.app import create_app
 from queue_server.api.auth import Role, create_device_token
+from queue_server.api.state import APP_STATE
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, load_hall
 from queue_server.domain.hall import Hall
@@ -49,7 +50,11 @@ class Server:
 
     @property
     def service(self) -> Any:
-        return self.app["cherha"].service
+        return self.app[APP_STATE].service
+
+    @property
+    def open_sockets(self) -> int:
+        return len(list(self.app[APP_STATE].sockets))
 
     @property
     def ws_url(self) -> str:
@@ -63,11 +68,12 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    data_dir: Path, clock: ManualClock | None = None, hall: Hall | None = None, port: int = 0
+    data_dir: Path, clock: ManualClock | None = None, hall: Hall | None = None, port: int = 0,
+    outgoing_limit: int = 2048,
 ) -> AsyncIterator[Server]:
     clock = clock or ManualClock(TUESDAY_10)
     store = EventStore(data_dir / "cherha.sqlite3")
-    app = create_app(hall or demo_hall(), store, clock)
+    app = create_app(hall or demo_hall(), store, clock, outgoing_limit=outgoing_limit)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)

@@ -14,7 +14,7 @@ from ..store import EventStore
 from .auth import Authenticator
 from .errors import error_middleware
 from .rest import ROUTES
-from .state import AppState
+from .state import APP_STATE, AppState
 from .websocket import websocket_handler
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -25,10 +25,11 @@ def create_app(
     store: EventStore,
     clock: Clock,
     token_factory: Callable[[], str] = new_token,
+    outgoing_limit: int = 2048,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
-    app["cherha"] = AppState(service=service, auth=Authenticator(hall, store, clock))
+    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit)
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)
@@ -39,7 +40,7 @@ def create_app(
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.
-        for ws in list(app["cherha"].sockets):
+        for ws in list(app[APP_STATE].sockets):
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     async def stop(_: web.Application) -> None:

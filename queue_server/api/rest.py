@@ -13,7 +13,7 @@ from ..domain.errors import Forbidden, InvalidInput, Unauthorized
 from .auth import Principal, Role
 from .errors import json_response
 from .messages import CommandId, TicketRequest
-from .state import AppState
+from .state import APP_STATE, AppState
 
 
 class TicketBody(TicketRequest):
@@ -28,7 +28,7 @@ class LoginBody(BaseModel):
 
 
 def _app(request: web.Request) -> AppState:
-    state: AppState = request.app["cherha"]
+    state: AppState = request.app[APP_STATE]
     return state
 
 

@@ -15,4 +15,9 @@ from .auth import Authenticator
 class AppState:
     service: HallService
     auth: Authenticator
+    # Messages queued for one client before it counts as too slow and is disconnected.
+    outgoing_limit: int = 2048
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+
+
+APP_STATE = web.AppKey("cherha", AppState)

@@ -21,20 +21,20 @@ from ..hub import Subscriber
 from .auth import Principal
 from .errors import to_error, validation_error
 from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents
-from .state import AppState
+from .state import APP_STATE, AppState
 
 log = logging.getLogger(__name__)
-OUTGOING_LIMIT = 2048
 AUTH_TIMEOUT = 10.0
 CLOSE_TOO_SLOW = 4008
 CLOSE_AUTH_FAILED = 4001
 PROTOCOL_VERSION = 1
+MAX_ID = 2**53  # the largest integer every JSON client (JavaScript) keeps exact
 
 
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
-    app: AppState = request.app["cherha"]
+    app: AppState = request.app[APP_STATE]
     connection = Connection(ws, app, request.transport)
     app.sockets.add(ws)
     try:
@@ -49,7 +49,7 @@ class Connection:
     def __init__(self, ws: web.WebSocketResponse, app: AppState, transport: Any) -> None:
         self.ws, self.app, self.transport = ws, app, transport
         self.principal: Principal | None = None
-        self.outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=OUTGOING_LIMIT)
+        self.outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=app.outgoing_limit)
         self.subscriptions: dict[int, Subscriber] = {}
         self.last_id = 0
         self.sender: asyncio.Task[None] | None = None
@@ -169,8 +169,8 @@ class Connection:
             self._error(None, InvalidInput("invalid_json"))
             return
         msg_id = data.get("id")
-        if not _is_int(msg_id) or msg_id < 1:
-            self._error(None, InvalidInput("invalid_message", details="id: a positive integer is required"))
+        if not _is_int(msg_id) or not 1 <= msg_id <= MAX_ID:
+            self._error(None, InvalidInput("invalid_message", details="id: an integer from 1 to 2^53 is required"))
             return
         if msg_id <= self.last_id:
             self._error(msg_id, InvalidInput("id_not_increasing"))
