@@ -108,7 +108,9 @@ def load_hall(path: Path | str) -> Hall:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, getattr(exc, "lineno", 0) or 0, f"TOML syntax: {exc}") from None
+        # Python 3.11's TOMLDecodeError has no lineno attribute; the line is in its message.
+        found = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(path, int(found.group(1)) if found else 0, f"TOML syntax: {exc}") from None
     return _build(_Reader(path, text), data)
 
 

@@ -230,12 +230,15 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             if role in ROLE_LOGINS:
                 clients[role] = await WsClient.connect(server.ws_url, **ROLE_LOGINS[role])
             else:
-                clients[role] = await WsClient.connect(server.ws_url, token=await server.device_token(role, role.value))
-        minimal = {"postpone": {"minutes": 10}, "call_ticket": {"ticket": "П-001"}, "add_service": {"service_id": "id-card"},
-                   "cancel_visit": {"ticket": "П-001"}, "change_priority": {"ticket": "П-001", "priority": 1},
-                   "set_desk_services": {"desk": 1, "weights": {"id-card": 10}}, "service_close": {"service_id": "death"},
-                   "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
-                   "unsubscribe_events": {"subscription": 1}}
+                token = await server.device_token(role, role.value)
+                clients[role] = await WsClient.connect(server.ws_url, token=token)
+        minimal = {
+            "postpone": {"minutes": 10}, "call_ticket": {"ticket": "П-001"}, "add_service": {"service_id": "id-card"},
+            "cancel_visit": {"ticket": "П-001"}, "change_priority": {"ticket": "П-001", "priority": 1},
+            "set_desk_services": {"desk": 1, "weights": {"id-card": 10}}, "service_close": {"service_id": "death"},
+            "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
+            "unsubscribe_events": {"subscription": 1},
+        }
         checked = 0
         for msg_type, spec in SPECS.items():
             if msg_type == "end_day":

@@ -42,7 +42,7 @@ OBJECT = {"type": "object"}
 
 
 def spec() -> dict[str, Any]:
-    bearer = [{"bearer": []}]
+    bearer: list[dict[str, list[str]]] = [{"bearer": []}]
     return {
         "openapi": "3.1.0",
         "info": {

@@ -169,7 +169,7 @@ class Connection:
             self._error(None, InvalidInput("invalid_json"))
             return
         msg_id = data.get("id")
-        if not _is_int(msg_id) or not 1 <= msg_id <= MAX_ID:
+        if not isinstance(msg_id, int) or isinstance(msg_id, bool) or not 1 <= msg_id <= MAX_ID:
             self._error(None, InvalidInput("invalid_message", details="id: an integer from 1 to 2^53 is required"))
             return
         if msg_id <= self.last_id:

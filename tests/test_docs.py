@@ -1,0 +1,66 @@
+"""Documentation that must not fall behind the code: protocol, OpenAPI, configuration, message catalogue."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from queue_server.api.messages import SERVER_TYPES, SPECS
+from queue_server.api.openapi import spec
+from queue_server.api.rest import ROUTES
+from queue_server.catalogue import catalogue
+from queue_server.domain.events import EVENT_TYPES
+from queue_server.domain.hall import Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
+
+
+def _documented_rows(text: str) -> set[str]:
+    return set(re.findall(r"^\| `([a-z_]+)` \|", text, flags=re.MULTILINE))
+
+
+def test_every_message_type_is_documented() -> None:
+    rows = _documented_rows(PROTOCOL)
+    missing = [t for t in [*SPECS, *SERVER_TYPES] if t not in rows]
+    assert not missing, f"docs/protocol.md lacks a table row for: {missing}"
+
+
+def test_every_event_type_is_documented() -> None:
+    rows = _documented_rows(PROTOCOL)
+    missing = [t for t in EVENT_TYPES if t not in rows]
+    assert not missing, f"docs/protocol.md lacks event rows for: {missing}"
+
+
+def test_every_route_is_in_openapi_and_protocol() -> None:
+    paths = spec()["paths"]
+    for method, path, _handler in ROUTES:
+        assert method.lower() in paths.get(path, {}), f"{method} {path} missing from openapi.py"
+        assert f"`{method} {path}`" in PROTOCOL, f"{method} {path} missing from docs/protocol.md"
+
+
+def test_every_config_key_is_documented() -> None:
+    source = (ROOT / "queue_server" / "config.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'r\.get\([^()]*?"([a-z_]+)"', source))
+    keys |= {f"{k}_uk" for k in re.findall(r'text_pair\([^()]*?"([a-z_]+)"', source)}
+    keys |= set(re.findall(r'"([a-z_]+)" in (?:stable|table)', source))
+    keys |= {f.name for f in dataclasses.fields(Policy)} | {"breaks", "holidays"}
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    missing = sorted(k for k in keys if f"`{k}`" not in doc)
+    assert len(keys) > 20 and not missing, f"docs/configuration.md lacks: {missing}"
+
+
+def test_every_error_code_has_ukrainian_and_english_text() -> None:
+    codes: set[str] = set()
+    pattern = re.compile(r'(?:Refused|NotFound|InvalidInput|Forbidden|Unauthorized)\(\s*"([a-z_]+)"')
+    for path in (ROOT / "queue_server").rglob("*.py"):
+        codes |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    codes |= {"not_found", "method_not_allowed", "payload_too_large", "internal_error"}
+    entries = catalogue()
+    assert len(codes) > 40
+    missing = sorted(c for c in codes if c not in entries)
+    assert not missing, f"messages.toml lacks: {missing}"
+    for code, texts in entries.items():
+        assert texts.get("uk") and texts.get("en"), code
+        assert set(re.findall(r"\{(\w+)\}", texts["uk"])) == set(re.findall(r"\{(\w+)\}", texts["en"])), code
