@@ -18,7 +18,7 @@ from .clock import Clock
 from .domain import commands as cmd
 from .domain import events as ev
 from .domain.decide import Context, day_events, decide
-from .domain.dispatch import estimate_wait_minutes, queue_of
+from .domain.dispatch import ahead_of_newest, estimate_wait_minutes
 from .domain.errors import CherhaError, Refused
 from .domain.hall import Hall
 from .domain.state import HallState
@@ -153,8 +153,7 @@ class HallService:
             issued = events[0]
             assert isinstance(issued, ev.TicketIssued)
             visit = self.state.visits[issued.visit_id]
-            line = queue_of(self.state, visit.service_id, now)
-            ahead = next((i for i, v in enumerate(line) if v.visit_id == visit.visit_id), len(line))
+            ahead = ahead_of_newest(self.state, visit, now)
             response.update(
                 ticket=issued.ticket,
                 visit_id=issued.visit_id,

@@ -176,3 +176,21 @@ def test_replaying_the_log_rebuilds_the_same_state(tmp_path_factory, steps) -> N
     tickets = [v.ticket for v in d.state.visits.values()]
     assert len(tickets) == len(set(tickets)), "a ticket number was repeated"
     assert len(d.log) > 3
+
+
+def test_ahead_of_newest_matches_the_queue_order(hall) -> None:  # type: ignore[no-untyped-def]
+    from queue_server.domain.dispatch import ahead_of_newest, queue_of
+
+    d = opened(hall, (1, "ann"))
+    rng = random.Random(3)
+    for _ in range(60):
+        extra = rng.choice([{}, {}, {"priority_category": "disability"},
+                            {"booked_for": d.clock.now() + timedelta(minutes=rng.choice([-5, 20]))}])
+        ticket = d.issue("passport", **extra)
+        visit = d.visit(ticket)
+        line = queue_of(d.state, "passport", d.clock.now())
+        assert ahead_of_newest(d.state, visit, d.clock.now()) == line.index(visit)
+        if rng.random() < 0.3:
+            d.call(1, "ann")
+            d.do(cmd.Postpone(actor="ann", desk=1, minutes=5))
+        d.clock.advance(minutes=rng.choice([0, 1, 3]))

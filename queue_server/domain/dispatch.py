@@ -31,14 +31,15 @@ def rank(visit: Visit, now: datetime, postpone_return_priority: int) -> Rank:
     )
 
 
-def waiting_visits(state: HallState, now: datetime) -> list[Visit]:
-    return [v for v in state.visits.values() if v.is_waiting(now)]
+def waiting_visits(state: HallState, now: datetime, service_id: str | None = None) -> list[Visit]:
+    pool = state.live_visits() if service_id is None else state.live_in_service(service_id)
+    return [v for v in pool if v.is_waiting(now)]
 
 
 def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | None:
     """The visit this desk should call now, or None when nothing waits for it."""
     policy = state.hall.policy
-    waiting = waiting_visits(state, now)
+    waiting = [v for v in state.live_visits() if v.target_desk == desk_number and v.is_waiting(now)]
 
     def best(candidates: list[Visit]) -> Visit | None:
         if not candidates:
@@ -48,11 +49,12 @@ def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | No
     pinned = best([v for v in waiting if v.target_desk == desk_number])
     if pinned is not None:
         return pinned
-    free = [v for v in waiting if v.target_desk is None]
     weights = sorted(state.desks[desk_number].weights, key=lambda item: -item[1])
     for _weight, tier in groupby(weights, key=lambda item: item[1]):
-        services = {sid for sid, _ in tier}
-        chosen = best([v for v in free if v.service_id in services])
+        candidates = [
+            v for sid, _ in tier for v in waiting_visits(state, now, sid) if v.target_desk is None
+        ]
+        chosen = best(candidates)
         if chosen is not None:
             return chosen
     return None
@@ -61,8 +63,27 @@ def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | No
 def queue_of(state: HallState, service_id: str, now: datetime) -> list[Visit]:
     """The service's waiting visitors in the order they will be called."""
     prio = state.hall.policy.postpone_return_priority
-    members = [v for v in waiting_visits(state, now) if v.service_id == service_id and v.target_desk is None]
+    members = [v for v in waiting_visits(state, now, service_id) if v.target_desk is None]
     return sorted(members, key=lambda v: rank(v, now, prio))
+
+
+def ahead_of_newest(state: HallState, visit: Visit, now: datetime) -> int:
+    """How many will be called before a visit just issued (so every other visit arrived earlier).
+
+    Equivalent to its index in `queue_of`, without sorting the queue: an earlier arrival is ahead unless
+    it ranks lower on booking-due or priority, which a linear count decides.
+    """
+    prio = state.hall.policy.postpone_return_priority
+    booked_due = visit.booked_for is not None and visit.booked_for <= now
+    mine = visit.effective_priority(now, prio)
+    count = 0
+    for other in state.live_in_service(visit.service_id):
+        if other is visit or other.target_desk is not None or not other.is_waiting(now):
+            continue
+        other_due = other.booked_for is not None and other.booked_for <= now
+        if (other_due and not booked_due) or (other_due == booked_due and other.effective_priority(now, prio) >= mine):
+            count += 1
+    return count
 
 
 def serving_desks(state: HallState, service_id: str) -> int:

@@ -223,9 +223,12 @@ def to_dict(event: Event) -> dict[str, Any]:
     return out
 
 
+_HINTS = {name: typing.get_type_hints(cls) for name, cls in EVENT_TYPES.items()}
+
+
 def from_dict(data: dict[str, Any]) -> Event:
     cls = EVENT_TYPES[data["type"]]
-    hints = typing.get_type_hints(cls)
+    hints = _HINTS[data["type"]]
     kwargs = {f.name: _decode(hints[f.name], data[f.name]) for f in dataclasses.fields(cls) if f.name in data}
     return cls(**kwargs)
 

@@ -44,6 +44,9 @@ class HallState:
     paused: bool = False
     pause_reason: str | None = None
     visits: dict[str, Visit] = field(default_factory=dict)
+    # Indexes over the visits not yet closed, so dispatch and estimates never scan the whole day.
+    live: dict[str, Visit] = field(default_factory=dict)
+    live_by_service: dict[str, dict[str, Visit]] = field(default_factory=dict)
     numbers: dict[str, int] = field(default_factory=dict)  # prefix -> last number issued on numbers_day
     numbers_day: str | None = None
     issued_per_service: dict[str, int] = field(default_factory=dict)
@@ -51,6 +54,7 @@ class HallState:
     desks: dict[int, DeskState] = field(default_factory=dict)
     recent_service_minutes: dict[str, deque[float]] = field(default_factory=dict)
     by_feedback_token: dict[str, str] = field(default_factory=dict)
+    by_ticket: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.desks:
@@ -61,13 +65,14 @@ class HallState:
         return self.visits.get(visit_id)
 
     def visit_by_ticket(self, ticket: str) -> Visit | None:
-        for visit in self.visits.values():
-            if visit.ticket == ticket:
-                return visit
-        return None
+        visit_id = self.by_ticket.get(ticket)
+        return self.visits[visit_id] if visit_id is not None else None
 
     def live_visits(self) -> list[Visit]:
-        return [v for v in self.visits.values() if not v.state.is_final]
+        return list(self.live.values())
+
+    def live_in_service(self, service_id: str) -> list[Visit]:
+        return list(self.live_by_service.get(service_id, {}).values())
 
     def desk_weight(self, desk: int, service_id: str) -> int | None:
         for sid, weight in self.desks[desk].weights:
@@ -96,14 +101,13 @@ class HallState:
         # of day: reopening on the same date must not hand out П-001 a second time.
         for visit in self.live_visits():
             visit.close_period(event.at)
-            visit.state = VisitState.CANCELLED
-            visit.result = "end_of_day"
+            self._close(visit, VisitState.CANCELLED, "end_of_day")
         hall = self.hall
         fresh = HallState(hall)
         self.day = None
         self.paused, self.pause_reason = False, None
-        self.visits, self.issued_per_service = {}, {}
-        self.closed_services, self.by_feedback_token = {}, {}
+        self.visits, self.live, self.live_by_service, self.issued_per_service = {}, {}, {}, {}
+        self.closed_services, self.by_feedback_token, self.by_ticket = {}, {}, {}
         self.desks = fresh.desks
 
     def _on_ticket_issued(self, event: ev.TicketIssued) -> None:
@@ -122,9 +126,12 @@ class HallState:
         )
         visit.open_period(PeriodKind.WAITING, event.at)
         self.visits[visit.visit_id] = visit
+        self.live[visit.visit_id] = visit
+        self.live_by_service.setdefault(first, {})[visit.visit_id] = visit
         self.numbers[event.prefix] = max(self.numbers.get(event.prefix, 0), event.number)
         self.issued_per_service[first] = self.issued_per_service.get(first, 0) + 1
         self.by_feedback_token[event.feedback_token] = visit.visit_id
+        self.by_ticket[event.ticket] = visit.visit_id
 
     def _on_visit_called(self, event: ev.VisitCalled) -> None:
         visit = self.visits[event.visit_id]
@@ -171,14 +178,12 @@ class HallState:
             self._requeue(visit, service_id, event.at, target_desk=desk)
         else:
             visit.close_period(event.at)
-            visit.state = VisitState.FINISHED
-            visit.result = event.result
+            self._close(visit, VisitState.FINISHED, event.result)
 
     def _on_visit_no_show(self, event: ev.VisitNoShow) -> None:
         visit = self.visits[event.visit_id]
         visit.close_period(event.at)
-        visit.state = VisitState.NO_SHOW
-        visit.result = "no_show"
+        self._close(visit, VisitState.NO_SHOW, "no_show")
         self._release_desk(event.desk, event.at)
         self.desks[event.desk].no_shows_today += 1
 
@@ -202,8 +207,7 @@ class HallState:
         if visit.desk is not None and self.desks[visit.desk].visit_id == visit.visit_id:
             self._release_desk(visit.desk, event.at)
         visit.close_period(event.at)
-        visit.state = VisitState.CANCELLED
-        visit.result = event.reason
+        self._close(visit, VisitState.CANCELLED, event.reason)
 
     def _on_service_added(self, event: ev.ServiceAdded) -> None:
         self.visits[event.visit_id].pending_services.append(event.service_id)
@@ -247,7 +251,14 @@ class HallState:
         desk = self.desks[number]
         desk.visit_id, desk.since = None, None
 
+    def _close(self, visit: Visit, final: VisitState, result: str) -> None:
+        visit.state, visit.result = final, result
+        self.live.pop(visit.visit_id, None)
+        self.live_by_service.get(visit.service_id, {}).pop(visit.visit_id, None)
+
     def _requeue(self, visit: Visit, service_id: str, at: datetime, target_desk: int | None) -> None:
+        self.live_by_service.get(visit.service_id, {}).pop(visit.visit_id, None)
+        self.live_by_service.setdefault(service_id, {})[visit.visit_id] = visit
         visit.service_id = service_id
         visit.state = VisitState.WAITING
         visit.desk = visit.operator = None
