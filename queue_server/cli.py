@@ -46,8 +46,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
 
+    print_test = sub.add_parser("print-test", help="print a sample ticket to check a printer and its profile")
+    print_test.add_argument("--printer", default="dummy", help="dummy | file:PATH | serial:DEV[@BAUD] | "
+                            "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
+    print_test.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
+
     args = parser.parse_args(argv)
-    handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash}
+    handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
+                "print-test": _print_test}
     return handlers[args.command](args)
 
 
@@ -121,6 +127,37 @@ def _hash(_: argparse.Namespace) -> int:
         print("a PIN needs at least 4 characters / PIN має містити щонайменше 4 символи", file=sys.stderr)
         return 2
     print(hash_secret(secret))
+    return 0
+
+
+def _print_test(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from printers.escpos_render import render_escpos
+    from printers.layout import TicketContent, ticket_blocks
+    from printers.profiles import BUILT_IN
+    from printers.transport import PrintError, TicketPrinter, parse_printer_spec
+
+    profile = BUILT_IN.get(args.profile)
+    if profile is None:
+        print(f"unknown profile {args.profile!r}; known: {', '.join(sorted(BUILT_IN))}", file=sys.stderr)
+        return 2
+    try:
+        config = parse_printer_spec(args.printer, profile)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    content = TicketContent(
+        centre="Перевірка принтера / Printer test", ticket="П-001",
+        service="Усі літери: І і Ї ї Є є Ґ ґ, апостроф ’ — тире", issued_at=datetime.now(), ahead=3,
+        wait_minutes=12, feedback_url="https://example.org/f/test",
+    )
+    try:
+        status = TicketPrinter(config).print_bytes(render_escpos(ticket_blocks(content, profile.columns), profile))
+    except PrintError as exc:
+        print(f"друк не вдався / printing failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"надруковано / printed (status {'known' if status.known else 'not reported'})")
     return 0
 
 
