@@ -21,7 +21,7 @@ from printers.image_render import render_image
 from printers.layout import InfoCardContent, Line, QrCode, TicketContent, info_card_blocks, ticket_blocks, wrap
 from printers.profiles import BUILT_IN, ProfileError, profile_from_config
 from printers.text_encoding import encode
-from printers.transport import PrintError, PrinterConfig, TicketPrinter, parse_status
+from printers.transport import PrinterConfig, PrintError, TicketPrinter, parse_status
 
 from .escpos_reader import read, stitch
 
