@@ -340,3 +340,11 @@ def test_printer_specs() -> None:
     for bad in ("serial", "network:", "usb:zz:1", "lpt1", "serial:/dev/x@fast"):
         with pytest.raises(ValueError, match="cannot read printer"):
             parse_printer_spec(bad, profile)
+
+
+def test_cp1125_printer_reads_back() -> None:
+    profile = profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 17})
+    printout = read(render_escpos(ticket_blocks(ticket(), profile.columns), profile), {17: "cp1125"})
+    assert printout.codepage_slots == [17]
+    service = " ".join(line.text for line in printout.lines if line.bold and line.width == 1)
+    assert SERVICE.replace("’", "'") in service, "CP1125 has every letter; ’ falls back to '"
