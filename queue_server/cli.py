@@ -35,6 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--clock-start", default=None,
                         help="start the hall clock at 'demo' (next open day 10:00), HH:MM or an ISO time")
     server.add_argument("--log-level", default="info")
+    server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
+                        help="spoken-call segments (made by `cherha voice`)")
+
+    voice = sub.add_parser("voice", help="generate the spoken-call segments with espeak-ng and sox")
+    voice.add_argument("--out", type=Path, default=Path("data/voice"))
+    voice.add_argument("--force", action="store_true", help="remake existing segments too")
+
+    board = sub.add_parser("board", help="open the hall board (or a desk display) full-screen in Chromium")
+    board.add_argument("--url", default="http://127.0.0.1:8080", help="the queue server")
+    board.add_argument("--token", required=True, help="a display token from `cherha token --role display`")
+    board.add_argument("--zone", help="show only this zone of the hall")
+    board.add_argument("--desk", type=int, help="the display over this desk instead of the hall board")
+    board.add_argument("--browser", default="/usr/bin/chromium")
+    board.add_argument("--print-command", action="store_true", help="print the browser command, do not run it")
 
     check = sub.add_parser("check-config", help="validate hall TOML files")
     check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
@@ -53,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
-                "print-test": _print_test}
+                "print-test": _print_test, "voice": _voice, "board": _board}
     return handlers[args.command](args)
 
 
@@ -73,7 +87,7 @@ def _server(args: argparse.Namespace) -> int:
     if args.clock_start:
         clock = OffsetClock(parse_clock_start(args.clock_start, hall))
     store = EventStore(args.data_dir / DB_NAME)
-    app = create_app(hall, store, clock)
+    app = create_app(hall, store, clock, voice_dir=args.voice_dir)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"
@@ -128,6 +142,30 @@ def _hash(_: argparse.Namespace) -> int:
         return 2
     print(hash_secret(secret))
     return 0
+
+
+def _voice(args: argparse.Namespace) -> int:
+    from display_board.voice import VoiceError, generate_segments
+
+    try:
+        made = generate_segments(args.out, force=args.force)
+    except VoiceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"{made} voice segments written to {args.out}")
+    return 0
+
+
+def _board(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from display_board.launcher import board_command
+
+    command = board_command(args.url, args.token, zone=args.zone, desk=args.desk, browser=args.browser)
+    if args.print_command:
+        print(" ".join(command))
+        return 0
+    return subprocess.call(command)
 
 
 def _print_test(args: argparse.Namespace) -> int:

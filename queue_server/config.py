@@ -16,6 +16,7 @@ from typing import Any
 from .config_lines import locate
 from .domain.hall import (
     WEEKDAYS,
+    BoardSettings,
     Bundle,
     Category,
     Desk,
@@ -150,6 +151,7 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         operators=_operators(r, data, desks),
         priority_categories=_priorities(r, data),
         bundles=_bundles(r, data, services),
+        board=_board(r, data.get("board", {})),
     )
 
 
@@ -177,6 +179,27 @@ def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
     if values["postpone_min_minutes"] > values["postpone_max_minutes"]:
         raise r.fail(("policy", "postpone_min_minutes"), "is larger than postpone_max_minutes")
     return Policy(**values)
+
+
+def _board(r: _Reader, table: dict[str, Any]) -> BoardSettings:
+    where = ("board",)
+    for key in table:
+        if key not in ("volume", "repeat", "english", "recent_calls", "highlight_seconds"):
+            raise r.fail((*where, key), f"unknown setting {key!r}")
+    settings = BoardSettings(
+        volume=r.get(table, where, "volume", float, 0.9),
+        repeat=r.get(table, where, "repeat", int, 1),
+        english=r.get(table, where, "english", bool, False),
+        recent_calls=r.get(table, where, "recent_calls", int, 8),
+        highlight_seconds=r.get(table, where, "highlight_seconds", int, 10),
+    )
+    if not 0 <= settings.volume <= 1:
+        raise r.fail((*where, "volume"), "volume must be from 0 to 1")
+    if not 1 <= settings.repeat <= 3:
+        raise r.fail((*where, "repeat"), "repeat must be 1, 2 or 3")
+    if not 1 <= settings.recent_calls <= 20:
+        raise r.fail((*where, "recent_calls"), "recent_calls must be 1..20")
+    return settings
 
 
 def _services(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Service], tuple[Category, ...]]:

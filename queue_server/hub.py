@@ -17,6 +17,15 @@ from .store import EventRecord
 
 log = logging.getLogger(__name__)
 MEMORY_EVENTS = 200_000
+# Event fields only staff clients may see: a feedback token on a public board would let anyone answer
+# for someone else's visit.
+PRIVATE_FIELDS = frozenset({"feedback_token"})
+
+
+def encode_event(payload: dict[str, object], public: bool) -> str:
+    if public and PRIVATE_FIELDS & payload.keys():
+        payload = {k: v for k, v in payload.items() if k not in PRIVATE_FIELDS}
+    return json.dumps(payload, ensure_ascii=False)
 
 
 @dataclass(eq=False)
@@ -25,6 +34,7 @@ class Subscriber:
 
     deliver: Callable[[int, str], bool]
     on_overflow: Callable[[], None]
+    public: bool = False  # a kiosk or a display: private fields are removed
     alive: bool = field(default=True)
 
 
@@ -77,8 +87,11 @@ class Hub:
                 del self._recent[: len(self._recent) - MEMORY_EVENTS]
             if self._on_record is not None:
                 self._on_record(record)
-            body = json.dumps(record.payload, ensure_ascii=False)
+            bodies: dict[bool, str] = {}
             for subscriber in list(self._subscribers):
+                body = bodies.get(subscriber.public)
+                if body is None:
+                    body = bodies[subscriber.public] = encode_event(record.payload, subscriber.public)
                 if not subscriber.deliver(record.seq, body):
                     log.warning("subscriber too slow, disconnecting", extra={"seq": record.seq})
                     self.unsubscribe(subscriber)

@@ -5,6 +5,7 @@ Nothing personal is in these views: a visit is a ticket number, a service and ti
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +90,7 @@ def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
         "now": now.isoformat(),
         "paused": state.paused,
         "pause_reason": state.pause_reason,
+        "announcement": {"uk": state.announcement[0], "en": state.announcement[1]} if state.announcement else None,
         "closed_services": dict(state.closed_services),
         "desks": [desk_view(d, state) for d in sorted(state.desks.values(), key=lambda d: d.number)],
         "visits": [visit_view(v, now) for v in state.live_visits()],
@@ -115,6 +117,9 @@ def public_hall(hall: Hall, state: HallState, now: datetime) -> dict[str, Any]:
         }
     return {
         "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
+        "board": dataclasses.asdict(hall.board),
+        "desks": [{"number": d.number, "zone": d.zone, "services": [sid for sid, _ in d.weights]}
+                  for d in hall.desks.values()],
         "now": now.isoformat(),
         "open": hall.is_open_at(now),
         "paused": state.paused,

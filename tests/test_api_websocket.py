@@ -237,7 +237,7 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             "cancel_visit": {"ticket": "П-001"}, "change_priority": {"ticket": "П-001", "priority": 1},
             "set_desk_services": {"desk": 1, "weights": {"id-card": 10}}, "service_close": {"service_id": "death"},
             "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
-            "unsubscribe_events": {"subscription": 1},
+            "unsubscribe_events": {"subscription": 1}, "set_announcement": {"text_uk": "Увага"},
         }
         checked = 0
         for msg_type, spec in SPECS.items():
@@ -299,3 +299,23 @@ async def test_slow_client_is_dropped_and_others_keep_up(tmp_path) -> None:  # t
         assert (await healthy.next_event(timeout=2.0))["event"]["ticket"] == fresh["ticket"]
         transport.resume_reading()
         await healthy.close()
+
+
+async def test_public_subscribers_never_see_feedback_tokens(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
+        board = await WsClient.connect(server.ws_url, token=await server.device_token(Role.DISPLAY, "board"))
+        boss = await WsClient.connect(server.ws_url, login="supervisor", password="super-demo")
+        await board.request("subscribe_events")
+        await boss.request("subscribe_events")
+        ticket = await issue(http, server, await server.device_token(), "id-card")
+        public = (await board.events_until(ticket["seq"]))[-1]["event"]
+        staff = (await boss.events_until(ticket["seq"]))[-1]["event"]
+        assert "feedback_token" not in public and public["ticket"] == ticket["ticket"]
+        assert staff["feedback_token"] == ticket["feedback_token"]
+        await board.close()
+        replay = await WsClient.connect(server.ws_url, token=await server.device_token(Role.DISPLAY, "b2"))
+        await replay.request("subscribe_events", since=0)
+        replayed = await replay.events_until(ticket["seq"])
+        assert all("feedback_token" not in e["event"] for e in replayed)
+        for client in (boss, replay):
+            await client.close()

@@ -11,7 +11,7 @@ from queue_server.api.openapi import spec
 from queue_server.api.rest import ROUTES
 from queue_server.catalogue import catalogue
 from queue_server.domain.events import EVENT_TYPES
-from queue_server.domain.hall import Policy
+from queue_server.domain.hall import BoardSettings, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -46,6 +46,7 @@ def test_every_config_key_is_documented() -> None:
     keys |= {f"{k}_uk" for k in re.findall(r'text_pair\([^()]*?"([a-z_]+)"', source)}
     keys |= set(re.findall(r'"([a-z_]+)" in (?:stable|table)', source))
     keys |= {f.name for f in dataclasses.fields(Policy)} | {"breaks", "holidays"}
+    keys |= {f.name for f in dataclasses.fields(BoardSettings)}
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = sorted(k for k in keys if f"`{k}`" not in doc)
     assert len(keys) > 20 and not missing, f"docs/configuration.md lacks: {missing}"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import WSCloseCode, web
+
+from display_board.voice import Voice
+from display_board.web import add_routes
 
 from ..clock import Clock
 from ..domain.hall import Hall
@@ -18,6 +22,7 @@ from .state import APP_STATE, AppState
 from .websocket import websocket_handler
 
 MAX_REQUEST_BYTES = 64 * 1024
+DEFAULT_VOICE_DIR = Path("data/voice")
 
 
 def create_app(
@@ -26,6 +31,7 @@ def create_app(
     clock: Clock,
     token_factory: Callable[[], str] = new_token,
     outgoing_limit: int = 2048,
+    voice_dir: Path | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
@@ -33,6 +39,8 @@ def create_app(
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)
+    # The hall's pages are served by this server too: one address for every screen in the hall.
+    add_routes(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
     async def start(_: web.Application) -> None:
         await store.start()

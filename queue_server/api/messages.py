@@ -169,6 +169,12 @@ class ServiceReopen(CommandMessage):
     service_id: Ident
 
 
+class SetAnnouncement(CommandMessage):
+    type: Literal["set_announcement"]
+    text_uk: Annotated[str, StringConstraints(max_length=300)] = ""
+    text_en: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
 class EndDay(CommandMessage):
     type: Literal["end_day"]
 
@@ -258,6 +264,10 @@ SPECS: dict[str, MessageSpec] = {
     ),
     "service_reopen": MessageSpec(ServiceReopen, SUPERVISORS, "Reopen a closed service.",
                                   lambda m, p: cmd.ReopenService(actor=p.name, service_id=m.service_id)),
+    "set_announcement": MessageSpec(
+        SetAnnouncement, SUPERVISORS, "Set (or clear, with empty texts) the board's running line.",
+        lambda m, p: cmd.SetAnnouncement(actor=p.name, text_uk=m.text_uk, text_en=m.text_en),
+    ),
     "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: live visits are closed.",
                            lambda m, p: cmd.EndDay(actor=p.name)),
 }

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from ..catalogue import error_body
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
-from ..hub import Subscriber
-from .auth import Principal
+from ..hub import Subscriber, encode_event
+from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
 from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents
 from .state import APP_STATE, AppState
@@ -234,7 +234,8 @@ class Connection:
                 return True
             return self._queue(_event_frame(sub_id, seq, body))
 
-        subscriber = Subscriber(deliver=deliver, on_overflow=self._too_slow)
+        public = self.principal is not None and self.principal.role in DEVICE_ROLES
+        subscriber = Subscriber(deliver=deliver, on_overflow=self._too_slow, public=public)
         upto = service.hub.subscribe(subscriber)
         self.subscriptions[sub_id] = subscriber
         replay = None
@@ -252,7 +253,7 @@ class Connection:
             self._send({"id": sub_id, "type": "result", "success": True,
                         "result": {"subscription": sub_id, "seq": message.since, "replay": len(replay)}})
             for record in replay:
-                self._send_event(sub_id, record.seq, json.dumps(record.payload, ensure_ascii=False))
+                self._send_event(sub_id, record.seq, encode_event(record.payload, public))
         for seq, body in held:
             self._send_event(sub_id, seq, body)
         live = True

@@ -135,5 +135,11 @@ class ReopenService(Command):
 
 
 @dataclass(frozen=True)
+class SetAnnouncement(Command):
+    text_uk: str = ""
+    text_en: str = ""
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

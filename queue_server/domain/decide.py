@@ -297,6 +297,10 @@ def _reopen_service(state: HallState, c: cmd.ReopenService, ctx: Context) -> lis
     return [ev.ServiceReopened(at=ctx.now, service_id=c.service_id, by=c.actor)]
 
 
+def _set_announcement(state: HallState, c: cmd.SetAnnouncement, ctx: Context) -> list[ev.Event]:
+    return [ev.AnnouncementSet(at=ctx.now, text_uk=c.text_uk.strip(), text_en=c.text_en.strip(), by=c.actor)]
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -375,5 +379,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.ResumeHall: _resume_hall,
     cmd.CloseService: _close_service,
     cmd.ReopenService: _reopen_service,
+    cmd.SetAnnouncement: _set_announcement,
     cmd.EndDay: _end_day,
 }

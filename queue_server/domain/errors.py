@@ -48,3 +48,9 @@ class Refused(CherhaError):
     """A valid request the hall cannot do now: wrong visit state, service closed, hall paused."""
 
     status = 409
+
+
+class Unavailable(CherhaError):
+    """Something the server needs is missing or down (voice segments not generated, a device offline)."""
+
+    status = 503

@@ -204,13 +204,23 @@ class ServiceReopened(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class AnnouncementSet(Event):
+    """The board's running line; empty texts clear it."""
+
+    type_name: ClassVar[str] = "announcement_set"
+    text_uk: str
+    text_en: str
+    by: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
         DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
-        ServiceClosed, ServiceReopened,
+        ServiceClosed, ServiceReopened, AnnouncementSet,
     )
 }
 

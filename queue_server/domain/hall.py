@@ -107,6 +107,17 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class BoardSettings:
+    """How the hall board looks and sounds."""
+
+    volume: float = 0.9  # 0..1
+    repeat: int = 1  # how many times a call is spoken
+    english: bool = False  # an English call after the Ukrainian one
+    recent_calls: int = 8  # rows of recent calls on the hall board
+    highlight_seconds: int = 10  # how long the newest call blinks
+
+
+@dataclass(frozen=True)
 class Hall:
     id: str
     name: Text
@@ -122,6 +133,7 @@ class Hall:
     operators: dict[str, Operator]
     priority_categories: dict[str, PriorityCategory]
     bundles: dict[str, Bundle] = field(default_factory=dict)
+    board: BoardSettings = field(default_factory=BoardSettings)
 
     def is_open_at(self, moment: datetime) -> bool:
         if moment.date() in self.holidays:

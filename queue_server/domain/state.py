@@ -43,6 +43,7 @@ class HallState:
     day: str | None = None
     paused: bool = False
     pause_reason: str | None = None
+    announcement: tuple[str, str] | None = None  # (uk, en) for the board's running line
     visits: dict[str, Visit] = field(default_factory=dict)
     # Indexes over the visits not yet closed, so dispatch and estimates never scan the whole day.
     live: dict[str, Visit] = field(default_factory=dict)
@@ -105,7 +106,7 @@ class HallState:
         hall = self.hall
         fresh = HallState(hall)
         self.day = None
-        self.paused, self.pause_reason = False, None
+        self.paused, self.pause_reason, self.announcement = False, None, None
         self.visits, self.live, self.live_by_service, self.issued_per_service = {}, {}, {}, {}
         self.closed_services, self.by_feedback_token, self.by_ticket = {}, {}, {}
         self.desks = fresh.desks
@@ -242,6 +243,9 @@ class HallState:
 
     def _on_service_closed(self, event: ev.ServiceClosed) -> None:
         self.closed_services[event.service_id] = event.reason
+
+    def _on_announcement_set(self, event: ev.AnnouncementSet) -> None:
+        self.announcement = (event.text_uk, event.text_en) if event.text_uk or event.text_en else None
 
     def _on_service_reopened(self, event: ev.ServiceReopened) -> None:
         self.closed_services.pop(event.service_id, None)

@@ -1,0 +1,226 @@
+"""The spoken call, joined from recorded segments: "Відвідувач пе п'ятнадцять, підійдіть до вікна сім".
+
+Segments live in a voice folder (`uk/*.wav`, `en/*.wav`, `chime.wav`), all 22,050 Hz mono 16-bit.
+`generate_segments` makes a default set with espeak-ng and sox; a centre may replace any file with a
+human announcer's recording of the same words (same format). Letters are spelled by their names ("пе",
+"ер"): espeak mispronounces bare letters. Numbers are joined from hundreds, tens and units.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+RATE, WIDTH, CHANNELS = 22_050, 2, 1
+WORD_GAP, CHIME_GAP, LANGUAGE_GAP, REPEAT_GAP = 0.12, 0.3, 0.6, 0.9
+
+UK_LETTERS = {
+    "А": "а", "Б": "бе", "В": "ве", "Г": "ге", "Ґ": "ґе", "Д": "де", "Е": "е", "Є": "є", "Ж": "же", "З": "зе",
+    "И": "и", "І": "і", "Ї": "ї", "Й": "йот", "К": "ка", "Л": "ел", "М": "ем", "Н": "ен", "О": "о", "П": "пе",
+    "Р": "ер", "С": "ес", "Т": "те", "У": "у", "Ф": "еф", "Х": "ха", "Ц": "це", "Ч": "че", "Ш": "ша", "Щ": "ща",
+    "Ю": "ю", "Я": "я",
+}
+# English: the letter as it is transliterated (the national standard), said as English letter names.
+EN_LETTERS = {
+    "А": "A", "Б": "B", "В": "V", "Г": "H", "Ґ": "G", "Д": "D", "Е": "E", "Є": "Ye", "Ж": "Zh", "З": "Z",
+    "И": "Y", "І": "I", "Ї": "Yi", "Й": "Y", "К": "K", "Л": "L", "М": "M", "Н": "N", "О": "O", "П": "P",
+    "Р": "R", "С": "S", "Т": "T", "У": "U", "Ф": "F", "Х": "Kh", "Ц": "Ts", "Ч": "Ch", "Ш": "Sh", "Щ": "Shch",
+    "Ю": "Yu", "Я": "Ya",
+}
+UK_NUMBERS = {
+    0: "нуль", 1: "один", 2: "два", 3: "три", 4: "чотири", 5: "п'ять", 6: "шість", 7: "сім", 8: "вісім",
+    9: "дев'ять", 10: "десять", 11: "одинадцять", 12: "дванадцять", 13: "тринадцять", 14: "чотирнадцять",
+    15: "п'ятнадцять", 16: "шістнадцять", 17: "сімнадцять", 18: "вісімнадцять", 19: "дев'ятнадцять",
+    20: "двадцять", 30: "тридцять", 40: "сорок", 50: "п'ятдесят", 60: "шістдесят", 70: "сімдесят",
+    80: "вісімдесят", 90: "дев'яносто", 100: "сто", 200: "двісті", 300: "триста", 400: "чотириста",
+    500: "п'ятсот", 600: "шістсот", 700: "сімсот", 800: "вісімсот", 900: "дев'ятсот", 1000: "тисяча",
+    2000: "дві тисячі", 3000: "три тисячі", 4000: "чотири тисячі", 5000: "п'ять тисяч", 6000: "шість тисяч",
+    7000: "сім тисяч", 8000: "вісім тисяч", 9000: "дев'ять тисяч",
+}
+EN_NUMBERS = {
+    0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
+    9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen",
+    16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty", 30: "thirty", 40: "forty",
+    50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety",
+    **{h * 100: f"{w} hundred" for h, w in enumerate(["", "one", "two", "three", "four", "five", "six", "seven",
+                                                         "eight", "nine"]) if h},
+    **{t * 1000: f"{w} thousand" for t, w in enumerate(["", "one", "two", "three", "four", "five", "six",
+                                                          "seven", "eight", "nine"]) if t},
+}
+PHRASES = {
+    "uk": {"visitor": "Відвідувач", "go_to_desk": "підійдіть до вікна"},
+    "en": {"visitor": "Visitor", "go_to_desk": "please go to desk"},
+}
+ESPEAK_VOICE = {"uk": "uk", "en": "en-gb"}
+# espeak reads a lone "і" or "и" as a particle and swallows it (50 ms): give it the phonemes instead.
+ESPEAK_INPUT = {"і": "[[i:]]", "и": "[[I:]]"}
+LETTER_SPEED, WORD_SPEED = 115, 140  # letters slower: they carry the ticket's identity
+TICKET = re.compile(r"^(?P<prefix>[^\W\d_]{1,3})-(?P<number>\d{1,4})$")
+
+
+class VoiceError(Exception):
+    pass
+
+
+def number_parts(value: int) -> list[int]:
+    """15 -> [15]; 115 -> [100, 15]; 1234 -> [1000, 200, 30, 4]: the recorded numbers that say it."""
+    if not 0 <= value <= 9999:
+        raise VoiceError(f"cannot say {value}")
+    if value < 20:
+        return [value]
+    parts = []
+    for unit in (1000, 100):
+        if value >= unit:
+            parts.append(value // unit * unit)
+            value %= unit
+    if value >= 20:
+        parts.append(value // 10 * 10)
+        value %= 10
+    if value:
+        parts.append(value)
+    return parts
+
+
+def call_segments(ticket: str, desk: int, lang: str) -> list[str]:
+    """Segment names (relative to the voice folder) of one call in one language."""
+    match = TICKET.match(ticket)
+    if not match:
+        raise VoiceError(f"not a ticket number: {ticket!r}")
+    letters = UK_LETTERS if lang == "uk" else EN_LETTERS
+    names = [f"{lang}/visitor"]
+    for letter in match["prefix"].upper():
+        if letter not in letters:
+            raise VoiceError(f"no recording for letter {letter!r}")
+        names.append(f"{lang}/letter_{letter}")
+    names += [f"{lang}/n_{part}" for part in number_parts(int(match["number"]))]
+    names.append(f"{lang}/go_to_desk")
+    names += [f"{lang}/n_{part}" for part in number_parts(desk)]
+    return names
+
+
+@dataclass(frozen=True)
+class Announcement:
+    wav: bytes
+    segments: tuple[str, ...]  # what it was built from, "silence:0.12" for pauses
+
+    @property
+    def seconds(self) -> float:
+        with wave.open(io.BytesIO(self.wav)) as reader:
+            frames: int = reader.getnframes()
+            rate: int = reader.getframerate()
+        return frames / rate
+
+
+class Voice:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def available(self) -> bool:
+        return (self.folder / "chime.wav").exists() and (self.folder / "uk" / "visitor.wav").exists()
+
+    def call(self, ticket: str, desk: int, english: bool = False, repeat: int = 1) -> Announcement:
+        return self._call(ticket, desk, english, repeat)
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one Voice per server; calls repeat (recalls, many boards)
+    def _call(self, ticket: str, desk: int, english: bool, repeat: int) -> Announcement:
+        sequence: list[str] = []
+        for round_ in range(repeat):
+            if round_:
+                sequence.append(f"silence:{REPEAT_GAP}")
+            sequence += ["chime", f"silence:{CHIME_GAP}"]
+            sequence += _with_gaps(call_segments(ticket, desk, "uk"))
+            if english:
+                sequence += [f"silence:{LANGUAGE_GAP}", *_with_gaps(call_segments(ticket, desk, "en"))]
+        return Announcement(self._join(sequence), tuple(sequence))
+
+    def _join(self, sequence: list[str]) -> bytes:
+        frames = bytearray()
+        for item in sequence:
+            if item.startswith("silence:"):
+                frames += b"\x00" * (int(float(item.split(":")[1]) * RATE) * WIDTH * CHANNELS)
+                continue
+            path = self.folder / f"{item}.wav"
+            if not path.exists():
+                raise VoiceError(f"missing voice segment {path}")
+            try:
+                with wave.open(str(path)) as reader:
+                    if (reader.getframerate(), reader.getsampwidth(), reader.getnchannels()) != (RATE, WIDTH,
+                                                                                               CHANNELS):
+                        raise wave.Error("format")
+                    frames += reader.readframes(reader.getnframes())
+            except (wave.Error, EOFError):
+                raise VoiceError(f"{path}: must be a {RATE} Hz, 16-bit, mono PCM WAV (convert it with sox: "
+                                 f"sox IN -r {RATE} -c 1 -b 16 OUT)") from None
+        out = io.BytesIO()
+        with wave.open(out, "wb") as writer:
+            writer.setnchannels(CHANNELS)
+            writer.setsampwidth(WIDTH)
+            writer.setframerate(RATE)
+            writer.writeframes(bytes(frames))
+        return out.getvalue()
+
+
+def _with_gaps(names: list[str]) -> list[str]:
+    out: list[str] = []
+    for name in names:
+        if out:
+            out.append(f"silence:{WORD_GAP}")
+        out.append(name)
+    return out
+
+
+def segment_texts() -> Iterable[tuple[str, str, str]]:
+    """(lang, segment name, text to speak) for the whole default set."""
+    for lang, letters, numbers in (("uk", UK_LETTERS, UK_NUMBERS), ("en", EN_LETTERS, EN_NUMBERS)):
+        for name, text in PHRASES[lang].items():
+            yield lang, name, text
+        for letter, spoken in letters.items():
+            yield lang, f"letter_{letter}", spoken
+        for value, spoken in numbers.items():
+            yield lang, f"n_{value}", spoken
+
+
+def generate_segments(folder: Path, force: bool = False) -> int:
+    """Make the default segments with espeak-ng and sox (Debian packages); returns how many were made."""
+    for tool in ("espeak-ng", "sox"):
+        if shutil.which(tool) is None:
+            raise VoiceError(f"{tool} is not installed (Debian package {tool})")
+    folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(lang, name, text) for lang, name, text in segment_texts()
+            if force or not (folder / lang / f"{name}.wav").exists()]
+    chime = folder / "chime.wav"
+    if force or not chime.exists():
+        # Two soft tones, high then low: the familiar "ding-dong" of a queue system.
+        _run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(chime),
+              "synth", "0.45", "sine", "988", "fade", "0", "0.45", "0.4", "vol", "0.5", ":",
+              "synth", "0.7", "sine", "784", "fade", "0", "0.7", "0.65", "vol", "0.5"])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda job: _speak(folder, *job), jobs))
+    return len(jobs) + 1
+
+
+def _speak(folder: Path, lang: str, name: str, text: str) -> None:
+    target = folder / lang / f"{name}.wav"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    speed = LETTER_SPEED if name.startswith("letter_") else WORD_SPEED
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "raw.wav"
+        _run(["espeak-ng", "-v", ESPEAK_VOICE[lang], "-s", str(speed), "-w", str(raw), ESPEAK_INPUT.get(text, text)])
+        # Same format for every segment; trim the silence espeak leaves at both ends.
+        _run(["sox", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", str(target),
+              "silence", "1", "0.02", "0.5%", "reverse", "silence", "1", "0.02", "0.5%", "reverse"])
+
+
+def _run(args: list[str]) -> None:
+    result = subprocess.run(args, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise VoiceError(f"{args[0]} failed: {result.stderr.strip()[:300]}")

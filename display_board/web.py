@@ -1,0 +1,73 @@
+"""Routes for the pages that hang in the hall, their static files, and the spoken call.
+
+    /                        links to everything
+    /board[?zone=А]          the hall board            (token=... from `cherha token --role display`)
+    /display/desk/<n>        the display over desk n
+    /audio/call.wav          ?ticket=П-015&desk=7: chime + call, from the voice segments
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from aiohttp import web
+
+from queue_server.domain.errors import InvalidInput, Unavailable
+from queue_server.domain.hall import Hall
+
+from .voice import TICKET, Voice, VoiceError
+
+STATIC = Path(__file__).parent / "static"
+HALL_KEY = web.AppKey("board_hall", Hall)
+VOICE_KEY = web.AppKey("board_voice", Voice)
+
+INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Cherha</title>
+<link rel="stylesheet" href="/static/index.css"></head><body><h1>{name}</h1>
+<p>Cherha — електронна черга / electronic queue</p><ul>
+<li><a href="/board">Табло залу / Hall board</a> (додайте <code>?token=…</code> / add <code>?token=…</code>)</li>
+{desks}
+<li><a href="/api/hall">Послуги (API) / Services (API)</a> · <a href="/api/openapi.json">OpenAPI</a></li>
+</ul></body></html>"""
+
+
+def add_routes(app: web.Application, hall: Hall, voice: Voice) -> None:
+    app[HALL_KEY] = hall
+    app[VOICE_KEY] = voice
+    app.router.add_get("/", index)
+    app.router.add_get("/board", _page("board.html"))
+    app.router.add_get("/display/desk/{number:\\d{1,4}}", _page("desk.html"))
+    app.router.add_get("/audio/call.wav", call_audio)
+    app.router.add_static("/static", STATIC, append_version=False)
+
+
+def _page(name: str):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+    return handler
+
+
+async def index(request: web.Request) -> web.Response:
+    hall = request.app[HALL_KEY]
+    desks = "".join(
+        f'<li><a href="/display/desk/{n}">Вікно {n} / Desk {n}</a></li>' for n in sorted(hall.desks)
+    )
+    return web.Response(text=INDEX.format(name=hall.name.uk, desks=desks), content_type="text/html")
+
+
+async def call_audio(request: web.Request) -> web.Response:
+    ticket = request.query.get("ticket", "")
+    desk = request.query.get("desk", "")
+    if not TICKET.match(ticket) or not desk.isdigit() or not 1 <= int(desk) <= 9999:
+        raise InvalidInput("invalid_message", details="ticket=П-015&desk=7 expected")
+    hall, voice = request.app[HALL_KEY], request.app[VOICE_KEY]
+    if not voice.available():
+        raise Unavailable("voice_missing")
+    try:
+        announcement = voice.call(ticket, int(desk), english=hall.board.english, repeat=hall.board.repeat)
+    except VoiceError as exc:
+        raise InvalidInput("invalid_message", details=str(exc)) from None
+    return web.Response(body=announcement.wav, content_type="audio/wav",
+                        headers={"Cache-Control": "max-age=86400",
+                                 "X-Cherha-Segments": quote(",".join(announcement.segments))})
