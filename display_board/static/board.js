@@ -12,8 +12,11 @@ const en = LABELS.en;
 
 document.querySelectorAll("[data-label]").forEach((el) => { el.textContent = uk[el.dataset.label]; });
 document.querySelectorAll("[data-label-en]").forEach((el) => { el.textContent = en[el.dataset.labelEn]; });
+document.getElementById("head-ticket").textContent = `${uk.ticket} / ${en.ticket}`;
+document.getElementById("head-desk").textContent = `${uk.desk} / ${en.desk}`;
 document.getElementById("offline").textContent = `⚠ ${uk.offline} / ${en.offline}`;
 document.getElementById("no-calls").textContent = `${uk.noCalls} / ${en.noCalls}`;
+document.getElementById("queue-empty").textContent = `${uk.queueEmpty} / ${en.queueEmpty}`;
 
 const hall = await (await fetch("/api/hall")).json();
 const model = new HallModel(hall, zone);
@@ -25,7 +28,8 @@ const sounds = [];
 let playing = false;
 function announce(ticket, desk) {
   sounds.push(`/audio/call.wav?ticket=${encodeURIComponent(ticket)}&desk=${desk}`);
-  window.cherhaAnnounced = (window.cherhaAnnounced || 0) + 1;
+  // Visible to tests and to a technician's console: what was queued for the speakers, in order.
+  window.cherhaAnnouncements = [...(window.cherhaAnnouncements || []), `${ticket}>${desk}`];
   playNext();
 }
 function playNext() {
@@ -63,7 +67,11 @@ function render() {
   document.getElementById("no-calls").hidden = model.calls.length > 0;
   const counts = model.waitingByCategory();
   const waiting = document.getElementById("waiting");
-  waiting.replaceChildren(...hall.categories.filter((c) => counts.has(c.id)).map((category) => {
+  // Only categories someone waits for: a wall of zeros helps nobody find their line.
+  const shown = hall.categories.filter((c) => counts.get(c.id) > 0);
+  waiting.classList.toggle("many", shown.length > 9);
+  document.getElementById("queue-empty").hidden = shown.length > 0;
+  waiting.replaceChildren(...shown.map((category) => {
     const row = document.createElement("li");
     row.dataset.category = category.id;
     const name = document.createElement("span");

@@ -5,7 +5,7 @@ export const LABELS = {
     people: "осіб", offline: "Немає зв’язку з сервером", pauseTitle: "Повітряна тривога",
     pauseText: "Прямуйте до укриття. Черга збережена і продовжиться після відбою.",
     free: "Вільно", break: "Перерва", closed: "Не працює", serving: "Обслуговується", calling: "Запрошується",
-    noCalls: "Зачекайте, будь ласка, на виклик", weekdays: ["неділя", "понеділок", "вівторок", "середа", "четвер", "п’ятниця", "субота"],
+    noCalls: "Зачекайте, будь ласка, на виклик", queueEmpty: "Черги немає", weekdays: ["неділя", "понеділок", "вівторок", "середа", "четвер", "п’ятниця", "субота"],
     months: ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"],
   },
   en: {
@@ -13,6 +13,6 @@ export const LABELS = {
     offline: "No connection to the server", pauseTitle: "Air-raid alert",
     pauseText: "Please go to the shelter. The queue is kept and resumes after the all-clear.",
     free: "Free", break: "Break", closed: "Closed", serving: "Serving", calling: "Calling",
-    noCalls: "Please wait for your number to be called",
+    noCalls: "Please wait for your number to be called", queueEmpty: "No one is waiting",
   },
 };
