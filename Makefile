@@ -30,7 +30,17 @@ $(STAMP): pyproject.toml
 setup: system-deps $(STAMP) ## create .venv and install Cherha with its dependencies
 
 run: setup ## start the server on the demo hall (18 desks) and print the URLs
-	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo
+	@mkdir -p data/demo
+	@$(VENV)/bin/cherha voice --out data/voice
+	@test -f data/demo/tokens.env || { \
+	  echo "KIOSK_TOKEN=$$($(VENV)/bin/cherha token --role kiosk --name demo-kiosk --data-dir data/demo)"; \
+	  echo "DISPLAY_TOKEN=$$($(VENV)/bin/cherha token --role display --name demo-board --data-dir data/demo)"; \
+	} > data/demo/tokens.env
+	@. data/demo/tokens.env; \
+	echo "Табло залу / hall board:   http://127.0.0.1:$(PORT)/board?token=$$DISPLAY_TOKEN"; \
+	echo "Табло вікна / desk 7:      http://127.0.0.1:$(PORT)/display/desk/7?token=$$DISPLAY_TOKEN"; \
+	echo "Токен кіоску / kiosk token: $$KIOSK_TOKEN  (data/demo/tokens.env)"
+	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo --voice-dir data/voice
 
 test: setup ## run the whole test suite
 	$(VENV)/bin/pytest

@@ -60,6 +60,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
 
+    led = sub.add_parser("led", help="drive RS-485 / serial LED boards over the desks from the event stream")
+    led.add_argument("--url", default="http://127.0.0.1:8080")
+    led.add_argument("--token", required=True, help="a display token")
+    led.add_argument("--port", required=True, help="serial device, e.g. /dev/ttyUSB0")
+    led.add_argument("--baud", type=int, default=9600)
+    led.add_argument("--codec", default="cp1251")
+    led.add_argument("--address-offset", type=int, default=0)
+
     print_test = sub.add_parser("print-test", help="print a sample ticket to check a printer and its profile")
     print_test.add_argument("--printer", default="dummy", help="dummy | file:PATH | serial:DEV[@BAUD] | "
                             "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
@@ -67,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
-                "print-test": _print_test, "voice": _voice, "board": _board}
+                "print-test": _print_test, "voice": _voice, "board": _board, "led": _led}
     return handlers[args.command](args)
 
 
@@ -166,6 +174,25 @@ def _board(args: argparse.Namespace) -> int:
         print(" ".join(command))
         return 0
     return subprocess.call(command)
+
+
+def _led(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import serial
+
+    from display_board.led_driver import Framer, LedBoards, run
+
+    logs.setup("info")
+    port = serial.Serial(args.port, baudrate=args.baud, timeout=1)
+    boards = LedBoards(write=port.write, framer=Framer(codec=args.codec, address_offset=args.address_offset))
+    try:
+        asyncio.run(run(args.url, args.token, boards))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        port.close()
+    return 0
 
 
 def _print_test(args: argparse.Namespace) -> int:
