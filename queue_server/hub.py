@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 MEMORY_EVENTS = 200_000
 # Event fields only staff clients may see: a feedback token on a public board would let anyone answer
 # for someone else's visit.
-PRIVATE_FIELDS = frozenset({"feedback_token"})
+PRIVATE_FIELDS = frozenset({"feedback_token", "text"})  # "text": a supervisor's message to a desk
 
 
 def encode_event(payload: dict[str, object], public: bool) -> str:

@@ -175,6 +175,12 @@ class SetAnnouncement(CommandMessage):
     text_en: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
+class SendMessage(CommandMessage):
+    type: Literal["send_message"]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    desk: DeskNumber | None = None
+
+
 class EndDay(CommandMessage):
     type: Literal["end_day"]
 
@@ -267,6 +273,10 @@ SPECS: dict[str, MessageSpec] = {
     "set_announcement": MessageSpec(
         SetAnnouncement, SUPERVISORS, "Set (or clear, with empty texts) the board's running line.",
         lambda m, p: cmd.SetAnnouncement(actor=p.name, text_uk=m.text_uk, text_en=m.text_en),
+    ),
+    "send_message": MessageSpec(
+        SendMessage, SUPERVISORS, "Send a message to one desk, or to every desk without `desk`.",
+        lambda m, p: cmd.SendMessage(actor=p.name, text=m.text, desk=m.desk),
     ),
     "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: live visits are closed.",
                            lambda m, p: cmd.EndDay(actor=p.name)),

@@ -141,5 +141,11 @@ class SetAnnouncement(Command):
 
 
 @dataclass(frozen=True)
+class SendMessage(Command):
+    text: str
+    desk: int | None = None
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

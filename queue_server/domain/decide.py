@@ -301,6 +301,14 @@ def _set_announcement(state: HallState, c: cmd.SetAnnouncement, ctx: Context) ->
     return [ev.AnnouncementSet(at=ctx.now, text_uk=c.text_uk.strip(), text_en=c.text_en.strip(), by=c.actor)]
 
 
+def _send_message(state: HallState, c: cmd.SendMessage, ctx: Context) -> list[ev.Event]:
+    if c.desk is not None:
+        _desk(state, c.desk)
+    if not c.text.strip():
+        raise InvalidInput("message_empty")
+    return [ev.DeskMessage(at=ctx.now, desk=c.desk, text=c.text.strip(), by=c.actor)]
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -380,5 +388,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.CloseService: _close_service,
     cmd.ReopenService: _reopen_service,
     cmd.SetAnnouncement: _set_announcement,
+    cmd.SendMessage: _send_message,
     cmd.EndDay: _end_day,
 }

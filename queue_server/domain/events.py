@@ -214,13 +214,23 @@ class AnnouncementSet(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class DeskMessage(Event):
+    """A message from the supervisor to one desk (or to every desk when `desk` is None)."""
+
+    type_name: ClassVar[str] = "desk_message"
+    desk: int | None
+    text: str
+    by: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
         DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
-        ServiceClosed, ServiceReopened, AnnouncementSet,
+        ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage,
     )
 }
 

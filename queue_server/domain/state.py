@@ -247,6 +247,9 @@ class HallState:
     def _on_announcement_set(self, event: ev.AnnouncementSet) -> None:
         self.announcement = (event.text_uk, event.text_en) if event.text_uk or event.text_en else None
 
+    def _on_desk_message(self, event: ev.DeskMessage) -> None:
+        pass  # messages live in the log and reach desks as events; they change no state
+
     def _on_service_reopened(self, event: ev.ServiceReopened) -> None:
         self.closed_services.pop(event.service_id, None)
 
