@@ -60,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
 
+    console = sub.add_parser("console", help="the administrator's desk console (PySide6)")
+    console.add_argument("--server", default="http://127.0.0.1:8080")
+    console.add_argument("--lang", choices=["uk", "en"], default="uk")
+
     led = sub.add_parser("led", help="drive RS-485 / serial LED boards over the desks from the event stream")
     led.add_argument("--url", default="http://127.0.0.1:8080")
     led.add_argument("--token", required=True, help="a display token")
@@ -75,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
-                "print-test": _print_test, "voice": _voice, "board": _board, "led": _led}
+                "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
+                "console": _console}
     return handlers[args.command](args)
 
 
@@ -174,6 +179,12 @@ def _board(args: argparse.Namespace) -> int:
         print(" ".join(command))
         return 0
     return subprocess.call(command)
+
+
+def _console(args: argparse.Namespace) -> int:
+    from desk_console.app import main as console_main
+
+    return console_main(args.server, args.lang)
 
 
 def _led(args: argparse.Namespace) -> int:
