@@ -7,6 +7,7 @@ The file format is documented in docs/configuration.md.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from datetime import date, time
@@ -17,6 +18,7 @@ from .config_lines import locate
 from .domain.hall import (
     WEEKDAYS,
     BoardSettings,
+    BookingPolicy,
     Bundle,
     Category,
     Desk,
@@ -152,6 +154,7 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         priority_categories=_priorities(r, data),
         bundles=_bundles(r, data, services),
         board=_board(r, data.get("board", {})),
+        booking=_booking(r, data.get("booking", {})),
     )
 
 
@@ -202,6 +205,25 @@ def _board(r: _Reader, table: dict[str, Any]) -> BoardSettings:
     return settings
 
 
+def _booking(r: _Reader, table: dict[str, Any]) -> BookingPolicy:
+    where = ("booking",)
+    defaults = BookingPolicy()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(BookingPolicy):
+        kind = float if f.name == "share" else int
+        values[f.name] = r.get(table, where, f.name, kind, getattr(defaults, f.name))
+        if values[f.name] < 0:
+            raise r.fail((*where, f.name), "must not be negative")
+    for key in table:
+        if key not in values:
+            raise r.fail((*where, key), f"unknown setting {key!r}")
+    if not 0 < values["share"] <= 1:
+        raise r.fail((*where, "share"), "share must be more than 0 and at most 1")
+    if values["slot_minutes"] < 5:
+        raise r.fail((*where, "slot_minutes"), "slots shorter than 5 minutes make no sense")
+    return BookingPolicy(**values)
+
+
 def _services(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Service], tuple[Category, ...]]:
     services: dict[str, Service] = {}
     categories: list[Category] = []
@@ -242,6 +264,7 @@ def _services(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Service], tup
                 documents=r.text_pair(stable, swhere, "documents", required=False),
                 term=r.text_pair(stable, swhere, "term", required=False),
                 cost=r.text_pair(stable, swhere, "cost", required=False),
+                bookable=r.get(stable, swhere, "bookable", bool, True),
             )
             ids.append(sid)
         if not ids:

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from .clock import Clock
@@ -23,9 +24,9 @@ from .domain.errors import CherhaError, Refused
 from .domain.hall import Hall
 from .domain.state import HallState
 from .hub import Hub
-from .passwords import new_token
+from .passwords import new_booking_code, new_token
 from .store import EventRecord, EventStore, StoredCommand
-from .views import public_hall, snapshot, visit_view
+from .views import booking_view, public_hall, snapshot, visit_view
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ class HallService:
     ) -> None:
         self.hall, self.store, self.clock = hall, store, clock
         self.token_factory = token_factory
+        self.code_factory = new_booking_code
+        self.secret = ""  # the server's own key (person keys); loaded from the database at start
         self.on_store_failure = on_store_failure
         # `state` decides and runs a few milliseconds ahead of the disk; `published` holds only durable
         # events, so a snapshot sent to a subscriber always matches its sequence number exactly.
@@ -64,6 +67,15 @@ class HallService:
         """Rebuild the live state from the log, then open today's business day if needed."""
         records = await self.store.call(EventStore.latest_day_events)
         self.seq = await self.store.call(EventStore.last_seq)
+        if records:
+            # Bookings made on earlier days (two months back covers every monthly limit and slot).
+            since = (date.fromisoformat(records[0].day) - timedelta(days=62)).isoformat()
+            older = await self.store.call(lambda db: EventStore.booking_events_before(db, records[0].day, since))
+            for record in older:
+                event = ev.from_dict(record.payload)
+                self.state.apply(event)
+                self.published.apply(event)
+        self.secret = await self.store.call(lambda db: EventStore.setting(db, "secret", new_token))
         for record in records:
             event = ev.from_dict(record.payload)
             self.state.apply(event)
@@ -93,7 +105,7 @@ class HallService:
         now = self.clock.now()
         opening = self._apply(day_events(self.state, now))
         try:
-            events = decide(self.state, command, Context(now, self.token_factory))
+            events = decide(self.state, command, Context(now, self.token_factory, self.code_factory))
         except CherhaError:
             if opening:
                 await self._commit(opening, None)
@@ -149,7 +161,11 @@ class HallService:
         visit_id = next((v for v in visit_ids if v), None)
         if visit_id is not None:
             response["visit"] = visit_view(self.state.visits[visit_id], now)
-        if isinstance(command, cmd.IssueTicket):
+        if isinstance(command, cmd.BookSlot):
+            made = events[0]
+            assert isinstance(made, ev.BookingMade)
+            response["booking"] = booking_view(self.state.bookings.by_id[made.booking_id])
+        if isinstance(command, (cmd.IssueTicket, cmd.CheckIn)):
             issued = events[0]
             assert isinstance(issued, ev.TicketIssued)
             visit = self.state.visits[issued.visit_id]
@@ -166,6 +182,8 @@ class HallService:
                 priority_category=issued.priority_category,
                 feedback_token=issued.feedback_token,
                 feedback_url=self.hall.feedback_url.format(token=issued.feedback_token),
+                booked_for=issued.booked_for.isoformat() if issued.booked_for else None,
+                late=isinstance(command, cmd.CheckIn) and issued.booked_for is None,
             )
         return response
 

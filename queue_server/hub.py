@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 MEMORY_EVENTS = 200_000
 # Event fields only staff clients may see: a feedback token on a public board would let anyone answer
 # for someone else's visit.
-PRIVATE_FIELDS = frozenset({"feedback_token", "text"})  # "text": a supervisor's message to a desk
+# "text": a supervisor's message to a desk; "code" opens a booking; "person_key" links bookings.
+PRIVATE_FIELDS = frozenset({"feedback_token", "text", "code", "person_key"})
 
 
 def encode_event(payload: dict[str, object], public: bool) -> str:

@@ -37,5 +37,18 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+BOOKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32: no I, L, O, U to misread
+
+
+def new_booking_code() -> str:
+    """8 characters, 40 random bits: short enough to type at a kiosk, too many to guess."""
+    return "".join(secrets.choice(BOOKING_ALPHABET) for _ in range(8))
+
+
+def person_key(secret: str, phone: str) -> str:
+    """A keyed hash of a phone number: counts one person's bookings without keeping the number."""
+    return hmac.new(secret.encode(), phone.encode(), hashlib.sha256).hexdigest()
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -9,6 +9,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from .domain.booking import Booking
 from .domain.decide import unavailable_reason
 from .domain.dispatch import estimate_wait_minutes, queue_of
 from .domain.hall import Hall, Text
@@ -18,6 +19,19 @@ from .domain.visit import PeriodKind, Visit
 
 def text(value: Text | None) -> dict[str, str] | None:
     return None if value is None else {"uk": value.uk, "en": value.en}
+
+
+def booking_view(booking: Booking) -> dict[str, Any]:
+    return {
+        "booking_id": booking.booking_id,
+        "code": booking.code,
+        "service_id": booking.service_id,
+        "start": booking.start.isoformat(),
+        "channel": booking.channel,
+        "cancelled": booking.cancelled,
+        "checked_in": booking.visit_id is not None,
+        "link": f"/b/{booking.code}",
+    }
 
 
 def visit_view(visit: Visit, now: datetime) -> dict[str, Any]:

@@ -6,12 +6,13 @@ import dataclasses
 import re
 from pathlib import Path
 
+from queue_server.api.booking_api import ROUTES as BOOKING_ROUTES
 from queue_server.api.messages import SERVER_TYPES, SPECS
 from queue_server.api.openapi import spec
 from queue_server.api.rest import ROUTES
 from queue_server.catalogue import catalogue
 from queue_server.domain.events import EVENT_TYPES
-from queue_server.domain.hall import BoardSettings, Policy
+from queue_server.domain.hall import BoardSettings, BookingPolicy, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -35,7 +36,7 @@ def test_every_event_type_is_documented() -> None:
 
 def test_every_route_is_in_openapi_and_protocol() -> None:
     paths = spec()["paths"]
-    for method, path, _handler in ROUTES:
+    for method, path, _handler in [*ROUTES, *BOOKING_ROUTES]:
         assert method.lower() in paths.get(path, {}), f"{method} {path} missing from openapi.py"
         assert f"`{method} {path}`" in PROTOCOL, f"{method} {path} missing from docs/protocol.md"
 
@@ -46,7 +47,7 @@ def test_every_config_key_is_documented() -> None:
     keys |= {f"{k}_uk" for k in re.findall(r'text_pair\([^()]*?"([a-z_]+)"', source)}
     keys |= set(re.findall(r'"([a-z_]+)" in (?:stable|table)', source))
     keys |= {f.name for f in dataclasses.fields(Policy)} | {"breaks", "holidays"}
-    keys |= {f.name for f in dataclasses.fields(BoardSettings)}
+    keys |= {f.name for f in dataclasses.fields(BoardSettings)} | {f.name for f in dataclasses.fields(BookingPolicy)}
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = sorted(k for k in keys if f"`{k}`" not in doc)
     assert len(keys) > 20 and not missing, f"docs/configuration.md lacks: {missing}"

@@ -16,6 +16,7 @@ from ..hall_service import HallService
 from ..passwords import new_token
 from ..store import EventStore
 from .auth import Authenticator
+from .booking_api import ROUTES as BOOKING_ROUTES
 from .errors import error_middleware
 from .rest import ROUTES
 from .state import APP_STATE, AppState
@@ -36,7 +37,7 @@ def create_app(
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
     app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit)
-    for method, path, handler in ROUTES:
+    for method, path, handler in [*ROUTES, *BOOKING_ROUTES]:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)
     # The hall's pages are served by this server too: one address for every screen in the hall.

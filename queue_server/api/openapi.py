@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .booking_api import BookingBody, CheckInBody
 from .rest import LoginBody, TicketBody
 
 ERROR = {
@@ -57,6 +58,8 @@ def spec() -> dict[str, Any]:
                 "Error": ERROR,
                 "TicketBody": TicketBody.model_json_schema(),
                 "LoginBody": LoginBody.model_json_schema(),
+                "BookingBody": BookingBody.model_json_schema(),
+                "CheckInBody": CheckInBody.model_json_schema(),
             },
         },
         "paths": {
@@ -77,6 +80,31 @@ def spec() -> dict[str, Any]:
                 "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
                               **_errors(400, 401, 403, 404, 409)},
             }},
+            "/api/booking/slots": {"get": {
+                "summary": "Free booking slots of a service on a date",
+                "parameters": [{"name": "service_id", "in": "query", "required": True, "schema": {"type": "string"}},
+                               {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "slots", **_json(OBJECT)}, **_errors(400, 404)}}},
+            "/api/bookings": {"post": {
+                "summary": "Book a slot (public; with a session token: a phone booking by staff)",
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/BookingBody"})},
+                "responses": {"201": {"description": "the booking with its code", **_json(OBJECT)},
+                              **_errors(400, 401, 403, 404, 409)}}},
+            "/api/bookings/{code}": {
+                "get": {"summary": "A booking's status, by its code",
+                        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "booking", **_json(OBJECT)}, **_errors(404)}},
+                "delete": {"summary": "Cancel a booking, by its code",
+                           "parameters": [{"name": "code", "in": "path", "required": True,
+                                           "schema": {"type": "string"}}],
+                           "responses": {"200": {"description": "cancelled", **_json(OBJECT)},
+                                         **_errors(400, 404, 409)}}},
+            "/api/checkins": {"post": {
+                "summary": "Check in a booking at a kiosk (typed code or scanned QR); gives the ticket",
+                "security": bearer,
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/CheckInBody"})},
+                "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
+                              **_errors(400, 401, 403, 404, 409)}}},
             "/api/sessions": {
                 "post": {
                     "summary": "Operator login; returns a session token for REST and WebSocket",

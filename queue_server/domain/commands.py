@@ -147,5 +147,26 @@ class SendMessage(Command):
 
 
 @dataclass(frozen=True)
+class BookSlot(Command):
+    service_id: str
+    start: datetime
+    person_key: str
+    channel: str = "web"  # web | kiosk | phone (by an operator)
+    lang: str = "uk"
+    contact: bool = False
+
+
+@dataclass(frozen=True)
+class CancelBooking(Command):
+    code: str
+
+
+@dataclass(frozen=True)
+class CheckIn(Command):
+    code: str
+    lang: str = "uk"
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

@@ -6,12 +6,14 @@ Nothing here changes state; `HallState.apply` does that once the events are dura
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from . import commands as cmd
 from . import events as ev
+from .booking import Booking, checkin_window, slots_for
 from .dispatch import select_next
 from .errors import Forbidden, InvalidInput, NotFound, Refused
 from .hall import WEEKDAYS, Service
@@ -26,6 +28,7 @@ MAX_WEIGHT = 100
 class Context:
     now: datetime
     new_token: Callable[[], str]  # unguessable tokens come from outside the pure core
+    new_code: Callable[[], str] = lambda: "UNSET"  # booking codes: short, typeable, unguessable
 
 
 def format_ticket(prefix: str, number: int) -> str:
@@ -309,6 +312,61 @@ def _send_message(state: HallState, c: cmd.SendMessage, ctx: Context) -> list[ev
     return [ev.DeskMessage(at=ctx.now, desk=c.desk, text=c.text.strip(), by=c.actor)]
 
 
+def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event]:
+    service = _service(state, c.service_id)
+    policy = state.hall.booking
+    if not service.bookable:
+        raise Refused("service_not_bookable", service=service.id)
+    if c.start <= ctx.now:
+        raise Refused("slot_in_past")
+    if (c.start.date() - ctx.now.date()).days > policy.days_ahead:
+        raise Refused("slot_too_far", days=policy.days_ahead)
+    slot = next((s for s in slots_for(state.hall, policy, service, c.start.date()) if s.start == c.start), None)
+    if slot is None:
+        raise NotFound("unknown_slot")
+    if state.bookings.taken(service.id, slot.start) >= slot.capacity:
+        raise Refused("slot_full")
+    if state.bookings.person_count(c.person_key, c.start.date()) >= policy.per_person_month:
+        raise Refused("booking_limit", limit=policy.per_person_month)
+    code = ctx.new_code()
+    while code in state.bookings.by_code:  # 40 random bits: a clash is rare, but never reuse a code
+        code = ctx.new_code()
+    return [ev.BookingMade(at=ctx.now, booking_id=f"b-{code}", code=code, service_id=service.id, start=slot.start,
+                           person_key=c.person_key, channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
+
+
+def _cancel_booking(state: HallState, c: cmd.CancelBooking, ctx: Context) -> list[ev.Event]:
+    booking = _booking(state, c.code)
+    if booking.cancelled or booking.visit_id is not None:
+        raise Refused("booking_closed")
+    return [ev.BookingCancelled(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
+
+
+def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
+    """On time: a ticket booked for the slot, called before walk-ins. Too late: an ordinary ticket."""
+    booking = _booking(state, c.code)
+    if booking.cancelled or booking.visit_id is not None:
+        raise Refused("booking_closed")
+    if booking.start.date() != ctx.now.date():
+        raise Refused("checkin_wrong_day", date=booking.start.date().isoformat())
+    opens, grace_ends = checkin_window(state.hall.booking, booking)
+    if ctx.now < opens:
+        raise Refused("checkin_too_early", time=f"{opens:%H:%M}")
+    late = ctx.now > grace_ends
+    issue = cmd.IssueTicket(actor=c.actor, service_id=booking.service_id, lang=c.lang,
+                            booked_for=None if late else booking.start)
+    (issued,) = _issue(state, issue, ctx)
+    assert isinstance(issued, ev.TicketIssued)
+    return [dataclasses.replace(issued, booking_id=booking.booking_id)]
+
+
+def _booking(state: HallState, code: str) -> Booking:
+    booking = state.bookings.by_code_or_none(code)
+    if booking is None:
+        raise NotFound("unknown_booking")
+    return booking
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -389,5 +447,8 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.ReopenService: _reopen_service,
     cmd.SetAnnouncement: _set_announcement,
     cmd.SendMessage: _send_message,
+    cmd.BookSlot: _book_slot,
+    cmd.CancelBooking: _cancel_booking,
+    cmd.CheckIn: _check_in,
     cmd.EndDay: _end_day,
 }

@@ -46,6 +46,7 @@ class TicketIssued(Event):
     priority_category: str | None = None
     booked_for: datetime | None = None
     lang: str = "uk"
+    booking_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -224,13 +225,34 @@ class DeskMessage(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class BookingMade(Event):
+    type_name: ClassVar[str] = "booking_made"
+    booking_id: str
+    code: str
+    service_id: str
+    start: datetime
+    person_key: str  # a keyed hash of the phone number: enough for the monthly limit, not a number
+    channel: str
+    by: str
+    lang: str = "uk"
+    contact: bool = False  # the visitor agreed to SMS; the number itself is kept outside the log
+
+
+@dataclass(frozen=True)
+class BookingCancelled(Event):
+    type_name: ClassVar[str] = "booking_cancelled"
+    booking_id: str
+    by: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
         DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
-        ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage,
+        ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
     )
 }
 

@@ -43,6 +43,7 @@ class Service:
     documents: Text | None = None
     term: Text | None = None
     cost: Text | None = None
+    bookable: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,19 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class BookingPolicy:
+    """Pre-registration: slot length, the share of capacity offered, limits and the check-in window."""
+
+    slot_minutes: int = 15
+    share: float = 0.5  # of a slot's capacity offered for booking; the rest stays for walk-ins
+    days_ahead: int = 14
+    per_person_month: int = 3
+    checkin_before_minutes: int = 60
+    checkin_after_minutes: int = 20
+    phone_retention_days: int = 30
+
+
+@dataclass(frozen=True)
 class BoardSettings:
     """How the hall board looks and sounds."""
 
@@ -134,6 +148,7 @@ class Hall:
     priority_categories: dict[str, PriorityCategory]
     bundles: dict[str, Bundle] = field(default_factory=dict)
     board: BoardSettings = field(default_factory=BoardSettings)
+    booking: BookingPolicy = field(default_factory=BookingPolicy)
 
     def is_open_at(self, moment: datetime) -> bool:
         if moment.date() in self.holidays:

@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from . import events as ev
+from .booking import Booking, BookingBook
 from .hall import Hall
 from .visit import PeriodKind, Visit, VisitState
 
@@ -56,6 +57,8 @@ class HallState:
     recent_service_minutes: dict[str, deque[float]] = field(default_factory=dict)
     by_feedback_token: dict[str, str] = field(default_factory=dict)
     by_ticket: dict[str, str] = field(default_factory=dict)
+    # Bookings reach over many days: they survive the end of a day.
+    bookings: BookingBook = field(default_factory=BookingBook)
 
     def __post_init__(self) -> None:
         if not self.desks:
@@ -133,6 +136,8 @@ class HallState:
         self.issued_per_service[first] = self.issued_per_service.get(first, 0) + 1
         self.by_feedback_token[event.feedback_token] = visit.visit_id
         self.by_ticket[event.ticket] = visit.visit_id
+        if event.booking_id is not None and event.booking_id in self.bookings.by_id:
+            self.bookings.by_id[event.booking_id].visit_id = visit.visit_id
 
     def _on_visit_called(self, event: ev.VisitCalled) -> None:
         visit = self.visits[event.visit_id]
@@ -246,6 +251,13 @@ class HallState:
 
     def _on_announcement_set(self, event: ev.AnnouncementSet) -> None:
         self.announcement = (event.text_uk, event.text_en) if event.text_uk or event.text_en else None
+
+    def _on_booking_made(self, event: ev.BookingMade) -> None:
+        self.bookings.add(Booking(event.booking_id, event.code, event.service_id, event.start, event.person_key,
+                                  event.channel, event.lang, event.contact))
+
+    def _on_booking_cancelled(self, event: ev.BookingCancelled) -> None:
+        self.bookings.by_id[event.booking_id].cancelled = True
 
     def _on_desk_message(self, event: ev.DeskMessage) -> None:
         pass  # messages live in the log and reach desks as events; they change no state

@@ -102,6 +102,25 @@ class EventStore:
         return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
 
     @staticmethod
+    def booking_events_before(db: Database, day: str, since_day: str) -> list[EventRecord]:
+        """Booking events of earlier days (bookings reach across days), oldest first."""
+        rows = db.execute(
+            "SELECT seq, day, payload FROM events WHERE day < ? AND day >= ? AND type IN "
+            "('booking_made', 'booking_cancelled') ORDER BY seq", [day, since_day])
+        return [EventRecord(seq, d, json.loads(payload)) for seq, d, payload in rows]
+
+    @staticmethod
+    def setting(db: Database, key: str, default: Callable[[], str]) -> str:
+        """A server-wide setting, created with `default()` the first time it is asked for."""
+        row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        if row is not None:
+            return str(row[0])
+        value = default()
+        with db.atomic():
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?)", [key, value])
+        return value
+
+    @staticmethod
     def last_seq(db: Database) -> int:
         return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 

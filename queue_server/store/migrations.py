@@ -34,7 +34,16 @@ def _m3_sessions(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions]
+def _m4_settings_and_contacts(db: Database) -> None:
+    db["settings"].create({"key": str, "value": str}, pk="key")  # type: ignore[union-attr]
+    # Phone numbers given with consent for SMS: outside the append-only log, so they can be deleted.
+    db["contacts"].create(  # type: ignore[union-attr]
+        {"ref": str, "phone": str, "lang": str, "created": str, "delete_after": str}, pk="ref"
+    )
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
+                                                _m4_settings_and_contacts]
 
 
 def migrate(db: Database) -> int:

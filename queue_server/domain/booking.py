@@ -1,0 +1,98 @@
+"""Pre-registration (попередній запис): slots, the book of bookings, and check-in rules. Pure.
+
+Slots are cut from the hours a service is offered on a day, minus the hall's breaks and holidays. A slot's
+capacity comes from the desks that serve the service with a weight that day, the service's average
+time, and the share of capacity the centre offers for booking (the rest stays for walk-ins).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .hall import WEEKDAYS, BookingPolicy, Hall, Service, TimeRange
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+@dataclass
+class Booking:
+    booking_id: str
+    code: str
+    service_id: str
+    start: datetime
+    person_key: str
+    channel: str
+    lang: str
+    contact: bool
+    cancelled: bool = False
+    visit_id: str | None = None  # set at check-in
+
+
+@dataclass
+class BookingBook:
+    """Every booking still of interest (the server loads about two months of them)."""
+
+    by_id: dict[str, Booking] = field(default_factory=dict)
+    by_code: dict[str, str] = field(default_factory=dict)
+
+    def add(self, booking: Booking) -> None:
+        self.by_id[booking.booking_id] = booking
+        self.by_code[booking.code] = booking.booking_id
+
+    def by_code_or_none(self, code: str) -> Booking | None:
+        booking_id = self.by_code.get(code.strip().upper())
+        return self.by_id.get(booking_id) if booking_id else None
+
+    def taken(self, service_id: str, start: datetime) -> int:
+        return sum(1 for b in self.by_id.values()
+                   if b.service_id == service_id and b.start == start and not b.cancelled)
+
+    def person_count(self, person_key: str, month: date) -> int:
+        return sum(1 for b in self.by_id.values() if b.person_key == person_key and not b.cancelled
+                   and (b.start.year, b.start.month) == (month.year, month.month))
+
+
+def _overlaps(start: time, end: time, other: TimeRange) -> bool:
+    return start < other.end and other.start < end
+
+
+def slots_for(hall: Hall, policy: BookingPolicy, service: Service, day: date) -> list[Slot]:
+    if day in hall.holidays:
+        return []
+    weekday = WEEKDAYS[day.weekday()]
+    hours = hall.hours.get(weekday)
+    if hours is None or (service.days and weekday not in service.days):
+        return []
+    opening, closing = hours.start, hours.end
+    if service.hours is not None:
+        opening, closing = max(opening, service.hours.start), min(closing, service.hours.end)
+    desks = [d for d in hall.desks_serving(service.id, weekday) if (d.weight_of(service.id) or 0) > 0]
+    # What the desks can serve in one slot, times the share offered for booking, rounded to the nearest.
+    capacity = math.floor(len(desks) * policy.slot_minutes / service.avg_service_minutes * policy.share + 0.5)
+    if capacity < 1:
+        return []
+    zone = ZoneInfo(hall.timezone)
+    step = timedelta(minutes=policy.slot_minutes)
+    cursor = datetime.combine(day, opening, zone)
+    last = datetime.combine(day, closing, zone)
+    slots = []
+    while cursor + step <= last:
+        end = cursor + step
+        if not any(_overlaps(cursor.time(), end.time(), pause) for pause in hall.breaks):
+            slots.append(Slot(cursor, end, capacity))
+        cursor = end
+    return slots
+
+
+def checkin_window(policy: BookingPolicy, booking: Booking) -> tuple[datetime, datetime]:
+    """From `checkin_before` minutes before the slot to `checkin_after` minutes after its start."""
+    return (booking.start - timedelta(minutes=policy.checkin_before_minutes),
+            booking.start + timedelta(minutes=policy.checkin_after_minutes))
