@@ -1,24 +1,14 @@
-"""The console's message catalogue, Ukrainian first; one object the views ask for every text."""
+"""The console's message catalogue (Ukrainian first), on the shared TOML catalogue."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from queue_server.catalogue import Catalogue as _Catalogue
 
 CATALOGUE = Path(__file__).parent / "locales" / "console.toml"
 
 
-class Catalogue:
+class Catalogue(_Catalogue):
     def __init__(self, lang: str = "uk") -> None:
-        with CATALOGUE.open("rb") as handle:
-            self._texts: dict[str, dict[str, str]] = tomllib.load(handle)
-        self.lang = lang
-
-    def t(self, key: str, **params: object) -> str:
-        return self._texts[self.lang][key].format(**params)
-
-    def toggle(self) -> None:
-        self.lang = "en" if self.lang == "uk" else "uk"
-
-    def keys(self, lang: str) -> set[str]:
-        return set(self._texts[lang])
+        super().__init__(CATALOGUE, lang)

@@ -29,3 +29,27 @@ def message(code: str, params: dict[str, Any] | None = None) -> dict[str, str]:
 
 def error_body(code: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message(code, params), "params": params or {}}
+
+
+class Catalogue:
+    """A two-language TOML catalogue for an app's texts (`[uk]` and `[en]` tables), with a current language."""
+
+    def __init__(self, path: Path, lang: str = "uk") -> None:
+        with path.open("rb") as handle:
+            self._texts: dict[str, dict[str, str]] = tomllib.load(handle)
+        self.lang = lang
+
+    def t(self, key: str, **params: Any) -> str:
+        return self._texts[self.lang][key].format(**params)
+
+    def t_in(self, lang: str, key: str, **params: Any) -> str:
+        return self._texts[lang][key].format(**params)
+
+    def has(self, key: str) -> bool:
+        return key in self._texts[self.lang]
+
+    def toggle(self) -> None:
+        self.lang = "en" if self.lang == "uk" else "uk"
+
+    def keys(self, lang: str) -> set[str]:
+        return set(self._texts[lang])

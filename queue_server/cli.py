@@ -60,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
 
+    kiosk = sub.add_parser("kiosk", help="the touchscreen ticket kiosk (PySide6)")
+    kiosk.add_argument("--server", default="http://127.0.0.1:8080")
+    kiosk.add_argument("--token", required=True, help="a kiosk token from `cherha token --role kiosk`")
+    kiosk.add_argument("--printer", default="dummy", help="dummy | file:PATH | serial:DEV[@BAUD] | "
+                       "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
+    kiosk.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
+    kiosk.add_argument("--accessible", action="store_true", help="this is the accessible terminal")
+    kiosk.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+
     console = sub.add_parser("console", help="the administrator's desk console (PySide6)")
     console.add_argument("--server", default="http://127.0.0.1:8080")
     console.add_argument("--lang", choices=["uk", "en"], default="uk")
@@ -80,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
-                "console": _console}
+                "console": _console, "kiosk": _kiosk}
     return handlers[args.command](args)
 
 
@@ -179,6 +188,12 @@ def _board(args: argparse.Namespace) -> int:
         print(" ".join(command))
         return 0
     return subprocess.call(command)
+
+
+def _kiosk(args: argparse.Namespace) -> int:
+    from kiosk_app.app import main as kiosk_main
+
+    return kiosk_main(args.server, args.token, args.printer, args.profile, args.accessible, args.windowed)
 
 
 def _console(args: argparse.Namespace) -> int:

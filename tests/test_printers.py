@@ -252,8 +252,8 @@ def test_status_bytes() -> None:
 class LoopbackPrinter:
     """A network printer on 127.0.0.1: collects what it is sent; answers status queries if asked to."""
 
-    def __init__(self, answers: bool = True) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
+    def __init__(self, answers: bool = True, port: int = 0) -> None:
+        self.server = socket.create_server(("127.0.0.1", port))
         self.port = self.server.getsockname()[1]
         self.answers = answers
         self.received = bytearray()
@@ -276,6 +276,10 @@ class LoopbackPrinter:
                             connection.sendall(b"\x12")
         self.done.set()
         self.server.close()
+
+    @classmethod
+    def on_port(cls, port: int) -> LoopbackPrinter:
+        return cls(port=port)
 
 
 def test_network_path_through_a_loopback_listener() -> None:

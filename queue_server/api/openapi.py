@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .booking_api import BookingBody, CheckInBody
-from .rest import LoginBody, TicketBody
+from .rest import AccessibleSessionBody, LoginBody, TicketBody
 
 ERROR = {
     "type": "object",
@@ -59,6 +59,7 @@ def spec() -> dict[str, Any]:
                 "TicketBody": TicketBody.model_json_schema(),
                 "LoginBody": LoginBody.model_json_schema(),
                 "BookingBody": BookingBody.model_json_schema(),
+                "AccessibleSessionBody": AccessibleSessionBody.model_json_schema(),
                 "CheckInBody": CheckInBody.model_json_schema(),
             },
         },
@@ -105,6 +106,11 @@ def spec() -> dict[str, Any]:
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/CheckInBody"})},
                 "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
                               **_errors(400, 401, 403, 404, 409)}}},
+            "/api/accessibility": {"post": {
+                "summary": "A kiosk logs one use of its accessible mode",
+                "security": bearer,
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/AccessibleSessionBody"})},
+                "responses": {"201": {"description": "logged", **_json(OBJECT)}, **_errors(400, 401, 403)}}},
             "/api/sessions": {
                 "post": {
                     "summary": "Operator login; returns a session token for REST and WebSocket",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -74,6 +75,31 @@ async def issue_ticket(request: web.Request) -> web.Response:
     return json_response(result, status=201)
 
 
+class AccessibleSessionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    command_id: CommandId
+    started_at: str
+    features: list[Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,30}$")]] = Field(max_length=10)
+    steps: int = Field(ge=0, le=10_000)
+    duration_seconds: int = Field(ge=0, le=86_400)
+    outcome: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,20}$")]
+    lang: Literal["uk", "en"] = "uk"
+
+
+async def accessible_session(request: web.Request) -> web.Response:
+    """A kiosk reports one use of its accessible mode (for the dashboard's usage report)."""
+    principal = await _principal(request, Role.KIOSK)
+    body = AccessibleSessionBody.model_validate(await _json_body(request))
+    try:
+        started = datetime.fromisoformat(body.started_at)
+    except ValueError:
+        raise InvalidInput("invalid_message", details="started_at: an ISO date-time expected") from None
+    command = cmd.LogAccessibleSession(actor=principal.name, started_at=started, features=tuple(body.features),
+                                       steps=body.steps, duration_seconds=body.duration_seconds,
+                                       outcome=body.outcome, lang=body.lang)
+    return json_response(await _app(request).service.execute(command, body.command_id), status=201)
+
+
 async def login(request: web.Request) -> web.Response:
     body = LoginBody.model_validate(await _json_body(request))
     principal, token = await _app(request).auth.login(body.login, body.password, body.desk)
@@ -99,6 +125,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/hall", hall),
     ("GET", "/api/state", state),
     ("POST", "/api/tickets", issue_ticket),
+    ("POST", "/api/accessibility", accessible_session),
     ("POST", "/api/sessions", login),
     ("DELETE", "/api/sessions", logout),
 ]

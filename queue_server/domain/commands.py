@@ -168,5 +168,15 @@ class CheckIn(Command):
 
 
 @dataclass(frozen=True)
+class LogAccessibleSession(Command):
+    started_at: datetime
+    features: tuple[str, ...]
+    steps: int
+    duration_seconds: int
+    outcome: str
+    lang: str = "uk"
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

@@ -367,6 +367,19 @@ def _booking(state: HallState, code: str) -> Booking:
     return booking
 
 
+ACCESSIBLE_FEATURES = frozenset({"large_print", "high_contrast", "voice", "repeat_voice", "low_reach",
+                                 "long_timeouts"})
+ACCESSIBLE_OUTCOMES = frozenset({"ticket", "checkin", "info", "abandoned", "timeout"})
+
+
+def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context) -> list[ev.Event]:
+    if not set(c.features) <= ACCESSIBLE_FEATURES or c.outcome not in ACCESSIBLE_OUTCOMES:
+        raise InvalidInput("invalid_message", details="unknown feature or outcome")
+    return [ev.AccessibleSessionLogged(at=ctx.now, terminal=c.actor, started_at=c.started_at, features=c.features,
+                                       steps=c.steps, duration_seconds=c.duration_seconds, outcome=c.outcome,
+                                       lang=c.lang)]
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -450,5 +463,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.BookSlot: _book_slot,
     cmd.CancelBooking: _cancel_booking,
     cmd.CheckIn: _check_in,
+    cmd.LogAccessibleSession: _log_accessible,
     cmd.EndDay: _end_day,
 }

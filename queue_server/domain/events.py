@@ -246,6 +246,20 @@ class BookingCancelled(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class AccessibleSessionLogged(Event):
+    """One use of a kiosk's accessible mode, for the supervisor's usage report."""
+
+    type_name: ClassVar[str] = "accessible_session_logged"
+    terminal: str
+    started_at: datetime
+    features: tuple[str, ...]
+    steps: int
+    duration_seconds: int
+    outcome: str  # ticket | checkin | info | abandoned | timeout
+    lang: str = "uk"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
@@ -253,6 +267,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
         ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
+        AccessibleSessionLogged,
     )
 }
 

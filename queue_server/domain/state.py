@@ -259,6 +259,9 @@ class HallState:
     def _on_booking_cancelled(self, event: ev.BookingCancelled) -> None:
         self.bookings.by_id[event.booking_id].cancelled = True
 
+    def _on_accessible_session_logged(self, event: ev.AccessibleSessionLogged) -> None:
+        pass  # a record for reports; the hall does not change
+
     def _on_desk_message(self, event: ev.DeskMessage) -> None:
         pass  # messages live in the log and reach desks as events; they change no state
 

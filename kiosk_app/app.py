@@ -1,0 +1,45 @@
+"""`cherha kiosk --server URL --token TOKEN --printer SPEC`: the touchscreen kiosk, full screen."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+
+from printers.profiles import BUILT_IN
+from printers.transport import TicketPrinter, parse_printer_spec
+from queue_server.catalogue import Catalogue
+
+from .api import KioskApi
+from .controller import KioskController
+from .flow import KioskFlow
+from .views import KioskWindow
+from .voice import VoiceGuide
+
+CATALOGUE = Path(__file__).parent / "locales" / "kiosk.toml"
+
+
+def build(server: str, token: str, printer: str = "dummy", profile: str = "epson-80", accessible: bool = False,
+          voice: VoiceGuide | None = None) -> tuple[KioskController, KioskWindow]:
+    flow = KioskFlow(accessible_terminal=accessible)
+    controller = KioskController(flow, Catalogue(CATALOGUE), KioskApi(server, token),
+                                 TicketPrinter(parse_printer_spec(printer, BUILT_IN[profile])), voice or VoiceGuide())
+    window = KioskWindow(controller)
+    application = QApplication.instance()
+    if application is not None:
+        application.installEventFilter(window)  # every touch anywhere restarts the inactivity timer
+    return controller, window
+
+
+def main(server: str, token: str, printer: str, profile: str, accessible: bool, windowed: bool) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    controller, window = build(server, token, printer, profile, accessible)
+    if windowed:
+        window.show()
+    else:
+        window.showFullScreen()
+    controller.start()
+    code = int(app.exec())
+    controller.shutdown()
+    return code

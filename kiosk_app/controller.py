@@ -1,0 +1,247 @@
+"""What a touch sets in motion: server calls and printing on a worker thread, results back on Qt's.
+
+Issuing is idempotent: one command id per "take a ticket", reused by every retry, so a network drop in
+the middle of issuing never makes two tickets. A failed print keeps the issued ticket and offers to print
+it again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from printers.escpos_render import render_escpos
+from printers.layout import InfoCardContent, TicketContent, info_card_blocks, ticket_blocks
+from printers.transport import PrintError, TicketPrinter
+from queue_server.catalogue import Catalogue
+
+from .api import KioskApi, Offline, Refused
+from .flow import KioskFlow, Screen
+from .voice import VoiceGuide
+
+RETRY_SECONDS = (1, 2, 3, 5, 5, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10)  # about two minutes in all
+
+
+class KioskController(QObject):
+    changed = Signal()
+    _then = Signal(object)  # a continuation to run on the Qt thread
+
+    def __init__(self, flow: KioskFlow, catalogue: Catalogue, api: KioskApi, printer: TicketPrinter,
+                 voice: VoiceGuide, clock: Callable[[], datetime] = lambda: datetime.now().astimezone()) -> None:
+        super().__init__()
+        self.flow, self.catalogue, self.api, self.printer, self.voice = flow, catalogue, api, printer, voice
+        self.clock = clock
+        self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk")
+        self._then.connect(lambda continuation: continuation())
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.timeout.connect(self._idle_timeout)
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _in_worker(self, job: Callable[[], Any], done: Callable[[Any], None],
+                   failed: Callable[[Exception], None]) -> None:
+        def run() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # handed to `failed` on the Qt thread
+                self._then.emit(lambda error=exc: failed(error))
+            else:
+                self._then.emit(lambda: done(result))
+
+        self.worker.submit(run)
+
+    def _updating(self, change: Callable[[], None]) -> Callable[[Any], None]:
+        """A `done` callback: apply a change to the flow (ignoring the job's result), then redraw."""
+        def done(_result: Any) -> None:
+            change()
+            self._update()
+
+        return done
+
+    def _update(self) -> None:
+        self._flush_sessions()
+        if self.flow.accessible:
+            self.voice.say(self.prompt(), self.flow.lang)
+        self.changed.emit()
+
+    def touched(self) -> None:
+        self.flow.touched(self.clock())
+        self.idle.start(self.flow.timeout_seconds * 1000)
+
+    def _idle_timeout(self) -> None:
+        if self.flow.screen not in (Screen.HOME, Screen.OFFLINE, Screen.PRINTING):
+            self.flow.timed_out(self.clock())
+            self._update()
+
+    # -- the hall ---------------------------------------------------------------------------------
+    def start(self, attempt: int = 0) -> None:
+        def failed(exc: Exception) -> None:
+            self.flow.offline()
+            self.changed.emit()
+            QTimer.singleShot(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)] * 1000,
+                              lambda: self.start(attempt + 1))
+
+        def loaded(hall: dict[str, Any]) -> None:
+            self.flow.loaded(hall)
+            self._update()
+
+        self._in_worker(self.api.hall, loaded, failed)
+
+    # -- touches ----------------------------------------------------------------------------------
+    def choose_category(self, category_id: str) -> None:
+        self.flow.choose_category(category_id)
+        self._update()
+
+    def choose_service(self, service_id: str) -> None:
+        """Fresh figures (people ahead, the wait, whether it can be taken) before the visitor decides."""
+        def done(hall: dict[str, Any]) -> None:
+            self.flow.hall = hall
+            self.flow.choose_service(service_id)
+            self._update()
+
+        self._in_worker(self.api.hall, done, lambda exc: self._offline_then(lambda: self.choose_service(service_id)))
+
+    def take_ticket(self, priority_category: str | None = None) -> None:
+        flow = self.flow
+        assert flow.service_id is not None and flow.command_id is not None
+        service_id, command_id, lang = flow.service_id, flow.command_id, flow.lang
+        flow.printing()
+        self._update()
+        self._issue(lambda: self.api.issue(command_id, service_id, lang, priority_category), 0)
+
+    def check_in(self, code: str) -> None:
+        assert self.flow.command_id is not None
+        command_id, lang = self.flow.command_id, self.flow.lang
+        self.flow.printing()
+        self._update()
+        self._issue(lambda: self.api.check_in(command_id, code.strip(), lang), 0)
+
+    def _issue(self, call: Callable[[], dict[str, Any]], attempt: int) -> None:
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, Refused):
+                self.flow.refused(exc.code)
+                self._update()
+            elif isinstance(exc, Offline) and attempt < len(RETRY_SECONDS):
+                self.flow.offline()  # "waiting for the server": the same command id is retried
+                self.changed.emit()
+                QTimer.singleShot(RETRY_SECONDS[attempt] * 1000, lambda: self._retry_issue(call, attempt + 1))
+            else:
+                self.flow.go_home(self.clock())
+                self._update()
+
+        self._in_worker(call, self._issued, failed)
+
+    def _retry_issue(self, call: Callable[[], dict[str, Any]], attempt: int) -> None:
+        self.flow.screen = Screen.PRINTING
+        self.changed.emit()
+        self._issue(call, attempt)
+
+    def _issued(self, ticket: dict[str, Any]) -> None:
+        self.flow.issued(ticket)
+        self._update()
+        self.print_ticket()
+
+    def print_ticket(self) -> None:
+        ticket = self.flow.ticket
+        assert ticket is not None
+        profile = self.printer.config.profile
+        service = self.flow.hall["services"][ticket["service_id"]]
+        lang = self.flow.lang
+        category = ticket.get("priority_category")
+        content = TicketContent(
+            centre=self.flow.hall["centre"]["name"][lang], ticket=ticket["ticket"], service=service["name"][lang],
+            issued_at=datetime.fromisoformat(ticket["issued_at"]), ahead=ticket["ahead"],
+            wait_minutes=ticket["estimated_wait_minutes"], feedback_url=self._absolute(ticket["feedback_url"]),
+            lang=lang, priority_category=self._priority_name(category) if category else None,
+            booked_for=datetime.fromisoformat(ticket["booked_for"]) if ticket.get("booked_for") else None)
+        data = render_escpos(ticket_blocks(content, profile.columns), profile)
+
+        def failed(exc: Exception) -> None:
+            self.flow.print_failed(exc.code if isinstance(exc, PrintError) else "printer_failed")
+            self._update()
+
+        self._in_worker(lambda: self.printer.print_bytes(data),
+                        self._updating(lambda: self.flow.printed(self.clock())), failed)
+
+    def print_card(self) -> None:
+        service, lang = self.flow.service(), self.flow.lang
+        profile = self.printer.config.profile
+
+        def text(key: str) -> str | None:
+            value = service.get(key)
+            return value[lang] if value else None
+
+        content = InfoCardContent(centre=self.flow.hall["centre"]["name"][lang], service=service["name"][lang],
+                                  printed_at=self.clock(), documents=text("documents"), term=text("term"),
+                                  cost=text("cost"), lang=lang)
+        data = render_escpos(info_card_blocks(content, profile.columns), profile)
+        def failed(exc: Exception) -> None:
+            self.flow.print_failed(getattr(exc, "code", "printer_failed"))
+            self._update()
+
+        self._in_worker(lambda: self.printer.print_bytes(data),
+                        self._updating(lambda: self.flow.info_printed(self.clock())), failed)
+
+    def _offline_then(self, again: Callable[[], None]) -> None:
+        self.flow.offline()
+        self.changed.emit()
+        QTimer.singleShot(2000, again)
+
+    def _flush_sessions(self) -> None:
+        """Send finished accessible sessions; one that could not be sent waits for the next update."""
+        while self.flow.finished_sessions:
+            record = self.flow.finished_sessions.pop(0)
+            self._in_worker(self._sender(record), lambda _result: None, self._unsent(record))
+
+    def _sender(self, record: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+        return lambda: self.api.log_accessible(record)
+
+    def _unsent(self, record: dict[str, Any]) -> Callable[[Exception], None]:
+        def keep(exc: Exception) -> None:
+            if isinstance(exc, Offline):
+                self.flow.finished_sessions.append(record)
+
+        return keep
+
+    # -- small helpers ----------------------------------------------------------------------------
+    def _absolute(self, url: str) -> str:
+        return url if url.startswith("http") else self.api.server + url
+
+    def _priority_name(self, category: str) -> str:
+        for item in self.flow.hall.get("priority_categories", []):
+            if item["id"] == category:
+                return str(item["name"][self.flow.lang])
+        return category
+
+    def reason_text(self, code: str | None) -> str:
+        if code and self.catalogue.has(f"reason_{code}"):
+            return self.catalogue.t(f"reason_{code}")
+        if code and self.catalogue.has(code):
+            return self.catalogue.t(code)
+        return self.catalogue.t("cannot_take")
+
+    def prompt(self) -> str:
+        """What the voice says on the current screen."""
+        t, flow = self.catalogue.t, self.flow
+        if flow.screen is Screen.CONFIRM:
+            service = flow.service()
+            return t("voice_confirm", count=service["waiting"], minutes=service["estimated_wait_minutes"])
+        if flow.screen is Screen.DONE and flow.ticket:
+            return t("voice_done", ticket=_spoken_ticket(flow.ticket["ticket"]))
+        if flow.screen is Screen.REFUSED:
+            return t("voice_refused", reason=self.reason_text(flow.refusal))
+        return t({Screen.HOME: "voice_home", Screen.SERVICES: "voice_services", Screen.CHECKIN: "voice_checkin",
+                  Screen.INFO: "voice_info", Screen.OFFLINE: "voice_offline",
+                  Screen.PRINTING: "printing"}.get(flow.screen, "voice_home"))
+
+    def shutdown(self) -> None:
+        self.worker.shutdown(wait=False, cancel_futures=True)
+
+
+def _spoken_ticket(ticket: str) -> str:
+    prefix, _, number = ticket.partition("-")
+    return f"{prefix} {int(number)}" if number.isdigit() else ticket

@@ -1,0 +1,202 @@
+"""The kiosk's screens and what a touch does: a Qt-free state machine the views only draw.
+
+Home (categories) → services of a category (paged) → confirm (people ahead, estimated wait, ticket or
+priority ticket) → printing → done. Also: refused (with the reason), check-in by booking code, a service's
+information card, and offline (waiting for the server). An accessible session records the features used,
+the steps and the outcome, for the supervisor's usage report.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Screen(StrEnum):
+    HOME = "home"
+    SERVICES = "services"
+    CONFIRM = "confirm"
+    PRINTING = "printing"
+    DONE = "done"
+    REFUSED = "refused"
+    CHECKIN = "checkin"
+    INFO = "info"
+    OFFLINE = "offline"
+
+
+NORMAL_TIMEOUT, ACCESSIBLE_TIMEOUT = 45, 120  # seconds without a touch before returning home
+PAGE_SIZE, ACCESSIBLE_PAGE_SIZE = 6, 3
+ACCESSIBLE_FEATURES = ("large_print", "high_contrast", "voice", "low_reach", "long_timeouts")
+
+
+@dataclass
+class AccessibleSession:
+    started_at: datetime
+    features: set[str] = field(default_factory=lambda: set(ACCESSIBLE_FEATURES))
+    steps: int = 0
+
+    def record(self, outcome: str, now: datetime, lang: str) -> dict[str, Any]:
+        return {"command_id": uuid.uuid4().hex,
+                "started_at": self.started_at.isoformat(), "features": sorted(self.features), "steps": self.steps,
+                "duration_seconds": int((now - self.started_at).total_seconds()), "outcome": outcome, "lang": lang}
+
+
+@dataclass
+class KioskFlow:
+    accessible_terminal: bool = False
+    hall: dict[str, Any] = field(default_factory=dict)
+    screen: Screen = Screen.OFFLINE
+    lang: str = "uk"
+    accessible: bool = False
+    category_id: str | None = None
+    service_id: str | None = None
+    page: int = 0
+    ticket: dict[str, Any] | None = None
+    refusal: str | None = None  # a reason code (the server's or the printer's)
+    print_error: str | None = None
+    command_id: str | None = None  # one per "take a ticket": every retry reuses it
+    via_checkin: bool = False
+    session: AccessibleSession | None = None
+    finished_sessions: list[dict[str, Any]] = field(default_factory=list)  # to send to the server
+
+    def __post_init__(self) -> None:
+        self.accessible = self.accessible_terminal
+
+    # -- the hall ---------------------------------------------------------------------------------
+    def loaded(self, hall: dict[str, Any]) -> None:
+        self.hall = hall
+        if self.screen is Screen.OFFLINE:
+            self.screen = Screen.HOME
+
+    def offline(self) -> None:
+        self.screen = Screen.OFFLINE
+
+    @property
+    def timeout_seconds(self) -> int:
+        return ACCESSIBLE_TIMEOUT if self.accessible else NORMAL_TIMEOUT
+
+    @property
+    def page_size(self) -> int:
+        return ACCESSIBLE_PAGE_SIZE if self.accessible else PAGE_SIZE
+
+    def categories(self) -> list[dict[str, Any]]:
+        return list(self.hall.get("categories", []))
+
+    def services_page(self) -> list[dict[str, Any]]:
+        category = next(c for c in self.categories() if c["id"] == self.category_id)
+        services = [self.hall["services"][sid] for sid in category["service_ids"]]
+        return services[self.page * self.page_size:(self.page + 1) * self.page_size]
+
+    def has_more(self) -> bool:
+        category = next(c for c in self.categories() if c["id"] == self.category_id)
+        return (self.page + 1) * self.page_size < len(category["service_ids"])
+
+    def service(self) -> dict[str, Any]:
+        assert self.service_id is not None
+        service: dict[str, Any] = self.hall["services"][self.service_id]
+        return service
+
+    # -- touches ----------------------------------------------------------------------------------
+    def touched(self, now: datetime) -> None:
+        """Any touch: an accessible terminal's session starts with the first one."""
+        if self.accessible and self.session is None:
+            self.session = AccessibleSession(now)
+
+    def _step(self, screen: Screen) -> None:
+        self.screen = screen
+        if self.session is not None:
+            self.session.steps += 1
+
+    def choose_category(self, category_id: str) -> None:
+        self.category_id, self.page = category_id, 0
+        self._step(Screen.SERVICES)
+
+    def next_page(self) -> None:
+        if self.has_more():
+            self.page += 1
+            self._step(Screen.SERVICES)
+
+    def previous_page(self) -> None:
+        self.page = max(0, self.page - 1)
+        self._step(Screen.SERVICES)
+
+    def choose_service(self, service_id: str) -> None:
+        self.service_id = service_id
+        self.command_id = uuid.uuid4().hex
+        reason = self.hall["services"][service_id]["unavailable"]
+        if reason:
+            self.refusal = reason
+            self._step(Screen.REFUSED)
+        else:
+            self._step(Screen.CONFIRM)
+
+    def open_checkin(self) -> None:
+        self.command_id, self.via_checkin = uuid.uuid4().hex, True
+        self._step(Screen.CHECKIN)
+
+    def open_info(self, service_id: str) -> None:
+        self.service_id = service_id
+        self._step(Screen.INFO)
+
+    def printing(self) -> None:
+        self._step(Screen.PRINTING)
+
+    def issued(self, ticket: dict[str, Any]) -> None:
+        self.ticket, self.print_error = ticket, None
+        self._step(Screen.DONE)
+
+    def refused(self, reason: str) -> None:
+        self.refusal = reason
+        self._step(Screen.REFUSED)
+
+    def print_failed(self, reason: str) -> None:
+        self.print_error = reason
+
+    def printed(self, now: datetime) -> None:
+        self.print_error = None
+        outcome = "checkin" if self.via_checkin else "ticket"
+        self._end_session(outcome, now)
+
+    def back(self) -> None:
+        if self.screen is Screen.CONFIRM or (self.screen is Screen.INFO and self.category_id):
+            self._step(Screen.SERVICES)
+        else:
+            self._step(Screen.HOME)
+
+    def go_home(self, now: datetime, outcome: str = "abandoned") -> None:
+        """Back to the start for the next visitor: accessible mode returns to the terminal's own setting."""
+        if self.session is not None:
+            self._end_session(outcome, now)
+        self.screen, self.category_id, self.service_id, self.ticket = Screen.HOME, None, None, None
+        self.refusal = self.print_error = None
+        self.via_checkin = False
+        self.accessible = self.accessible_terminal
+
+    def timed_out(self, now: datetime) -> None:
+        self.go_home(now, "timeout")
+
+    def toggle_language(self) -> None:
+        self.lang = "en" if self.lang == "uk" else "uk"
+
+    def toggle_accessible(self, now: datetime) -> None:
+        if self.accessible and not self.accessible_terminal:
+            self._end_session("abandoned", now)
+            self.accessible = False
+        elif not self.accessible:
+            self.accessible = True
+            self.session = AccessibleSession(now)
+
+    def repeated_voice(self) -> None:
+        if self.session is not None:
+            self.session.features.add("repeat_voice")
+
+    def info_printed(self, now: datetime) -> None:
+        self._end_session("info", now)
+
+    def _end_session(self, outcome: str, now: datetime) -> None:
+        if self.session is not None:
+            self.finished_sessions.append(self.session.record(outcome, now, self.lang))
+            self.session = None
