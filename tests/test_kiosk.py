@@ -289,3 +289,71 @@ def test_kiosk_catalogue_has_both_languages() -> None:
     catalogue = Catalogue(CATALOGUE)
     assert catalogue.keys("uk") == catalogue.keys("en")
     assert BUILT_IN["epson-80"].codepage_slot == 46
+
+
+@pytest.mark.parametrize(("lang", "accessible"), [("uk", False), ("en", False), ("uk", True), ("en", True)])
+def test_screen_tour_fits_the_screen(qtbot, server, lang, accessible) -> None:  # type: ignore[no-untyped-def]
+    """Every screen in both languages, normal and accessible: screenshots, nothing clipped, voice everywhere."""
+    controller, window, voice = start_kiosk(qtbot, server, accessible=accessible)
+    if lang == "en":
+        tap(qtbot, window, "language")
+        qtbot.waitUntil(lambda: controller.flow.lang == "en", timeout=WAIT)
+    folder = SHOTS / "kiosk-tour"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{lang}-{'accessible' if accessible else 'normal'}"
+
+    def check(screen: str) -> None:
+        assert (window.width(), window.height()) == (1280, 1024), (screen, window.size())
+        for action, button in window.buttons().items():
+            caption = button.caption
+            needed = caption.heightForWidth(caption.width())
+            assert needed <= caption.height() + 1, (screen, action, "clipped text", needed, caption.height())
+            assert button.geometry().bottom() <= window.height(), (screen, action, "below the screen")
+        if accessible:
+            assert voice.said and voice.said[-1][1] == lang, (screen, "not spoken")
+        # Half size: enough to review the tour, a quarter of the bytes in the repository.
+        window.grab().scaledToWidth(640, Qt.TransformationMode.SmoothTransformation).save(
+            str(folder / f"{name}-{screen}.png"))
+
+    check("home")
+    tap(qtbot, window, "category:civil")
+    wait_screen(qtbot, controller, Screen.SERVICES)
+    check("services")
+    tap(qtbot, window, "service:death")
+    wait_screen(qtbot, controller, Screen.CONFIRM)
+    check("confirm")
+    tap(qtbot, window, "take_ticket")
+    wait_screen(qtbot, controller, Screen.DONE)
+    qtbot.waitUntil(lambda: len(controller.printer.jobs) == 1, timeout=WAIT)
+    check("done")
+    tap(qtbot, window, "home")
+    tap(qtbot, window, "checkin")
+    wait_screen(qtbot, controller, Screen.CHECKIN)
+    check("checkin")
+    tap(qtbot, window, "back")
+    server.supervisor("hall_pause", reason="air_raid")
+    tap(qtbot, window, "category:passports")
+    if accessible:
+        wait_screen(qtbot, controller, Screen.SERVICES)
+    tap(qtbot, window, "service:id-card")
+    wait_screen(qtbot, controller, Screen.REFUSED)
+    check("refused")
+    server.supervisor("hall_resume")
+    tap(qtbot, window, "home")
+    tap(qtbot, window, "category:passports")
+    tap(qtbot, window, "service:id-card")
+    tap(qtbot, window, "info")
+    wait_screen(qtbot, controller, Screen.INFO)
+    check("info")
+
+
+def test_daily_limit_is_a_refusal_reason(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    token = server.token(name="kiosk-2")
+    for _ in range(120):  # the demo hall's daily limit for passports for travel abroad
+        assert "ticket" in server.issue(token, "passport-foreign")
+    controller, window, _voice = start_kiosk(qtbot, server)
+    tap(qtbot, window, "category:passports")
+    tap(qtbot, window, "service:passport-foreign")
+    wait_screen(qtbot, controller, Screen.REFUSED)
+    assert controller.flow.refusal == "daily_limit_reached"
+    assert "Денний ліміт" in controller.reason_text(controller.flow.refusal)
