@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--clock-start", default=None,
                         help="start the hall clock at 'demo' (next open day 10:00), HH:MM or an ISO time")
     server.add_argument("--log-level", default="info")
+    server.add_argument("--sms-port", help="serial port of a GSM modem for SMS, e.g. /dev/ttyUSB1")
+    server.add_argument("--sms-baud", type=int, default=115_200)
     server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
                         help="spoken-call segments (made by `cherha voice`)")
 
@@ -109,7 +111,16 @@ def _server(args: argparse.Namespace) -> int:
     if args.clock_start:
         clock = OffsetClock(parse_clock_start(args.clock_start, hall))
     store = EventStore(args.data_dir / DB_NAME)
-    app = create_app(hall, store, clock, voice_dir=args.voice_dir)
+    modem_factory = None
+    if args.sms_port:
+        from .sms.modem import GsmModem
+
+        def modem_factory() -> GsmModem:
+            modem = GsmModem(args.sms_port, args.sms_baud)
+            modem.open()
+            return modem
+
+    app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"

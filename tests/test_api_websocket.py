@@ -238,7 +238,7 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             "set_desk_services": {"desk": 1, "weights": {"id-card": 10}}, "service_close": {"service_id": "death"},
             "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
             "unsubscribe_events": {"subscription": 1}, "set_announcement": {"text_uk": "Увага"},
-            "send_message": {"text": "Перерва о 13:00"},
+            "send_message": {"text": "Перерва о 13:00"}, "document_ready": {"code": "ABCDEFGH"},
         }
         checked = 0
         for msg_type, spec in SPECS.items():

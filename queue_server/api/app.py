@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from ..clock import Clock
 from ..domain.hall import Hall
 from ..hall_service import HallService
 from ..passwords import new_token
+from ..sms.notifier import Notifier
+from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
 from .auth import Authenticator
 from .booking_api import ROUTES as BOOKING_ROUTES
@@ -23,6 +27,7 @@ from .state import APP_STATE, AppState
 from .websocket import websocket_handler
 
 MAX_REQUEST_BYTES = 64 * 1024
+PURGE_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
 
 
@@ -33,6 +38,8 @@ def create_app(
     token_factory: Callable[[], str] = new_token,
     outgoing_limit: int = 2048,
     voice_dir: Path | None = None,
+    modem_factory: Callable[[], Modem] | None = None,
+    sms_interval: float = 1.0,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
@@ -43,9 +50,20 @@ def create_app(
     # The hall's pages are served by this server too: one address for every screen in the hall.
     add_routes(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
+    outbox = SmsOutbox(store, clock)
+    notifier = Notifier(service, outbox)
+    sender = SmsSender(outbox, modem_factory, sms_interval) if modem_factory else None
+    stop_background = asyncio.Event()
+    background: list[asyncio.Task[None]] = []
+
     async def start(_: web.Application) -> None:
         await store.start()
         await service.start()
+        notifier.attach()
+        # SMS are queued (and old numbers purged) even with no modem; a modem sends them.
+        background.append(asyncio.create_task(notifier.run(stop_background)))
+        background.append(asyncio.create_task(sender.run(stop_background) if sender else
+                                              _purge_forever(outbox, stop_background)))
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.
@@ -53,9 +71,19 @@ def create_app(
             await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
 
     async def stop(_: web.Application) -> None:
+        stop_background.set()
+        await asyncio.gather(*background, return_exceptions=True)
         await store.close()
 
     app.on_startup.append(start)
     app.on_shutdown.append(close_sockets)
     app.on_cleanup.append(stop)
     return app
+
+
+async def _purge_forever(outbox: SmsOutbox, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(Exception):
+            await outbox.purge()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PURGE_SECONDS)

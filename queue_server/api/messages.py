@@ -181,6 +181,11 @@ class SendMessage(CommandMessage):
     desk: DeskNumber | None = None
 
 
+class DocumentReadyMessage(CommandMessage):
+    type: Literal["document_ready"]
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{8}$")]
+
+
 class EndDay(CommandMessage):
     type: Literal["end_day"]
 
@@ -277,6 +282,10 @@ SPECS: dict[str, MessageSpec] = {
     "send_message": MessageSpec(
         SendMessage, SUPERVISORS, "Send a message to one desk, or to every desk without `desk`.",
         lambda m, p: cmd.SendMessage(actor=p.name, text=m.text, desk=m.desk),
+    ),
+    "document_ready": MessageSpec(
+        DocumentReadyMessage, DESK_ROLES, "The result of a booked service is ready (SMS if consented).",
+        lambda m, p: cmd.MarkDocumentReady(actor=p.name, code=m.code.upper()),
     ),
     "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: live visits are closed.",
                            lambda m, p: cmd.EndDay(actor=p.name)),

@@ -178,5 +178,10 @@ class LogAccessibleSession(Command):
 
 
 @dataclass(frozen=True)
+class MarkDocumentReady(Command):
+    code: str  # the booking's code
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

@@ -380,6 +380,11 @@ def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context)
                                        lang=c.lang)]
 
 
+def _document_ready(state: HallState, c: cmd.MarkDocumentReady, ctx: Context) -> list[ev.Event]:
+    booking = _booking(state, c.code)
+    return [ev.DocumentReady(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -464,5 +469,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.CancelBooking: _cancel_booking,
     cmd.CheckIn: _check_in,
     cmd.LogAccessibleSession: _log_accessible,
+    cmd.MarkDocumentReady: _document_ready,
     cmd.EndDay: _end_day,
 }

@@ -260,6 +260,15 @@ class AccessibleSessionLogged(Event):
     lang: str = "uk"
 
 
+@dataclass(frozen=True)
+class DocumentReady(Event):
+    """The result of a service can be collected (an SMS tells the visitor, if they agreed)."""
+
+    type_name: ClassVar[str] = "document_ready"
+    booking_id: str
+    by: str
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
@@ -267,7 +276,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
         ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
-        AccessibleSessionLogged,
+        AccessibleSessionLogged, DocumentReady,
     )
 }
 

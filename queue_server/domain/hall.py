@@ -118,6 +118,8 @@ class BookingPolicy:
     checkin_before_minutes: int = 60
     checkin_after_minutes: int = 20
     phone_retention_days: int = 30
+    sms_near_count: int = 3  # "your turn is near" when this many or fewer are ahead
+    sms_reminder_hours: int = 2  # the reminder goes this long before the slot
 
 
 @dataclass(frozen=True)

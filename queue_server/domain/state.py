@@ -262,6 +262,9 @@ class HallState:
     def _on_accessible_session_logged(self, event: ev.AccessibleSessionLogged) -> None:
         pass  # a record for reports; the hall does not change
 
+    def _on_document_ready(self, event: ev.DocumentReady) -> None:
+        pass  # a notification, not a change to the hall
+
     def _on_desk_message(self, event: ev.DeskMessage) -> None:
         pass  # messages live in the log and reach desks as events; they change no state
 

@@ -42,8 +42,18 @@ def _m4_settings_and_contacts(db: Database) -> None:
     )
 
 
+def _m5_sms_outbox(db: Database) -> None:
+    db["sms"].create(  # type: ignore[union-attr]
+        {"id": int, "ref": str, "kind": str, "phone": str, "text": str, "status": str, "attempts": int,
+         "next_try": str, "message_refs": str, "error": str, "created": str},
+        pk="id",
+    )
+    db["sms"].create_index(["status", "next_try"])  # type: ignore[union-attr]
+    db["sms"].create_index(["ref", "kind"], unique=True)  # type: ignore[union-attr]  # once per booking
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
-                                                _m4_settings_and_contacts]
+                                                _m4_settings_and_contacts, _m5_sms_outbox]
 
 
 def migrate(db: Database) -> int:

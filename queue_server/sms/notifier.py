@@ -1,0 +1,85 @@
+"""From hall events to SMS: booking confirmation and reminder, "your turn is near", "come to desk 7",
+"your document is ready". Only for bookings whose visitor gave a number with consent."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ..catalogue import Catalogue
+from ..domain.dispatch import queue_of
+from ..hall_service import HallService
+from ..hub import Subscriber
+from .outbox import SmsOutbox
+
+TEXTS = Path(__file__).resolve().parent.parent / "locales" / "sms.toml"
+
+
+class Notifier:
+    def __init__(self, service: HallService, outbox: SmsOutbox) -> None:
+        self.service, self.outbox = service, outbox
+        self.texts = Catalogue(TEXTS)
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.near_sent: set[str] = set()
+
+    def attach(self) -> None:
+        self.service.hub.subscribe(Subscriber(deliver=self._deliver, on_overflow=lambda: None))
+
+    def _deliver(self, seq: int, body: str) -> bool:
+        self.events.put_nowait(json.loads(body))
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                event = await asyncio.wait_for(self.events.get(), 0.5)
+            except TimeoutError:
+                continue
+            with contextlib.suppress(Exception):
+                await self.handle(event)
+
+    async def handle(self, event: dict[str, Any]) -> None:
+        state = self.service.published
+        kind = event["type"]
+        if kind == "booking_made" and event["contact"]:
+            booking = state.bookings.by_id[event["booking_id"]]
+            params = {"date": f"{booking.start:%d.%m}", "time": f"{booking.start:%H:%M}", "code": booking.code}
+            await self.outbox.enqueue(booking.booking_id, "booking", self.texts.t_in(booking.lang, "booking", **params))
+            remind_at = booking.start - timedelta(hours=self.service.hall.booking.sms_reminder_hours)
+            if remind_at > self.service.clock.now():
+                await self.outbox.enqueue(booking.booking_id, "reminder",
+                                          self.texts.t_in(booking.lang, "reminder", **params), due=remind_at)
+        elif kind == "visit_called":
+            booking = self._booking_of_visit(event["visit_id"])
+            if booking is not None:
+                ticket = state.visits[event["visit_id"]].ticket
+                await self.outbox.enqueue(booking.booking_id, "called",
+                                          self.texts.t_in(booking.lang, "called", ticket=ticket, desk=event["desk"]))
+        elif kind == "document_ready":
+            booking = state.bookings.by_id[event["booking_id"]]
+            await self.outbox.enqueue(booking.booking_id, "ready",
+                                      self.texts.t_in(booking.lang, "ready", code=booking.code))
+        await self._turn_near()
+
+    def _booking_of_visit(self, visit_id: str) -> Any:
+        for booking in self.service.published.bookings.by_id.values():
+            if booking.visit_id == visit_id:
+                return booking
+        return None
+
+    async def _turn_near(self) -> None:
+        state, now = self.service.published, self.service.clock.now()
+        limit = self.service.hall.booking.sms_near_count
+        for booking in state.bookings.by_id.values():
+            visit = state.visits.get(booking.visit_id or "")
+            if visit is None or booking.booking_id in self.near_sent or not visit.is_waiting(now):
+                continue
+            line = queue_of(state, visit.service_id, now)
+            if visit in line and line.index(visit) <= limit:
+                self.near_sent.add(booking.booking_id)
+                await self.outbox.enqueue(booking.booking_id, "near", self.texts.t_in(
+                    booking.lang, "near", count=line.index(visit), ticket=visit.ticket))
