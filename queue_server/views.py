@@ -34,6 +34,30 @@ def booking_view(booking: Booking) -> dict[str, Any]:
     }
 
 
+def visitor_status(state: HallState, ref: str, now: datetime) -> dict[str, Any]:
+    """What a visitor's phone shows: their place, the wait, the desk when called. `ref` is a visit id or a
+    booking id. Nothing about anyone else."""
+    booking = state.bookings.by_id.get(ref)
+    visit = state.visits.get(booking.visit_id or "") if booking else state.visits.get(ref)
+    out: dict[str, Any] = {"booking": booking_view(booking) if booking else None}
+    if visit is None:
+        out["visit"] = None
+        return out
+    line = queue_of(state, visit.service_id, now)
+    ahead = line.index(visit) if visit in line else None
+    out["visit"] = {
+        "ticket": visit.ticket,
+        "service_id": visit.service_id,
+        "state": visit.state.value,
+        "ahead": ahead,
+        "estimated_wait_minutes": estimate_wait_minutes(state, visit.service_id, ahead, now)
+        if ahead is not None else None,
+        "desk": visit.desk,
+        "finished": visit.state.is_final,
+    }
+    return out
+
+
 def visit_view(visit: Visit, now: datetime) -> dict[str, Any]:
     return {
         "visit_id": visit.visit_id,

@@ -224,10 +224,13 @@ ROLE_LOGINS = {
 
 async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Every message type against every role: allowed ones are never refused for the role."""
-    async with running_server(tmp_path) as server:
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
         clients = {}
+        visit = await issue(http, server, await server.device_token(name="k0"), "death")
         for role in Role:
-            if role in ROLE_LOGINS:
+            if role is Role.VISITOR:
+                clients[role] = await WsClient.connect(server.ws_url, visit_token=visit["feedback_token"])
+            elif role in ROLE_LOGINS:
                 clients[role] = await WsClient.connect(server.ws_url, **ROLE_LOGINS[role])
             else:
                 token = await server.device_token(role, role.value)
@@ -319,4 +322,39 @@ async def test_public_subscribers_never_see_feedback_tokens(tmp_path) -> None:  
         replayed = await replay.events_until(ticket["seq"])
         assert all("feedback_token" not in e["event"] for e in replayed)
         for client in (boss, replay):
+            await client.close()
+
+
+async def test_a_visitor_follows_only_their_own_visit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
+        kiosk = await server.device_token()
+        first = await issue(http, server, kiosk, "id-card")
+        mine = await issue(http, server, kiosk, "id-card")
+        with pytest.raises(ProtocolError) as refused:
+            await WsClient.connect(server.ws_url, visit_token="guess")
+        assert refused.value.code == "invalid_token"
+        phone = await WsClient.connect(server.ws_url, visit_token=mine["feedback_token"])
+        assert phone.auth["role"] == "visitor"
+        await phone.request("watch_visit")
+        status = (await phone.next_event())["status"]["visit"]
+        assert (status["ticket"], status["ahead"], status["state"]) == (mine["ticket"], 1, "waiting")
+        async def next_status(condition) -> dict:  # type: ignore[no-untyped-def, type-arg]
+            for _ in range(10):  # an opened desk changes the estimate too: wait for the change we want
+                visit = (await phone.next_event())["status"]["visit"]
+                if condition(visit):
+                    return visit  # type: ignore[no-any-return]
+            raise AssertionError("status never came")
+
+        desk = await operator(server, 1)
+        await desk.command("call_next")  # calls the first ticket: one fewer ahead
+        await next_status(lambda v: v["ahead"] == 0)
+        await desk.command("no_show")
+        await desk.command("call_next")
+        called = await next_status(lambda v: v["state"] == "called")
+        assert called["desk"] == 1
+        for forbidden in ("get_state", "subscribe_events"):
+            reply = await phone.request_raw({"type": forbidden})
+            assert reply["error"]["code"] == "forbidden_for_role", "a visitor sees nothing of others"
+        assert first["ticket"] != mine["ticket"]
+        for client in (phone, desk):
             await client.close()

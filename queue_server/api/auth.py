@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -31,6 +32,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    VISITOR = "visitor"  # a visitor's phone, by the ticket's token or the booking's code: sees only that visit
 
 
 DEVICE_ROLES = (Role.KIOSK, Role.DISPLAY)
@@ -71,6 +73,18 @@ class Authenticator:
         if principal.role not in DEVICE_ROLES and principal.name not in self.hall.operators:
             raise Unauthorized("invalid_token")  # operator removed from the config since
         return principal
+
+    def visitor(self, state: Any, visit_token: str | None, booking_code: str | None) -> Principal:
+        """A visitor follows their own visit: by the ticket's unguessable token or the booking's code."""
+        if visit_token:
+            visit_id = state.by_feedback_token.get(visit_token)
+            if visit_id is not None:
+                return Principal(Role.VISITOR, visit_id)
+        if booking_code:
+            booking = state.bookings.by_code_or_none(booking_code)
+            if booking is not None:
+                return Principal(Role.VISITOR, booking.booking_id)
+        raise Unauthorized("invalid_token")
 
     async def login(self, login: str, secret: str, desk: int | None) -> tuple[Principal, str]:
         locked_until = self._failures.get(login, (0, 0.0))[1]

@@ -50,6 +50,10 @@ class SubscribeEvents(Message):
     since: int | None = Field(default=None, ge=0)
 
 
+class WatchVisit(Message):
+    type: Literal["watch_visit"]
+
+
 class UnsubscribeEvents(Message):
     type: Literal["unsubscribe_events"]
     subscription: int = Field(ge=1)
@@ -192,6 +196,7 @@ class EndDay(CommandMessage):
 
 # -- the table -----------------------------------------------------------------------------------
 ALL = frozenset(Role)
+STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR}
 DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 
@@ -222,9 +227,12 @@ def _at_desk(factory: Callable[..., cmd.Command], **fields: str) -> Callable[[An
 
 SPECS: dict[str, MessageSpec] = {
     "ping": MessageSpec(Ping, ALL, "Keep-alive; answered with pong."),
-    "get_state": MessageSpec(GetState, ALL, "The hall snapshot now."),
-    "subscribe_events": MessageSpec(SubscribeEvents, ALL, "Snapshot or replay from `since`, then live events."),
+    "get_state": MessageSpec(GetState, STAFF_AND_DEVICES, "The hall snapshot now."),
+    "subscribe_events": MessageSpec(SubscribeEvents, STAFF_AND_DEVICES,
+                                    "Snapshot or replay from `since`, then live events."),
     "unsubscribe_events": MessageSpec(UnsubscribeEvents, ALL, "Cancel a subscription by its id."),
+    "watch_visit": MessageSpec(WatchVisit, frozenset({Role.VISITOR}),
+                               "A visitor's own visit: its status now and at every change."),
     "issue_ticket": MessageSpec(
         IssueTicket, frozenset({Role.KIOSK, Role.ADMIN}), "Issue a ticket for a service or a bundle.",
         lambda m, p: cmd.IssueTicket(actor=p.name, service_id=m.service_id, bundle_id=m.bundle_id,
@@ -292,4 +300,4 @@ SPECS: dict[str, MessageSpec] = {
 }
 
 # Messages the server sends (documented in docs/protocol.md as well).
-SERVER_TYPES = ("auth_required", "auth_ok", "auth_invalid", "result", "event", "pong")
+SERVER_TYPES = ("auth_required", "auth_ok", "auth_invalid", "result", "event", "visit_status", "pong")

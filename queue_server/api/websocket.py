@@ -18,9 +18,10 @@ from pydantic import ValidationError
 from ..catalogue import error_body
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
 from ..hub import Subscriber, encode_event
+from ..views import visitor_status
 from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
-from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents
+from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents, WatchVisit
 from .state import APP_STATE, AppState
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,13 @@ class Connection:
             if not isinstance(data, dict) or data.get("type") != "auth":
                 raise Unauthorized("auth_required")
             token, login, secret, desk = (data.get(k) for k in ("token", "login", "password", "desk"))
-            if isinstance(token, str) and token:
+            visit_token, booking_code = data.get("visit_token"), data.get("booking_code")
+            if isinstance(visit_token, str) or isinstance(booking_code, str):
+                self.principal = self.app.auth.visitor(
+                    self.app.service.published, visit_token if isinstance(visit_token, str) else None,
+                    booking_code if isinstance(booking_code, str) else None)
+                session_token = None
+            elif isinstance(token, str) and token:
                 self.principal = await self.app.auth.by_token(token)
                 session_token = None
             elif isinstance(login, str) and isinstance(secret, str) and (desk is None or _is_int(desk)):
@@ -205,6 +212,9 @@ class Connection:
             return None
         if message.type == "get_state":
             return service.snapshot()
+        if isinstance(message, WatchVisit):
+            self._watch_visit(message.id)
+            return None
         if isinstance(message, SubscribeEvents):
             await self._subscribe(message)
             return None
@@ -257,6 +267,27 @@ class Connection:
         for seq, body in held:
             self._send_event(sub_id, seq, body)
         live = True
+
+    def _watch_visit(self, sub_id: int) -> None:
+        """A visitor's page: the visit's status now, then again whenever it changes."""
+        service = self.app.service
+        assert self.principal is not None
+        ref = self.principal.name
+        last: list[str] = [""]
+
+        def push() -> bool:
+            status = visitor_status(service.published, ref, service.clock.now())
+            text = json.dumps(status, ensure_ascii=False, sort_keys=True)
+            if text == last[0]:
+                return True
+            last[0] = text
+            return self._queue(f'{{"id":{sub_id},"type":"visit_status","status":{text}}}')
+
+        subscriber = Subscriber(deliver=lambda _seq, _body: push(), on_overflow=self._too_slow, public=True)
+        service.hub.subscribe(subscriber)
+        self.subscriptions[sub_id] = subscriber
+        self._send({"id": sub_id, "type": "result", "success": True, "result": {"subscription": sub_id}})
+        push()
 
     def _send_event(self, sub_id: int, seq: int, body: str) -> None:
         if not self._queue(_event_frame(sub_id, seq, body)):
