@@ -4,6 +4,10 @@
     /board[?zone=А]          the hall board            (token=... from `cherha token --role display`)
     /display/desk/<n>        the display over desk n
     /audio/call.wav          ?ticket=П-015&desk=7: chime + call, from the voice segments
+    /book                    the public pre-registration page (phone-friendly)
+    /b/<code>                a booking: its status, cancelling, and the live ticket once checked in
+    /f/<token>               the visitor's page from the ticket's QR: place in the queue, live
+    /qr.svg?data=…           a QR code (the booking confirmation's)
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+import qrcode
+import qrcode.image.svg
 from aiohttp import web
 
 from queue_server.domain.errors import InvalidInput, Unavailable
@@ -38,6 +44,10 @@ def add_routes(app: web.Application, hall: Hall, voice: Voice) -> None:
     app.router.add_get("/board", _page("board.html"))
     app.router.add_get("/display/desk/{number:\\d{1,4}}", _page("desk.html"))
     app.router.add_get("/audio/call.wav", call_audio)
+    app.router.add_get("/book", _page("book.html"))
+    app.router.add_get("/b/{code:[0-9A-Za-z]{8}}", _page("visit.html"))
+    app.router.add_get("/f/{token:[A-Za-z0-9_\\-]{20,100}}", _page("visit.html"))
+    app.router.add_get("/qr.svg", qr_svg)
     app.router.add_static("/static", STATIC, append_version=False)
 
 
@@ -54,6 +64,15 @@ async def index(request: web.Request) -> web.Response:
         f'<li><a href="/display/desk/{n}">Вікно {n} / Desk {n}</a></li>' for n in sorted(hall.desks)
     )
     return web.Response(text=INDEX.format(name=hall.name.uk, desks=desks), content_type="text/html")
+
+
+async def qr_svg(request: web.Request) -> web.Response:
+    """A QR code as SVG, for the booking confirmation (no internet at the centre: made here)."""
+    data = request.query.get("data", "")
+    if not 0 < len(data) <= 300:
+        raise InvalidInput("invalid_message", details="data: 1 to 300 characters")
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return web.Response(body=image.to_string(), content_type="image/svg+xml")
 
 
 async def call_audio(request: web.Request) -> web.Response:

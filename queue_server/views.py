@@ -156,6 +156,7 @@ def public_hall(hall: Hall, state: HallState, now: datetime) -> dict[str, Any]:
     return {
         "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
         "board": dataclasses.asdict(hall.board),
+        "booking": {"days_ahead": hall.booking.days_ahead, "slot_minutes": hall.booking.slot_minutes},
         "desks": [{"number": d.number, "zone": d.zone, "services": [sid for sid, _ in d.weights]}
                   for d in hall.desks.values()],
         "now": now.isoformat(),

@@ -1,0 +1,85 @@
+// The public booking page: category, service, date, a free time, a phone number → a code and a QR code.
+import { LABELS, currentLang, switchLanguageLink } from "./visitor_labels.js";
+
+const lang = currentLang();
+const t = LABELS[lang];
+document.documentElement.lang = lang;
+document.getElementById("title").textContent = t.bookTitle;
+const switcher = document.getElementById("language");
+switcher.textContent = t.language;
+switcher.href = switchLanguageLink(lang);
+document.querySelectorAll("[data-label]").forEach((el) => { el.textContent = t[el.dataset.label]; });
+document.getElementById("no-slots").textContent = t.noSlots;
+
+const hall = await (await fetch("/api/hall")).json();
+const $ = (id) => document.getElementById(id);
+let chosen = null;
+
+function options(select, items) {
+  select.replaceChildren(...items.map(([value, text]) => {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = text;
+    return option;
+  }));
+}
+
+options($("category"), hall.categories.map((c) => [c.id, c.name[lang]]));
+const today = new Date(hall.now.slice(0, 10) + "T12:00:00");
+const days = [];
+for (let n = 0; n <= hall.booking.days_ahead; n += 1) {
+  const day = new Date(today.getTime() + n * 86400000);
+  const label = day.toLocaleDateString(lang === "uk" ? "uk-UA" : "en-GB", { weekday: "short", day: "numeric", month: "long" });
+  days.push([day.toISOString().slice(0, 10), label]);
+}
+options($("date"), days);
+
+function fillServices() {
+  const category = hall.categories.find((c) => c.id === $("category").value);
+  options($("service"), category.service_ids.map((id) => [id, hall.services[id].name[lang]]));
+}
+
+async function fillSlots() {
+  chosen = null;
+  const query = new URLSearchParams({ service_id: $("service").value, date: $("date").value });
+  const answer = await (await fetch(`/api/booking/slots?${query}`)).json();
+  const free = (answer.slots || []).filter((s) => s.free > 0);
+  $("slots").replaceChildren(...free.map((slot) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = slot.start.slice(11, 16);
+    button.dataset.start = slot.start;
+    button.onclick = () => {
+      chosen = slot.start;
+      document.querySelectorAll(".slots button").forEach((b) => b.classList.toggle("chosen", b === button));
+    };
+    return button;
+  }));
+  $("no-slots").hidden = free.length > 0;
+}
+
+$("category").onchange = () => { fillServices(); fillSlots(); };
+$("service").onchange = fillSlots;
+$("date").onchange = fillSlots;
+fillServices();
+await fillSlots();
+
+$("form").onsubmit = async (submit) => {
+  submit.preventDefault();
+  $("error").textContent = "";
+  if (!chosen) { $("error").textContent = `${t.time}: ${t.choose}`; return; }
+  const body = { command_id: crypto.randomUUID().replaceAll("-", ""), service_id: $("service").value, start: chosen,
+                 phone: $("phone").value, consent: $("consent").checked, lang };
+  const response = await fetch("/api/bookings", { method: "POST", headers: { "Content-Type": "application/json" },
+                                                  body: JSON.stringify(body) });
+  const answer = await response.json();
+  if (!response.ok) { $("error").textContent = answer.error.message[lang]; return; }
+  const booking = answer.booking;
+  const link = `${location.origin}/b/${booking.code}?lang=${lang}`;
+  $("done-when").textContent = `${hall.services[booking.service_id].name[lang]} — ${booking.start.slice(8, 10)}.${booking.start.slice(5, 7)} ${booking.start.slice(11, 16)}`;
+  $("code").textContent = booking.code;
+  $("qr").src = `/qr.svg?data=${encodeURIComponent(link)}`;
+  $("open").href = link;
+  $("form").hidden = true;
+  $("done").hidden = false;
+};

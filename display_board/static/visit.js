@@ -1,0 +1,73 @@
+// A visitor's own page, from the ticket's QR (/f/<token>) or the booking (/b/<code>): live, never polled.
+import { LABELS, currentLang, switchLanguageLink } from "./visitor_labels.js";
+
+const lang = currentLang();
+const t = LABELS[lang];
+const [, kind, key] = location.pathname.split("/");
+const $ = (id) => document.getElementById(id);
+document.documentElement.lang = lang;
+$("title").textContent = kind === "b" ? t.yourBooking : t.yourTicket;
+$("language").textContent = t.language;
+$("language").href = switchLanguageLink(lang);
+$("offline").textContent = t.offline;
+$("not-found").textContent = t.notFound;
+$("cancel").textContent = t.cancel;
+const hall = await (await fetch("/api/hall")).json();
+
+function show(status) {
+  const booking = status.booking;
+  if (booking) {
+    $("booking").hidden = false;
+    $("booking-service").textContent = hall.services[booking.service_id].name[lang];
+    $("booking-when").textContent = `${booking.start.slice(8, 10)}.${booking.start.slice(5, 7)} ${booking.start.slice(11, 16)}`;
+    $("booking-code").textContent = `${t.code}: ${booking.code}`;
+    $("booking-state").textContent = booking.cancelled ? t.cancelled : booking.checked_in ? t.checkedIn : t.notCheckedIn;
+    $("cancel").hidden = booking.cancelled || booking.checked_in;
+  }
+  const visit = status.visit;
+  $("visit").hidden = !visit;
+  if (!visit) return;
+  $("visit-title").textContent = t.yourTicket;
+  $("ticket").textContent = visit.ticket;
+  let line = "";
+  if (visit.state === "called") line = `${t.called} ${visit.desk}`;
+  else if (visit.state === "serving") line = t.serving;
+  else if (visit.state === "postponed") line = t.postponed;
+  else if (visit.finished) line = t.done;
+  else line = `${t.ahead}: ${visit.ahead}`;
+  $("status").textContent = line;
+  $("status").dataset.state = visit.state;
+  $("wait").textContent = visit.state === "waiting" && visit.estimated_wait_minutes !== null
+    ? `${t.wait}: ${visit.estimated_wait_minutes} ${t.minutes}` : "";
+}
+
+$("cancel").onclick = async () => {
+  const response = await fetch(`/api/bookings/${key}`, { method: "DELETE" });
+  if (response.ok) { $("booking-state").textContent = t.cancelled; $("cancel").hidden = true; }
+};
+
+let delay = 500;
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onmessage = (frame) => {
+    const message = JSON.parse(frame.data);
+    if (message.type === "auth_required") {
+      ws.send(JSON.stringify(kind === "b" ? { type: "auth", booking_code: key } : { type: "auth", visit_token: key }));
+    } else if (message.type === "auth_ok") {
+      delay = 500;
+      $("offline").hidden = true;
+      ws.send(JSON.stringify({ id: 1, type: "watch_visit" }));
+    } else if (message.type === "auth_invalid") {
+      $("not-found").hidden = false;
+      ws.onclose = null;
+    } else if (message.type === "visit_status") {
+      show(message.status);
+    }
+  };
+  ws.onclose = () => {
+    $("offline").hidden = false;
+    setTimeout(connect, delay);
+    delay = Math.min(delay * 2, 10000);
+  };
+}
+connect();
