@@ -82,6 +82,16 @@ class DeskClient:
         identity: dict[str, Any] = reply
         return identity
 
+    async def rest(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A REST call with this session's token (phone bookings). Raises CommandRefused with the server's error."""
+        headers = {"Authorization": f"Bearer {self.session_token}"}
+        async with aiohttp.ClientSession() as http, http.request(
+                method, self.server.rstrip("/") + path, json=body, headers=headers) as response:
+            answer: dict[str, Any] = await response.json()
+        if response.status >= 400:
+            raise CommandRefused(answer["error"])
+        return answer
+
     async def stop(self) -> None:
         self._stop.set()
         if self._ws is not None:

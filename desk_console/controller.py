@@ -7,6 +7,7 @@ thread, reached through queued signals.
 from __future__ import annotations
 
 import concurrent.futures
+import uuid
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -26,6 +27,8 @@ class ConsoleController(QObject):
     _snapshot = Signal(dict)
     _event = Signal(dict)
     _created = Signal(int)
+    slots_loaded = Signal(list)
+    booked = Signal(dict)
 
     def __init__(self, catalogue: Catalogue) -> None:
         super().__init__()
@@ -99,6 +102,35 @@ class ConsoleController(QObject):
     def _after_command(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
         try:
             done.result()
+        except CommandRefused as refusal:
+            self.refused.emit(refusal.error)
+        except Exception as exc:
+            self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+
+    # -- bookings taken by phone --------------------------------------------------------------------
+    def load_slots(self, service_id: str, day: str) -> None:
+        assert self.client is not None
+        future = self.runner.submit(self.client.rest("GET", f"/api/booking/slots?service_id={service_id}&date={day}"))
+        future.add_done_callback(lambda done: self._slots_done(done))
+
+    def _slots_done(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
+        try:
+            self.slots_loaded.emit([s for s in done.result()["slots"] if s["free"] > 0])
+        except CommandRefused as refusal:
+            self.refused.emit(refusal.error)
+        except Exception as exc:
+            self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+
+    def book_by_phone(self, service_id: str, start: str, phone: str, consent: bool, lang: str) -> None:
+        assert self.client is not None
+        body = {"command_id": uuid.uuid4().hex, "service_id": service_id, "start": start, "phone": phone,
+                "consent": consent, "lang": lang}
+        future = self.runner.submit(self.client.rest("POST", "/api/bookings", body))
+        future.add_done_callback(self._booked_done)
+
+    def _booked_done(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
+        try:
+            self.booked.emit(done.result()["booking"])
         except CommandRefused as refusal:
             self.refused.emit(refusal.error)
         except Exception as exc:

@@ -159,3 +159,28 @@ def test_wrong_pin_is_refused(qtbot, server) -> None:  # type: ignore[no-untyped
 def test_catalogue_has_both_languages() -> None:
     catalogue = Catalogue()
     assert catalogue.keys("uk") == catalogue.keys("en")
+
+
+def test_booking_taken_by_phone(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    window = sign_in(qtbot, server, 7, "op07")
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    console = window.console_view
+    qtbot.waitUntil(lambda: console.buttons["call_next"].isEnabled(), timeout=WAIT)  # snapshot in, desk open
+    console.tabs.setCurrentIndex(1)
+    console.book_service.setCurrentIndex(console.book_service.findData("id-card"))
+    qtbot.mouseClick(console.book_find, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: console.book_slot.count() > 0, timeout=WAIT)
+    assert console.book_date.date().toString("yyyy-MM-dd") == "2026-11-24", "the hall's date, not this PC's"
+    console.book_slot.setCurrentIndex(console.book_slot.findText("14:00"))
+    console.book_phone.setText("0671234567")
+    console.book_consent.setChecked(True)
+    qtbot.mouseClick(console.book_submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Код для відвідувача" in console.book_result.text(), timeout=WAIT)
+    code = console.book_result.text().rsplit(" ", 1)[1]
+    booking = server.state().bookings.by_code_or_none(code)
+    assert booking is not None and booking.channel == "phone" and booking.start.strftime("%H:%M") == "14:00"
+    shot(window, "console-phone-booking.png")
+    console.book_phone.setText("12")
+    qtbot.mouseClick(console.book_submit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "+380XXXXXXXXX" in console.error.text(), timeout=WAIT)
+    window.close()
