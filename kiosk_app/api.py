@@ -59,6 +59,9 @@ class KioskApi:
     def check_in(self, command_id: str, code: str, lang: str) -> dict[str, Any]:
         return self._call("POST", "/api/checkins", {"command_id": command_id, "code": code, "lang": lang})
 
+    def heartbeat(self, printer_problem: str | None) -> dict[str, Any]:
+        return self._call("POST", "/api/devices/heartbeat", {"printer_problem": printer_problem})
+
     def log_accessible(self, record: dict[str, Any]) -> dict[str, Any]:
         """`record` carries its own command id, made when the session ended: a resend is not a second log."""
         return self._call("POST", "/api/accessibility", record)

@@ -23,6 +23,7 @@ from .api import KioskApi, Offline, Refused
 from .flow import KioskFlow, Screen
 from .voice import VoiceGuide
 
+HEARTBEAT_SECONDS = 60
 RETRY_SECONDS = (1, 2, 3, 5, 5, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10)  # about two minutes in all
 
 
@@ -40,6 +41,11 @@ class KioskController(QObject):
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.timeout.connect(self._idle_timeout)
+        # Alive, and how the printer is: the supervisor's dashboard raises an alert when either fails.
+        self.printer_problem: str | None = None
+        self.pulse = QTimer(self)
+        self.pulse.timeout.connect(self.heartbeat)
+        self.pulse.start(HEARTBEAT_SECONDS * 1000)
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _in_worker(self, job: Callable[[], Any], done: Callable[[Any], None],
@@ -77,6 +83,10 @@ class KioskController(QObject):
             self.flow.timed_out(self.clock())
             self._update()
 
+    def heartbeat(self) -> None:
+        problem = self.printer_problem
+        self._in_worker(lambda: self.api.heartbeat(problem), lambda _result: None, lambda _exc: None)
+
     # -- the hall ---------------------------------------------------------------------------------
     def start(self, attempt: int = 0) -> None:
         def failed(exc: Exception) -> None:
@@ -90,6 +100,7 @@ class KioskController(QObject):
             self._update()
 
         self._in_worker(self.api.hall, loaded, failed)
+        self.heartbeat()
 
     # -- touches ----------------------------------------------------------------------------------
     def choose_category(self, category_id: str) -> None:
@@ -162,10 +173,17 @@ class KioskController(QObject):
 
         def failed(exc: Exception) -> None:
             self.flow.print_failed(exc.code if isinstance(exc, PrintError) else "printer_failed")
+            self.printer_problem = self.flow.print_error
+            self.heartbeat()
             self._update()
 
-        self._in_worker(lambda: self.printer.print_bytes(data),
-                        self._updating(lambda: self.flow.printed(self.clock())), failed)
+        def printed() -> None:
+            self.flow.printed(self.clock())
+            if self.printer_problem is not None:
+                self.printer_problem = None
+                self.heartbeat()
+
+        self._in_worker(lambda: self.printer.print_bytes(data), self._updating(printed), failed)
 
     def print_card(self) -> None:
         service, lang = self.flow.service(), self.flow.lang

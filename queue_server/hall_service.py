@@ -61,6 +61,8 @@ class HallService:
         self.seq = 0
         self.hub = Hub(0, [])
         self._results: dict[str, StoredCommand] = {}
+        # Kiosk heartbeats (monotonic time, printer problem): live only, for the dashboard's alerts.
+        self.devices: dict[str, tuple[float, str | None]] = {}
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
 
     async def start(self) -> None:

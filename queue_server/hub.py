@@ -20,7 +20,7 @@ MEMORY_EVENTS = 200_000
 # Event fields only staff clients may see: a feedback token on a public board would let anyone answer
 # for someone else's visit.
 # "text": a supervisor's message to a desk; "code" opens a booking; "person_key" links bookings.
-PRIVATE_FIELDS = frozenset({"feedback_token", "text", "code", "person_key"})
+PRIVATE_FIELDS = frozenset({"feedback_token", "text", "code", "person_key", "comment"})
 
 
 def encode_event(payload: dict[str, object], public: bool) -> str:

@@ -13,7 +13,7 @@ from .domain.booking import Booking
 from .domain.decide import unavailable_reason
 from .domain.dispatch import estimate_wait_minutes, queue_of
 from .domain.hall import Hall, Text
-from .domain.state import DeskState, HallState
+from .domain.state import DeskState, DeskStatus, HallState
 from .domain.visit import PeriodKind, Visit
 
 
@@ -134,6 +134,59 @@ def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
         "visits": [visit_view(v, now) for v in state.live_visits()],
         "queues": queue_summary(state, now),
     }
+
+
+KIOSK_SILENCE_SECONDS = 180
+
+
+def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
+    """Visits of the day whose first wait is (or was) over the target: booked ones against their slot."""
+    policy = state.hall.policy
+    above = 0
+    for visit in state.visits.values():
+        waits = [p for p in visit.periods if p.kind is PeriodKind.WAITING]
+        if not waits:
+            continue
+        end = waits[0].end or now
+        start = max(waits[0].start, visit.booked_for) if visit.booked_for else waits[0].start
+        limit = policy.sla_booked_minutes if visit.booked_for else policy.sla_walk_in_minutes
+        if (end - start).total_seconds() > limit * 60:
+            above += 1
+    total = len(state.visits)
+    return {"visits": total, "above": above, "within_share": round(1 - above / total, 3) if total else 1.0}
+
+
+def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],
+              online_desks: set[int], clock_seconds: float) -> dict[str, Any]:
+    """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention."""
+    queues = queue_summary(state, now)
+    desks = []
+    alerts: list[dict[str, Any]] = []
+    for desk in sorted(state.desks.values(), key=lambda d: d.number):
+        current = state.visits.get(desk.visit_id) if desk.visit_id else None
+        activity = desk.status.value if desk.status is not DeskStatus.OPEN else (
+            "idle" if current is None else ("calling" if current.state.value == "called" else "serving"))
+        online = desk.number in online_desks
+        if desk.status is not DeskStatus.CLOSED and not online:
+            alerts.append({"kind": "desk_offline", "desk": desk.number})
+        waiting = sum(queues[sid]["waiting"] for sid, weight in desk.weights if weight > 0)
+        if activity == "idle" and online and waiting:
+            alerts.append({"kind": "desk_idle", "desk": desk.number, "waiting": waiting})
+        desks.append({**desk_view(desk, state), "activity": activity, "online": online})
+    limit = state.hall.policy.sla_walk_in_minutes * 60
+    for service_id, figures in queues.items():
+        if figures["longest_wait_seconds"] > limit:
+            alerts.append({"kind": "wait_over_target", "service_id": service_id,
+                           "longest_minutes": figures["longest_wait_seconds"] // 60})
+    for name, (seen, problem) in sorted(devices.items()):
+        if clock_seconds - seen > KIOSK_SILENCE_SECONDS:
+            alerts.append({"kind": "kiosk_offline", "kiosk": name,
+                           "silent_minutes": int((clock_seconds - seen) // 60)})
+        elif problem:
+            alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
+    return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
+            "announcement": snapshot(state, 0, now)["announcement"], "desks": desks, "queues": queues,
+            "sla": sla_today(state, now), "alerts": alerts}
 
 
 def public_hall(hall: Hall, state: HallState, now: datetime) -> dict[str, Any]:

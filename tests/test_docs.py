@@ -10,6 +10,7 @@ from queue_server.api.booking_api import ROUTES as BOOKING_ROUTES
 from queue_server.api.messages import SERVER_TYPES, SPECS
 from queue_server.api.openapi import spec
 from queue_server.api.rest import ROUTES
+from queue_server.api.supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from queue_server.catalogue import catalogue
 from queue_server.domain.events import EVENT_TYPES
 from queue_server.domain.hall import BoardSettings, BookingPolicy, Policy
@@ -36,7 +37,7 @@ def test_every_event_type_is_documented() -> None:
 
 def test_every_route_is_in_openapi_and_protocol() -> None:
     paths = spec()["paths"]
-    for method, path, _handler in [*ROUTES, *BOOKING_ROUTES]:
+    for method, path, _handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         assert method.lower() in paths.get(path, {}), f"{method} {path} missing from openapi.py"
         assert f"`{method} {path}`" in PROTOCOL, f"{method} {path} missing from docs/protocol.md"
 

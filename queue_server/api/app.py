@@ -24,6 +24,7 @@ from .booking_api import ROUTES as BOOKING_ROUTES
 from .errors import error_middleware
 from .rest import ROUTES
 from .state import APP_STATE, AppState
+from .supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from .websocket import websocket_handler
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -44,7 +45,7 @@ def create_app(
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
     app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit)
-    for method, path, handler in [*ROUTES, *BOOKING_ROUTES]:
+    for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)
     # The hall's pages are served by this server too: one address for every screen in the hall.

@@ -54,6 +54,10 @@ class WatchVisit(Message):
     type: Literal["watch_visit"]
 
 
+class GetDashboard(Message):
+    type: Literal["get_dashboard"]
+
+
 class UnsubscribeEvents(Message):
     type: Literal["unsubscribe_events"]
     subscription: int = Field(ge=1)
@@ -197,8 +201,8 @@ class EndDay(CommandMessage):
 # -- the table -----------------------------------------------------------------------------------
 ALL = frozenset(Role)
 STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR}
-DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,8 @@ SPECS: dict[str, MessageSpec] = {
     "subscribe_events": MessageSpec(SubscribeEvents, STAFF_AND_DEVICES,
                                     "Snapshot or replay from `since`, then live events."),
     "unsubscribe_events": MessageSpec(UnsubscribeEvents, ALL, "Cancel a subscription by its id."),
+    "get_dashboard": MessageSpec(GetDashboard, SUPERVISORS,
+                                 "Live desks, queues, the day's SLA share and alerts."),
     "watch_visit": MessageSpec(WatchVisit, frozenset({Role.VISITOR}),
                                "A visitor's own visit: its status now and at every change."),
     "issue_ticket": MessageSpec(

@@ -10,6 +10,7 @@ from typing import Any
 
 from .booking_api import BookingBody, CheckInBody
 from .rest import AccessibleSessionBody, LoginBody, TicketBody
+from .supervisor_api import FeedbackBody, HeartbeatBody
 
 ERROR = {
     "type": "object",
@@ -60,6 +61,8 @@ def spec() -> dict[str, Any]:
                 "LoginBody": LoginBody.model_json_schema(),
                 "BookingBody": BookingBody.model_json_schema(),
                 "AccessibleSessionBody": AccessibleSessionBody.model_json_schema(),
+                "FeedbackBody": FeedbackBody.model_json_schema(),
+                "HeartbeatBody": HeartbeatBody.model_json_schema(),
                 "CheckInBody": CheckInBody.model_json_schema(),
             },
         },
@@ -111,6 +114,32 @@ def spec() -> dict[str, Any]:
                 "security": bearer,
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/AccessibleSessionBody"})},
                 "responses": {"201": {"description": "logged", **_json(OBJECT)}, **_errors(400, 401, 403)}}},
+            "/api/reports": {"get": {
+                "summary": "History report for a date range (supervisor, admin)", "security": bearer,
+                "parameters": [{"name": "from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                               {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"}}],
+                "responses": {"200": {"description": "report", **_json(OBJECT)}, **_errors(400, 401, 403)}}},
+            "/api/reports/export.csv": {"get": {
+                "summary": "The range's visits as CSV", "security": bearer,
+                "responses": {"200": {"description": "CSV"}, **_errors(400, 401, 403)}}},
+            "/api/reports/export.xlsx": {"get": {
+                "summary": "The range's report as an XLSX workbook", "security": bearer,
+                "responses": {"200": {"description": "XLSX"}, **_errors(400, 401, 403)}}},
+            "/api/feedback/{token}": {
+                "get": {"summary": "Whether the visit behind a feedback token is finished and rated",
+                        "parameters": [{"name": "token", "in": "path", "required": True,
+                                        "schema": {"type": "string"}}],
+                        "responses": {"200": {"description": "status", **_json(OBJECT)}, **_errors(404)}},
+                "post": {"summary": "Rate the visit (once)",
+                         "parameters": [{"name": "token", "in": "path", "required": True,
+                                         "schema": {"type": "string"}}],
+                         "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/FeedbackBody"})},
+                         "responses": {"201": {"description": "thanks", **_json(OBJECT)},
+                                       **_errors(400, 404, 409)}}},
+            "/api/devices/heartbeat": {"post": {
+                "summary": "A kiosk is alive; its printer's problem, if any", "security": bearer,
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/HeartbeatBody"})},
+                "responses": {"200": {"description": "ok", **_json(OBJECT)}, **_errors(400, 401, 403)}}},
             "/api/sessions": {
                 "post": {
                     "summary": "Operator login; returns a session token for REST and WebSocket",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -17,6 +18,8 @@ class AppState:
     auth: Authenticator
     # Messages queued for one client before it counts as too slow and is disconnected.
     outgoing_limit: int = 2048
+    # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
+    desk_connections: Counter[int] = field(default_factory=Counter)
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -18,7 +19,7 @@ from pydantic import ValidationError
 from ..catalogue import error_body
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
 from ..hub import Subscriber, encode_event
-from ..views import visitor_status
+from ..views import dashboard, visitor_status
 from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
 from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents, WatchVisit
@@ -62,6 +63,8 @@ class Connection:
         if not await self._authenticate():
             return
         self.sender = asyncio.create_task(self._send_loop())
+        if self.principal is not None and self.principal.desk is not None:
+            self.app.desk_connections[self.principal.desk] += 1
         async for frame in self.ws:
             if frame.type == WSMsgType.TEXT:
                 await self._handle_text(frame.data)
@@ -73,6 +76,10 @@ class Connection:
                 break
 
     def stop(self) -> None:
+        if self.principal is not None and self.principal.desk is not None and self.sender is not None:
+            self.app.desk_connections[self.principal.desk] -= 1
+            if self.app.desk_connections[self.principal.desk] <= 0:
+                del self.app.desk_connections[self.principal.desk]
         for subscriber in self.subscriptions.values():
             self.app.service.hub.unsubscribe(subscriber)
         self.subscriptions.clear()
@@ -212,6 +219,9 @@ class Connection:
             return None
         if message.type == "get_state":
             return service.snapshot()
+        if message.type == "get_dashboard":
+            return dashboard(service.published, service.clock.now(), service.devices,
+                             set(self.app.desk_connections), time.monotonic())
         if isinstance(message, WatchVisit):
             self._watch_visit(message.id)
             return None

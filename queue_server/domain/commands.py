@@ -183,5 +183,18 @@ class MarkDocumentReady(Command):
 
 
 @dataclass(frozen=True)
+class GiveFeedback(Command):
+    """Decided from the visit's own record (looked up by its token, maybe from an earlier day)."""
+
+    visit_id: str
+    service_id: str
+    desk: int | None
+    operator: str | None
+    good: bool
+    reason: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
 class EndDay(Command):
     pass

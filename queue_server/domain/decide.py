@@ -385,6 +385,18 @@ def _document_ready(state: HallState, c: cmd.MarkDocumentReady, ctx: Context) ->
     return [ev.DocumentReady(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
 
 
+FEEDBACK_REASONS = frozenset({"wait", "politeness", "competence", "documents", "premises", "other"})
+
+
+def _feedback(state: HallState, c: cmd.GiveFeedback, ctx: Context) -> list[ev.Event]:
+    if c.visit_id in state.feedback_given:
+        raise Refused("feedback_already_given")
+    if c.reason is not None and c.reason not in FEEDBACK_REASONS:
+        raise InvalidInput("invalid_message", details="reason")
+    return [ev.FeedbackGiven(at=ctx.now, visit_id=c.visit_id, service_id=c.service_id, desk=c.desk,
+                             operator=c.operator, good=c.good, reason=c.reason, comment=c.comment)]
+
+
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [ev.DayEnded(at=ctx.now, day=state.day)]
@@ -470,5 +482,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.CheckIn: _check_in,
     cmd.LogAccessibleSession: _log_accessible,
     cmd.MarkDocumentReady: _document_ready,
+    cmd.GiveFeedback: _feedback,
     cmd.EndDay: _end_day,
 }

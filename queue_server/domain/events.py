@@ -269,6 +269,20 @@ class DocumentReady(Event):
     by: str
 
 
+@dataclass(frozen=True)
+class FeedbackGiven(Event):
+    """A visitor's answer from the ticket's QR page: tied to the visit, nothing about the person."""
+
+    type_name: ClassVar[str] = "feedback_given"
+    visit_id: str
+    service_id: str
+    desk: int | None
+    operator: str | None
+    good: bool
+    reason: str | None = None
+    comment: str | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
@@ -276,7 +290,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
         DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
         ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
-        AccessibleSessionLogged, DocumentReady,
+        AccessibleSessionLogged, DocumentReady, FeedbackGiven,
     )
 }
 

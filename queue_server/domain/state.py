@@ -57,6 +57,7 @@ class HallState:
     recent_service_minutes: dict[str, deque[float]] = field(default_factory=dict)
     by_feedback_token: dict[str, str] = field(default_factory=dict)
     by_ticket: dict[str, str] = field(default_factory=dict)
+    feedback_given: set[str] = field(default_factory=set)  # visits already rated: one answer per visit
     # Bookings reach over many days: they survive the end of a day.
     bookings: BookingBook = field(default_factory=BookingBook)
 
@@ -261,6 +262,9 @@ class HallState:
 
     def _on_accessible_session_logged(self, event: ev.AccessibleSessionLogged) -> None:
         pass  # a record for reports; the hall does not change
+
+    def _on_feedback_given(self, event: ev.FeedbackGiven) -> None:
+        self.feedback_given.add(event.visit_id)
 
     def _on_document_ready(self, event: ev.DocumentReady) -> None:
         pass  # a notification, not a change to the hall

@@ -110,6 +110,23 @@ class EventStore:
         return [EventRecord(seq, d, json.loads(payload)) for seq, d, payload in rows]
 
     @staticmethod
+    def events_of_days(db: Database, first: str, last: str) -> list[EventRecord]:
+        rows = db.execute("SELECT seq, day, payload FROM events WHERE day >= ? AND day <= ? ORDER BY seq",
+                          [first, last])
+        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+
+    @staticmethod
+    def visit_by_feedback_token(db: Database, token: str) -> tuple[str, list[dict[str, Any]]] | None:
+        """A visit of any day by its feedback token: its id and its own events, oldest first."""
+        row = db.execute("SELECT json_extract(payload, '$.visit_id') FROM events WHERE type = 'ticket_issued' "
+                         "AND json_extract(payload, '$.feedback_token') = ?", [token]).fetchone()
+        if row is None:
+            return None
+        rows = db.execute("SELECT payload FROM events WHERE json_extract(payload, '$.visit_id') = ? ORDER BY seq",
+                          [row[0]])
+        return str(row[0]), [json.loads(payload) for (payload,) in rows]
+
+    @staticmethod
     def setting(db: Database, key: str, default: Callable[[], str]) -> str:
         """A server-wide setting, created with `default()` the first time it is asked for."""
         row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()

@@ -1,0 +1,146 @@
+"""History reports for any date range, computed from the event log alone (pure: records in, figures out).
+
+Each day is replayed through the same `HallState` the server runs, so a visit's periods here are exactly
+the ones the hall lived: wait, walk-up and service times are sums over them (per service and per operator
+by the period's own service and operator).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from datetime import timedelta
+from itertools import groupby
+from typing import Any
+
+from .domain import events as ev
+from .domain.hall import Hall
+from .domain.state import HallState
+from .domain.visit import PeriodKind, Visit, VisitState
+from .store import EventRecord
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def summary(values: list[float]) -> dict[str, float | int]:
+    """count, average, 90th percentile (nearest rank) and maximum, in minutes rounded to 0.1."""
+    if not values:
+        return {"count": 0, "avg": 0.0, "p90": 0.0, "max": 0.0}
+    ordered = sorted(values)
+    p90 = ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+    return {"count": len(ordered), "avg": round(sum(ordered) / len(ordered), 1), "p90": round(p90, 1),
+            "max": round(ordered[-1], 1)}
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def replay(hall: Hall, records: list[EventRecord]) -> tuple[list[Visit], list[ev.Event]]:
+    """Every visit of the records' days as it ended, and the non-visit events worth reporting."""
+    visits: list[Visit] = []
+    other: list[ev.Event] = []
+    for _day, day_records in groupby(records, key=lambda r: r.day):
+        state = HallState(hall)
+        for record in day_records:
+            event = ev.from_dict(record.payload)
+            state.apply(event)
+            if isinstance(event, ev.TicketIssued):
+                visits.append(state.visits[event.visit_id])  # the object lives on, closed by later events
+            elif isinstance(event, ev.FeedbackGiven | ev.AccessibleSessionLogged | ev.VisitTransferred):
+                other.append(event)
+    return visits, other
+
+
+def _above_sla(hall: Hall, visit: Visit) -> bool:
+    waits = [p for p in visit.periods if p.kind is PeriodKind.WAITING]
+    if not waits:
+        return False
+    first = waits[0]
+    end = first.end or first.start
+    if visit.booked_for is not None:
+        return _minutes(end - max(first.start, visit.booked_for)) > hall.policy.sla_booked_minutes
+    return _minutes(end - first.start) > hall.policy.sla_walk_in_minutes
+
+
+def build(hall: Hall, records: list[EventRecord]) -> dict[str, Any]:
+    visits, other = replay(hall, records)
+    heat: Counter[tuple[int, int]] = Counter(
+        (v.issued_at.weekday(), v.issued_at.hour) for v in visits)
+    waits_by_service: dict[str, list[float]] = defaultdict(list)
+    service_by_service: dict[str, list[float]] = defaultdict(list)
+    service_by_operator: dict[str, list[float]] = defaultdict(list)
+    for visit in visits:
+        for period in visit.periods:
+            if period.end is None:
+                continue
+            minutes = _minutes(period.end - period.start)
+            if period.kind is PeriodKind.WAITING:
+                waits_by_service[period.service_id].append(minutes)
+            elif period.kind is PeriodKind.SERVICE:
+                service_by_service[period.service_id].append(minutes)
+                if period.operator:
+                    service_by_operator[period.operator].append(minutes)
+    outcomes = Counter(v.state.value for v in visits)
+    feedback = [e for e in other if isinstance(e, ev.FeedbackGiven)]
+    accessible = [e for e in other if isinstance(e, ev.AccessibleSessionLogged)]
+    above = sum(1 for v in visits if _above_sla(hall, v))
+    bad = sum(1 for f in feedback if not f.good)
+    return {
+        "visits": len(visits),
+        "outcomes": {
+            "served": outcomes[VisitState.FINISHED.value],
+            "no_show": outcomes[VisitState.NO_SHOW.value],
+            "cancelled": outcomes[VisitState.CANCELLED.value],
+            "transferred": sum(1 for e in other if isinstance(e, ev.VisitTransferred)),
+        },
+        "sla": {"above": above, "within_share": round(1 - above / len(visits), 3) if visits else 1.0,
+                "walk_in_minutes": hall.policy.sla_walk_in_minutes,
+                "booked_minutes": hall.policy.sla_booked_minutes},
+        "heatmap": [{"weekday": WEEKDAY_NAMES[d], "hour": h, "arrivals": n} for (d, h), n in sorted(heat.items())],
+        "by_service": {
+            sid: {"wait": summary(waits_by_service.get(sid, [])), "service": summary(service_by_service.get(sid, []))}
+            for sid in sorted(set(waits_by_service) | set(service_by_service))
+        },
+        "by_operator": {op: summary(values) for op, values in sorted(service_by_operator.items())},
+        "feedback": {
+            "answers": len(feedback),
+            "positive_share": round(sum(1 for f in feedback if f.good) / len(feedback), 3) if feedback else None,
+            "complaints_per_1000": round(bad * 1000 / len(visits), 1) if visits else 0.0,
+            "comments": [{"at": f.at.isoformat(), "service_id": f.service_id, "desk": f.desk, "good": f.good,
+                          "reason": f.reason, "comment": f.comment} for f in feedback if f.comment or f.reason],
+        },
+        "accessible": {
+            "sessions": len(accessible),
+            "outcomes": dict(Counter(a.outcome for a in accessible)),
+            "terminals": dict(Counter(a.terminal for a in accessible)),
+            "features": dict(Counter(f for a in accessible for f in a.features)),
+            "avg_seconds": round(sum(a.duration_seconds for a in accessible) / len(accessible), 1) if accessible
+            else 0.0,
+        },
+        "rows": [visit_row(v) for v in visits],
+    }
+
+
+def visit_row(visit: Visit) -> dict[str, Any]:
+    """One visit as a flat row for the exports."""
+    def total(kind: PeriodKind) -> float:
+        return round(sum(_minutes(p.end - p.start) for p in visit.periods if p.kind is kind and p.end), 1)
+
+    served_at = [p for p in visit.periods if p.kind is PeriodKind.SERVICE]
+    return {
+        "date": visit.issued_at.date().isoformat(),
+        "ticket": visit.ticket,
+        "service_id": visit.service_id,
+        "issued_at": visit.issued_at.strftime("%H:%M:%S"),
+        "wait_min": total(PeriodKind.WAITING),
+        "walk_up_min": total(PeriodKind.WALK_UP),
+        "service_min": total(PeriodKind.SERVICE),
+        "hold_min": total(PeriodKind.HOLD),
+        "outcome": visit.state.value,
+        "result": visit.result or "",
+        "desk": served_at[-1].desk if served_at else "",
+        "operator": served_at[-1].operator if served_at else "",
+        "priority": visit.priority_category or "",
+        "booked": visit.booked_for.strftime("%H:%M") if visit.booked_for else "",
+    }
