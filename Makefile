@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core
 PORT ?= 8080
+CHARTJS := display_board/static/vendor/chart.umd.js
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps run test check lint bench clean
@@ -27,7 +28,14 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e '.[print,dev]'
 	@touch $(STAMP)
 
-setup: system-deps $(STAMP) ## create .venv and install Cherha with its dependencies
+# Chart.js for the supervisor's charts, from the npm registry at set-up (never committed: not our code).
+$(CHARTJS):
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@mkdir -p .cache/npm display_board/static/vendor
+	cd .cache/npm && npm install --silent --no-audit --no-fund chart.js@4.4
+	cp .cache/npm/node_modules/chart.js/dist/chart.umd.js $@
+
+setup: system-deps $(STAMP) $(CHARTJS) ## create .venv and install Cherha with its dependencies
 
 run: setup ## start the server on the demo hall (18 desks) and print the URLs
 	@mkdir -p data/demo

@@ -8,6 +8,8 @@
     /b/<code>                a booking: its status, cancelling, and the live ticket once checked in
     /f/<token>               the visitor's page from the ticket's QR: place in the queue, live
     /qr.svg?data=…           a QR code (the booking confirmation's)
+    /dashboard               the supervisor's live hall and controls (sign-in: supervisor or admin)
+    /dashboard/history       reports for any dates, charts and CSV/XLSX exports
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def add_routes(app: web.Application, hall: Hall, voice: Voice) -> None:
     app.router.add_get("/b/{code:[0-9A-Za-z]{8}}", _page("visit.html"))
     app.router.add_get("/f/{token:[A-Za-z0-9_\\-]{20,100}}", _page("visit.html"))
     app.router.add_get("/qr.svg", qr_svg)
+    app.router.add_get("/dashboard", _page("dashboard.html"))
+    app.router.add_get("/dashboard/history", _page("history.html"))
     app.router.add_static("/static", STATIC, append_version=False)
 
 

@@ -26,7 +26,8 @@ function show(status) {
   }
   const visit = status.visit;
   $("visit").hidden = !visit;
-  if (!visit) return;
+  if (!visit) { offerFeedback(); return; }
+  if (visit.finished) offerFeedback();
   $("visit-title").textContent = t.yourTicket;
   $("ticket").textContent = visit.ticket;
   let line = "";
@@ -40,6 +41,39 @@ function show(status) {
   $("wait").textContent = visit.state === "waiting" && visit.estimated_wait_minutes !== null
     ? `${t.wait}: ${visit.estimated_wait_minutes} ${t.minutes}` : "";
 }
+
+// -- feedback: once the visit is finished, from the ticket's own page ------------------------------
+$("feedback-title").textContent = t.feedbackTitle;
+$("good").textContent = t.good;
+$("bad").textContent = t.bad;
+$("reason-label").textContent = t.reason;
+$("comment-label").textContent = t.comment;
+$("feedback-note").textContent = t.feedbackNote;
+$("reason").replaceChildren(new Option("—", ""), ...Object.entries(t.reasons).map(([k, v]) => new Option(v, k)));
+let feedbackChecked = false;
+
+async function offerFeedback() {
+  if (kind !== "f" || feedbackChecked) return;
+  const response = await fetch(`/api/feedback/${key}`);
+  if (!response.ok) return;
+  const status = await response.json();
+  if (!status.finished) return;
+  feedbackChecked = true;
+  if (status.rated) { $("thanks").hidden = false; $("thanks").textContent = t.alreadyRated; return; }
+  $("not-found").hidden = true;
+  $("feedback").hidden = false;
+}
+
+async function sendFeedback(good) {
+  const body = { good, reason: $("reason").value || null, comment: $("comment").value.trim() || null };
+  const response = await fetch(`/api/feedback/${key}`, { method: "POST", headers: { "Content-Type": "application/json" },
+                                                         body: JSON.stringify(body) });
+  $("feedback").hidden = true;
+  $("thanks").hidden = false;
+  $("thanks").textContent = response.ok ? t.thanks : (await response.json()).error.message[lang];
+}
+$("good").onclick = () => sendFeedback(true);
+$("bad").onclick = () => sendFeedback(false);
 
 $("cancel").onclick = async () => {
   const response = await fetch(`/api/bookings/${key}`, { method: "DELETE" });
@@ -60,6 +94,7 @@ function connect() {
     } else if (message.type === "auth_invalid") {
       $("not-found").hidden = false;
       ws.onclose = null;
+      offerFeedback();  // a visit of an earlier day can still be rated
     } else if (message.type === "visit_status") {
       show(message.status);
     }

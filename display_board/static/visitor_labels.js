@@ -11,6 +11,11 @@ export const LABELS = {
     minutes: "хв", called: "Вас запрошують до вікна", serving: "Вас обслуговують", done: "Візит завершено. Дякуємо!",
     postponed: "Вас відкладено: чекайте повторного виклику", offline: "Немає зв’язку — оновлюємо…",
     notFound: "Запис або талон не знайдено", language: "English", choose: "— оберіть —",
+    feedbackTitle: "Як вас обслужили?", good: "☺ Добре", bad: "☹ Погано", reason: "Що саме? (необов’язково)",
+    comment: "Коментар (необов’язково)", feedbackNote: "Відповідь анонімна: зберігаються лише послуга та вікно.",
+    thanks: "Дякуємо за відгук!", alreadyRated: "Ви вже оцінили цей візит. Дякуємо!",
+    reasons: { wait: "Довге очікування", politeness: "Ввічливість", competence: "Компетентність",
+               documents: "Документи", premises: "Приміщення", other: "Інше" },
   },
   en: {
     bookTitle: "Book a visit to the centre", category: "Category", service: "Service", date: "Date",
@@ -23,6 +28,11 @@ export const LABELS = {
     minutes: "min", called: "Please go to desk", serving: "You are being served", done: "Your visit is finished. Thank you!",
     postponed: "Postponed: wait to be called again", offline: "No connection — reconnecting…",
     notFound: "No such booking or ticket", language: "Українська", choose: "— choose —",
+    feedbackTitle: "How were you served?", good: "☺ Good", bad: "☹ Bad", reason: "What about? (optional)",
+    comment: "Comment (optional)", feedbackNote: "Anonymous: only the service and the desk are kept.",
+    thanks: "Thank you for your feedback!", alreadyRated: "You have already rated this visit. Thank you!",
+    reasons: { wait: "Long wait", politeness: "Politeness", competence: "Competence",
+               documents: "Documents", premises: "Premises", other: "Other" },
   },
 };
 

@@ -1,0 +1,154 @@
+// The supervisor's live hall: every event pushed over the WebSocket brings a fresh dashboard.
+import { LABELS, fill, session } from "./dashboard_labels.js";
+
+const params = new URLSearchParams(location.search);
+const lang = params.get("lang") === "en" ? "en" : "uk";
+const t = LABELS[lang];
+const $ = (id) => document.getElementById(id);
+const hall = await (await fetch("/api/hall")).json();
+const serviceName = (id) => (hall.services[id] ? hall.services[id].name[lang] : id);
+let ws = null;
+let nextId = 1;
+const pending = new Map();
+let refreshTimer = null;
+let current = null;
+
+function texts() {
+  $("title").textContent = t.title;
+  $("sla-label").textContent = t.sla;
+  $("history-link").textContent = t.history;
+  $("language").textContent = lang === "uk" ? "English" : "Українська";
+  $("language").href = `?lang=${lang === "uk" ? "en" : "uk"}`;
+  $("desks-title").textContent = t.desks;
+  $("alerts-title").textContent = t.alerts;
+  $("queues-title").textContent = t.queues;
+  for (const [id, key] of [["th-service", "service"], ["th-waiting", "waiting"], ["th-longest", "longest"],
+    ["th-estimate", "estimate"], ["announcement-label", "announcement"], ["announce", "setAnnouncement"],
+    ["message-label", "message"], ["send", "send"], ["priority-label", "priority"], ["set-priority", "apply"],
+    ["weights-label", "deskServices"], ["set-weights", "apply"], ["offline", "offline"]]) {
+    $(id).textContent = t[key];
+  }
+  const desks = hall.desks.map((d) => d.number);
+  $("message-desk").replaceChildren(new Option(t.allDesks, ""), ...desks.map((n) => new Option(`${n}`, `${n}`)));
+  $("weights-desk").replaceChildren(...desks.map((n) => new Option(`${n}`, `${n}`)));
+}
+
+function request(type, fields = {}) {
+  const id = nextId++;
+  const message = { id, type, ...fields };
+  if (type !== "get_dashboard" && type !== "subscribe_events") message.command_id = crypto.randomUUID().replaceAll("-", "");
+  ws.send(JSON.stringify(message));
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+}
+
+async function control(type, fields) {
+  $("control-error").textContent = "";
+  try { await request(type, fields); } catch (error) { $("control-error").textContent = error.message[lang]; }
+}
+
+function minutes(seconds) { return `${Math.floor(seconds / 60)} ${t.min}`; }
+
+function render(data) {
+  current = data;
+  $("sla").textContent = `${Math.round(data.sla.within_share * 100)}%`;
+  $("sla").dataset.share = data.sla.within_share;
+  if (!$("weights").value) fillWeights();
+  $("paused-banner").hidden = !data.paused;
+  $("paused-banner").textContent = t.paused;
+  $("pause").textContent = data.paused ? t.resume : t.pause;
+  $("desks").replaceChildren(...data.desks.map((desk) => {
+    const card = document.createElement("div");
+    const activity = desk.activity === "paused" ? "paused" : desk.activity;
+    card.className = `desk ${activity}${desk.status !== "closed" && !desk.online ? " offline" : ""}`;
+    card.dataset.desk = desk.number;
+    card.dataset.activity = desk.activity;
+    const since = desk.since ? Math.max(0, (Date.parse(data.now) - Date.parse(desk.since)) / 1000) : null;
+    const label = t[activity === "paused" ? "paused_desk" : activity] || activity;
+    card.innerHTML = `<div class="number">${desk.number}</div><div>${label}${desk.ticket ? ` · <b>${desk.ticket}</b>` : ""}</div>`
+      + `<div>${desk.operator || ""}${since !== null ? ` · ${minutes(since)}` : ""}</div>`
+      + (desk.status !== "closed" && !desk.online ? `<div class="error">${t.noConsole}</div>` : "");
+    return card;
+  }));
+  const alerts = data.alerts.map((alert) => {
+    const li = document.createElement("li");
+    li.dataset.kind = alert.kind;
+    li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
+      longest: alert.longest_minutes, minutes: alert.silent_minutes });
+    return li;
+  });
+  if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
+  $("alerts").replaceChildren(...alerts);
+  const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
+  $("queues").replaceChildren(...rows.map(([id, q]) => {
+    const tr = document.createElement("tr");
+    tr.dataset.service = id;
+    const closed = data.closed_services[id] !== undefined;
+    tr.innerHTML = `<td>${serviceName(id)}</td><td class="num">${q.waiting}</td><td class="num">${minutes(q.longest_wait_seconds)}</td>`
+      + `<td class="num">${q.estimated_wait_minutes} ${t.min}</td><td></td>`;
+    const button = document.createElement("button");
+    button.className = "small";
+    button.textContent = closed ? t.reopen : t.close;
+    button.onclick = () => control(closed ? "service_reopen" : "service_close", { service_id: id, ...(closed ? {} : { reason: "registry_offline" }) });
+    tr.lastChild.append(button);
+    return tr;
+  }));
+}
+
+function fillWeights() {
+  const desk = current.desks.find((d) => d.number === Number($("weights-desk").value));
+  $("weights").value = Object.entries(desk.weights).map(([id, w]) => `${id}=${w}`).join("\n");
+}
+
+function refreshSoon() {
+  if (refreshTimer) return;
+  refreshTimer = setTimeout(async () => { refreshTimer = null; render(await request("get_dashboard")); }, 150);
+}
+
+function connect(token) {
+  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  ws.onmessage = async (frame) => {
+    const message = JSON.parse(frame.data);
+    if (message.type === "auth_required") ws.send(JSON.stringify({ type: "auth", token }));
+    else if (message.type === "auth_invalid") { sessionStorage.removeItem("cherha-token"); location.reload(); }
+    else if (message.type === "auth_ok") {
+      $("offline").hidden = true;
+      nextId = 1;
+      await request("subscribe_events");
+      try {
+        render(await request("get_dashboard"));
+      } catch (error) {  // signed in, but not as a supervisor
+        sessionStorage.removeItem("cherha-token");
+        $("offline").hidden = false;
+        $("offline").textContent = error.message[lang];
+        ws.onclose = null;
+        ws.close();
+      }
+    } else if (message.type === "event") refreshSoon();
+    else if (message.type === "result") {
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      if (waiter) { if (message.success) waiter.resolve(message.result); else waiter.reject(message.error); }
+    }
+  };
+  ws.onclose = () => { $("offline").hidden = false; setTimeout(() => connect(token), 1000); };
+}
+
+$("pause").onclick = () => control(current && current.paused ? "hall_resume" : "hall_pause", current && current.paused ? {} : { reason: "air_raid" });
+$("announce").onclick = () => control("set_announcement", { text_uk: $("announcement-uk").value, text_en: $("announcement-en").value });
+$("send").onclick = () => {
+  const desk = $("message-desk").value;
+  control("send_message", { text: $("message-text").value, ...(desk ? { desk: Number(desk) } : {}) });
+};
+$("set-priority").onclick = () => control("change_priority", { ticket: $("priority-ticket").value.trim().toUpperCase(), priority: Number($("priority-level").value) });
+$("weights-desk").onchange = fillWeights;
+$("set-weights").onclick = () => {
+  const weights = {};
+  for (const line of $("weights").value.split("\n").map((l) => l.trim()).filter(Boolean)) {
+    const [id, weight] = line.split("=");
+    weights[id.trim()] = Number(weight);
+  }
+  control("set_desk_services", { desk: Number($("weights-desk").value), weights });
+};
+
+texts();
+session(lang, (token) => { $("app").hidden = false; connect(token); });

@@ -1,0 +1,88 @@
+// Каталог панелі керівника / supervisor's dashboard catalogue: Ukrainian first, English second.
+export const LABELS = {
+  uk: {
+    title: "Панель керівника залу", login: "Логін", password: "Пароль", signIn: "Увійти", history: "Звіти",
+    live: "Зал зараз", sla: "У нормативі сьогодні", alerts: "Потребує уваги", noAlerts: "Усе гаразд",
+    desks: "Робочі місця", queues: "Черги", service: "Послуга", waiting: "Чекають", longest: "Найдовше",
+    estimate: "Прогноз", close: "Закрити на сьогодні", reopen: "Відкрити", paused: "Зал призупинено (тривога)",
+    pause: "Повітряна тривога: призупинити зал", resume: "Відбій: відновити роботу", announcement: "Рядок на табло",
+    setAnnouncement: "Показати на табло", message: "Повідомлення вікну", allDesks: "Усім вікнам", send: "Надіслати",
+    priority: "Пріоритет талона", ticket: "Талон", level: "Рівень", apply: "Застосувати",
+    deskServices: "Послуги вікна (послуга=вага, по рядку)", offline: "Немає зв’язку — оновлюємо…",
+    idle: "вільне", calling: "запрошує", serving: "обслуговує", paused_desk: "перерва", closed: "закрите",
+    noConsole: "пульт не на зв’язку", min: "хв",
+    alert_wait_over_target: "Очікування понад норматив: {service} ({longest} хв)",
+    alert_desk_idle: "Вікно {desk} вільне, а в його черзі {waiting}",
+    alert_desk_offline: "Вікно {desk}: пульт не на зв’язку",
+    alert_kiosk_offline: "Кіоск {kiosk} мовчить {minutes} хв",
+    alert_printer: "Кіоск {kiosk}: принтер — {problem}",
+    from: "З", to: "По", show: "Показати", exportCsv: "Експорт CSV", exportXlsx: "Експорт XLSX",
+    visits: "Візитів", served: "Обслуговано", noShows: "Не з’явилися", transferred: "Перенаправлено",
+    withinSla: "У нормативі", positive: "Позитивних відгуків", complaints: "Скарг на 1000 візитів",
+    accessibleSessions: "Доступний режим: сеансів", heatmap: "Навантаження: прибуття за днем і годиною",
+    waitsByService: "Очікування за послугами, хв (середнє, 90%)", byOperator: "Час обслуговування за адміністраторами, хв",
+    comments: "Відгуки відвідувачів", accessible: "Використання доступного терміналу", average: "середнє",
+    p90: "90-й перцентиль", max: "максимум", count: "кількість",
+    weekdays: ["пн", "вт", "ср", "чт", "пт", "сб", "нд"],
+    reasons: { wait: "довге очікування", politeness: "ввічливість", competence: "компетентність",
+               documents: "документи", premises: "приміщення", other: "інше" },
+    outcomes: { ticket: "отримано талон", checkin: "реєстрація за записом", info: "інформаційна картка",
+                abandoned: "перервано", timeout: "час вичерпано" },
+  },
+  en: {
+    title: "Hall supervisor's dashboard", login: "Login", password: "Password", signIn: "Sign in", history: "Reports",
+    live: "The hall now", sla: "Within target today", alerts: "Needs attention", noAlerts: "All is well",
+    desks: "Desks", queues: "Queues", service: "Service", waiting: "Waiting", longest: "Longest",
+    estimate: "Estimate", close: "Close for today", reopen: "Reopen", paused: "The hall is paused (alert)",
+    pause: "Air-raid alert: pause the hall", resume: "All-clear: resume", announcement: "Board's running line",
+    setAnnouncement: "Show on the board", message: "Message to a desk", allDesks: "All desks", send: "Send",
+    priority: "Ticket priority", ticket: "Ticket", level: "Level", apply: "Apply",
+    deskServices: "Desk's services (service=weight, one a line)", offline: "No connection — reconnecting…",
+    idle: "idle", calling: "calling", serving: "serving", paused_desk: "break", closed: "closed",
+    noConsole: "console offline", min: "min",
+    alert_wait_over_target: "Wait over target: {service} ({longest} min)",
+    alert_desk_idle: "Desk {desk} is idle while {waiting} wait for it",
+    alert_desk_offline: "Desk {desk}: console offline",
+    alert_kiosk_offline: "Kiosk {kiosk} silent for {minutes} min",
+    alert_printer: "Kiosk {kiosk}: printer — {problem}",
+    from: "From", to: "To", show: "Show", exportCsv: "Export CSV", exportXlsx: "Export XLSX",
+    visits: "Visits", served: "Served", noShows: "No-shows", transferred: "Transferred",
+    withinSla: "Within target", positive: "Positive feedback", complaints: "Complaints per 1,000 visits",
+    accessibleSessions: "Accessible mode sessions", heatmap: "Load: arrivals by weekday and hour",
+    waitsByService: "Waits by service, min (average, 90th percentile)", byOperator: "Service time by administrator, min",
+    comments: "Visitors' feedback", accessible: "Accessible terminal use", average: "average",
+    p90: "90th percentile", max: "maximum", count: "count",
+    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+    reasons: { wait: "long wait", politeness: "politeness", competence: "competence", documents: "documents",
+               premises: "premises", other: "other" },
+    outcomes: { ticket: "ticket taken", checkin: "booking check-in", info: "information card", abandoned: "abandoned",
+                timeout: "timed out" },
+  },
+};
+
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
+}
+
+// The supervisor signs in once per browser tab; the session token (never the password) is kept.
+export async function session(lang, onReady) {
+  const saved = sessionStorage.getItem("cherha-token");
+  if (saved) return onReady(saved);
+  const t = LABELS[lang];
+  const form = document.getElementById("login");
+  form.hidden = false;
+  form.querySelector("[name=login]").placeholder = t.login;
+  form.querySelector("[name=password]").placeholder = t.password;
+  form.querySelector("button").textContent = t.signIn;
+  form.onsubmit = async (submit) => {
+    submit.preventDefault();
+    const response = await fetch("/api/sessions", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ login: form.login.value, password: form.password.value }) });
+    const answer = await response.json();
+    if (!response.ok) { form.querySelector(".error").textContent = answer.error.message[lang]; return; }
+    sessionStorage.setItem("cherha-token", answer.token);
+    form.hidden = true;
+    onReady(answer.token);
+  };
+  return null;
+}
