@@ -8,7 +8,7 @@ PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps run test check lint bench clean
+.PHONY: help setup system-deps run test check lint bench clean screenshots
 
 help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
@@ -52,6 +52,9 @@ run: setup ## start the server on the demo hall (18 desks) and print the URLs
 
 test: setup ## run the whole test suite
 	$(VENV)/bin/pytest
+
+screenshots: setup ## run the tests and keep their screenshots in docs/img
+	CHERHA_SHOTS=docs $(VENV)/bin/pytest
 
 lint: setup ## ruff and mypy
 	$(VENV)/bin/ruff check .

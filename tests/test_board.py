@@ -14,10 +14,11 @@ from display_board.launcher import board_command
 from queue_server.api.auth import Role
 
 from .browser import CHROMIUM, chromium
+from .shots import shots_dir
 from .support import WsClient, issue, operator, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "img"
+SHOTS = shots_dir()
 TV = {"width": 1920, "height": 1080}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,9 +18,10 @@ from playwright.async_api import Page, expect
 from queue_server.api.auth import Role
 
 from .browser import chromium
+from .shots import shots_dir
 from .support import TUESDAY_10, WsClient, issue, new_command_id, operator, running_server
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "img"
+SHOTS = shots_dir()
 SCREEN = {"width": 1600, "height": 1000}
 
 

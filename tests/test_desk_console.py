@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 
@@ -11,9 +9,10 @@ from desk_console.i18n import Catalogue
 from desk_console.views import ConsoleWindow
 
 from .server_thread import ServerThread
+from .shots import shots_dir
 from .support import WsClient
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "img"
+SHOTS = shots_dir()
 WAIT = 10_000
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,9 +17,10 @@ from printers.profiles import BUILT_IN
 
 from .escpos_reader import read
 from .server_thread import ServerThread
+from .shots import shots_dir
 from .test_printers import LoopbackPrinter
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "img"
+SHOTS = shots_dir()
 WAIT = 10_000
 EPSON = {46: "cp1251"}
 

@@ -24,6 +24,7 @@ from printers.text_encoding import encode
 from printers.transport import PrinterConfig, PrintError, TicketPrinter, parse_status
 
 from .escpos_reader import read, stitch
+from .shots import shots_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -150,8 +151,7 @@ def test_image_mode_ticket_for_printers_without_cyrillic() -> None:
     assert [code.text for code in zxingcpp.read_barcodes(sheet.convert("L"))] == [FEEDBACK]
     assert printout.cuts == 1
     # The picture for docs/, and the same in 80 mm.
-    out = ROOT / "docs" / "img"
-    out.mkdir(parents=True, exist_ok=True)
+    out = shots_dir()
     render_image(blocks, profile).save(out / "ticket-58mm.png")
     wide = BUILT_IN["image-80"]
     render_image(ticket_blocks(ticket(priority_category="Особа з інвалідністю I групи"), wide.columns),

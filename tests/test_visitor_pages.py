@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import aiohttp
 import zxingcpp
@@ -11,9 +10,10 @@ from PIL import Image
 from playwright.async_api import expect
 
 from .browser import chromium
+from .shots import shots_dir
 from .support import new_command_id, operator, running_server
 
-SHOTS = Path(__file__).resolve().parent.parent / "docs" / "img"
+SHOTS = shots_dir()
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
