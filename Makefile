@@ -25,7 +25,7 @@ system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, s
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[print,dev]'
+	$(PY) -m pip install -q -e '.[print,apps,dev]'
 	@touch $(STAMP)
 
 # Chart.js for the supervisor's charts, from the npm registry at set-up (never committed: not our code).
