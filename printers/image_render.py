@@ -31,7 +31,7 @@ def _font_path(bold: bool) -> Path:
     raise FontMissing(f"{name} not found: install the Debian package fonts-dejavu-core")
 
 
-def _font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont:
+def font(size_px: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_font_path(bold)), size_px)
 
 
@@ -73,11 +73,11 @@ def render_image(blocks: list[Block], profile: PrinterProfile) -> Image.Image:
 
 def _line_image(line: Line, width: int) -> Image.Image:
     size_px = 22 * line.size
-    font = _font(size_px, line.bold)
+    font = font(size_px, line.bold)
     usable = width - 2 * MARGIN
     while font.getlength(line.text) > usable and size_px > 10:
         size_px -= 1
-        font = _font(size_px, line.bold)
+        font = font(size_px, line.bold)
     height = LINE_HEIGHT * line.size if size_px == 22 * line.size else int(size_px * 1.35)
     row = Image.new("1", (width, height), 1)
     draw = ImageDraw.Draw(row)

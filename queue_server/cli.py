@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from . import logs
-from .clock import Clock, OffsetClock, SystemClock, parse_clock_start
+from .clock import Clock, ManualClock, OffsetClock, SystemClock, parse_clock_start
 from .config import DEMO_HALL, ConfigError, load_hall
 
 DEFAULT_DATA_DIR = Path("data")
@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--clock-start", default=None,
                         help="start the hall clock at 'demo' (next open day 10:00), HH:MM or an ISO time")
     server.add_argument("--log-level", default="info")
+    server.add_argument("--manual-clock", metavar="ISO", help="simulation: the clock stands at ISO and moves only "
+                        "when an admin sends set_clock (cherha simulate)")
     server.add_argument("--sms-port", help="serial port of a GSM modem for SMS, e.g. /dev/ttyUSB1")
     server.add_argument("--sms-baud", type=int, default=115_200)
     server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
@@ -61,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
+
+    sim = sub.add_parser("simulate", help="simulate a day of the hall through the real server's protocol")
+    sim.add_argument("--config", type=Path, default=DEMO_HALL)
+    sim.add_argument("--profile", choices=["lutsk", "vinnytsia"], default="lutsk",
+                     help="lutsk: 900 visitors, 18 desks; vinnytsia: 3,500 visitors, 72 desks")
+    sim.add_argument("--through", choices=["protocol", "memory"], default="protocol",
+                     help="protocol: a real server on a loopback port; memory: the domain alone (faster)")
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--out", type=Path, default=Path("data/simulation"))
 
     kiosk = sub.add_parser("kiosk", help="the touchscreen ticket kiosk (PySide6)")
     kiosk.add_argument("--server", default="http://127.0.0.1:8080")
@@ -91,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
-                "console": _console, "kiosk": _kiosk}
+                "console": _console, "kiosk": _kiosk, "simulate": _simulate}
     return handlers[args.command](args)
 
 
@@ -110,6 +121,8 @@ def _server(args: argparse.Namespace) -> int:
     clock: Clock = SystemClock(hall.timezone)
     if args.clock_start:
         clock = OffsetClock(parse_clock_start(args.clock_start, hall))
+    if args.manual_clock:
+        clock = ManualClock(parse_clock_start(args.manual_clock, hall))
     store = EventStore(args.data_dir / DB_NAME)
     modem_factory = None
     if args.sms_port:
@@ -120,7 +133,8 @@ def _server(args: argparse.Namespace) -> int:
             modem.open()
             return modem
 
-    app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory)
+    app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
+                     clock_control=bool(args.manual_clock))
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"
@@ -199,6 +213,26 @@ def _board(args: argparse.Namespace) -> int:
         print(" ".join(command))
         return 0
     return subprocess.call(command)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .simulation.profiles import PROFILES
+    from .simulation.run import simulate_day
+
+    logging.basicConfig(level=logging.WARNING)
+    report = asyncio.run(simulate_day(load_hall(args.config), PROFILES[args.profile], args.seed, args.out,
+                                      args.through))
+    wait = report["wait_minutes"]
+    print(f"{report['profile']}: {report['tickets']} tickets at {report['desks']} desks, simulated in "
+          f"{report['seconds_to_simulate']} s through {report['through']}\n"
+          f"  wait: average {wait['avg']} min, 90% {wait['p90']} min, longest {wait['max']} min; "
+          f"within {report['sla_minutes']} min: {report['sla_share'] * 100:.0f}%\n"
+          f"  desks busy {report['desk_utilisation_avg'] * 100:.0f}% of the day; printed estimate off by "
+          f"{report['estimate_mae_minutes']} min on average\n"
+          f"  report: {args.out}/simulation-{report['profile']}.json and .png")
+    return 0
 
 
 def _kiosk(args: argparse.Namespace) -> int:

@@ -242,6 +242,7 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
             "unsubscribe_events": {"subscription": 1}, "set_announcement": {"text_uk": "Увага"},
             "send_message": {"text": "Перерва о 13:00"}, "document_ready": {"code": "ABCDEFGH"},
+            "set_clock": {"at": "2026-11-24T10:05:00+02:00"},
         }
         checked = 0
         for msg_type, spec in SPECS.items():

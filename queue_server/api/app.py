@@ -41,10 +41,12 @@ def create_app(
     voice_dir: Path | None = None,
     modem_factory: Callable[[], Modem] | None = None,
     sms_interval: float = 1.0,
+    clock_control: bool = False,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
-    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit)
+    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit,
+                              clock_control=clock_control)
     for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)

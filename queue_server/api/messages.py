@@ -58,6 +58,11 @@ class GetDashboard(Message):
     type: Literal["get_dashboard"]
 
 
+class SetClock(Message):
+    type: Literal["set_clock"]
+    at: Annotated[str, StringConstraints(min_length=10, max_length=40)]
+
+
 class UnsubscribeEvents(Message):
     type: Literal["unsubscribe_events"]
     subscription: int = Field(ge=1)
@@ -237,6 +242,8 @@ SPECS: dict[str, MessageSpec] = {
     "unsubscribe_events": MessageSpec(UnsubscribeEvents, ALL, "Cancel a subscription by its id."),
     "get_dashboard": MessageSpec(GetDashboard, SUPERVISORS,
                                  "Live desks, queues, the day's SLA share and alerts."),
+    "set_clock": MessageSpec(SetClock, frozenset({Role.ADMIN}),
+                             "Simulation only (server started with --manual-clock): move the hall's clock on."),
     "watch_visit": MessageSpec(WatchVisit, frozenset({Role.VISITOR}),
                                "A visitor's own visit: its status now and at every change."),
     "issue_ticket": MessageSpec(

@@ -18,6 +18,7 @@ class AppState:
     auth: Authenticator
     # Messages queued for one client before it counts as too slow and is disconnected.
     outgoing_limit: int = 2048
+    clock_control: bool = False  # `set_clock` allowed: simulation servers only
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)

@@ -11,18 +11,20 @@ import asyncio
 import json
 import logging
 import time
+from datetime import datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
 from ..catalogue import error_body
-from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
+from ..clock import ManualClock
+from ..domain.errors import CherhaError, Forbidden, InvalidInput, Refused, Unauthorized
 from ..hub import Subscriber, encode_event
 from ..views import dashboard, visitor_status
 from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
-from .messages import SPECS, Message, SubscribeEvents, UnsubscribeEvents, WatchVisit
+from .messages import SPECS, Message, SetClock, SubscribeEvents, UnsubscribeEvents, WatchVisit
 from .state import APP_STATE, AppState
 
 log = logging.getLogger(__name__)
@@ -219,6 +221,8 @@ class Connection:
             return None
         if message.type == "get_state":
             return service.snapshot()
+        if isinstance(message, SetClock):
+            return self._set_clock(message.at)
         if message.type == "get_dashboard":
             return dashboard(service.published, service.clock.now(), service.devices,
                              set(self.app.desk_connections), time.monotonic())
@@ -277,6 +281,19 @@ class Connection:
         for seq, body in held:
             self._send_event(sub_id, seq, body)
         live = True
+
+    def _set_clock(self, at: str) -> dict[str, Any]:
+        clock = self.app.service.clock
+        if not self.app.clock_control or not isinstance(clock, ManualClock):
+            raise Refused("clock_not_manual")
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise InvalidInput("invalid_message", details="at: an ISO date-time") from None
+        if moment.tzinfo is None or moment < clock.now():
+            raise InvalidInput("invalid_message", details="at: with a time zone, and not in the past")
+        clock.set(moment)
+        return {"now": clock.now().isoformat()}
 
     def _watch_visit(self, sub_id: int) -> None:
         """A visitor's page: the visit's status now, then again whenever it changes."""

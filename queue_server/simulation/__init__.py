@@ -1,0 +1,1 @@
+"""The day simulator: profiles, the engine, drivers (protocol or domain), the report."""

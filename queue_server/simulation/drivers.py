@@ -1,0 +1,167 @@
+"""How the simulator acts on a hall: through the real server's public protocol, or on the pure domain.
+
+Both offer the same few verbs. The protocol driver is the real thing (a server on a port, kiosk and desks
+over WebSocket, the clock moved by `set_clock`); the domain driver runs the same decisions in memory, for
+the long statistical runs (Erlang C, dispatch comparisons) where the network would only add time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from datetime import datetime
+from typing import Any, Protocol
+
+import aiohttp
+
+from ..clock import ManualClock
+from ..domain import commands as cmd
+from ..domain.decide import Context, day_events, decide
+from ..domain.dispatch import ahead_of_newest, estimate_wait_minutes
+from ..domain.errors import CherhaError
+from ..domain.hall import Hall
+from ..domain.state import HallState
+
+
+class Driver(Protocol):
+    async def open(self, desks: list[int]) -> None: ...
+    async def set_time(self, moment: datetime) -> None: ...
+    async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None: ...
+    async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None: ...
+    async def hall(self, action: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+class DomainDriver:
+    """The pure domain in memory: the same `decide` and `apply` the server runs, nothing else."""
+
+    def __init__(self, hall: Hall, start: datetime) -> None:
+        self.state = HallState(hall)
+        self.clock = ManualClock(start)
+        self._tokens = (f"t{n}" for n in itertools.count())
+
+    def _do(self, command: cmd.Command) -> list[Any] | None:
+        now = self.clock.now()
+        for event in day_events(self.state, now):
+            self.state.apply(event)
+        try:
+            events = decide(self.state, command, Context(now, lambda: next(self._tokens)))
+        except CherhaError:
+            return None
+        for event in events:
+            self.state.apply(event)
+        return events
+
+    async def open(self, desks: list[int]) -> None:
+        for number in desks:
+            self._do(cmd.OpenDesk(actor=f"op{number:02d}", desk=number))
+
+    async def set_time(self, moment: datetime) -> None:
+        self.clock.set(moment)
+
+    async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None:
+        events = self._do(cmd.IssueTicket(actor="sim-kiosk", service_id=service_id,
+                                          priority_category=priority_category))
+        if not events:
+            return None
+        visit = self.state.visits[events[0].visit_id]
+        now = self.clock.now()
+        ahead = ahead_of_newest(self.state, visit, now)
+        return {"visit_id": visit.visit_id, "ticket": visit.ticket,
+                "estimated_wait_minutes": estimate_wait_minutes(self.state, visit.service_id, ahead, now)}
+
+    async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None:
+        factory = {"call_next": cmd.CallNext, "start_service": cmd.StartService, "finish": cmd.Finish,
+                   "no_show": cmd.NoShow, "transfer": cmd.Transfer, "postpone": cmd.Postpone,
+                   "desk_pause": cmd.PauseDesk, "desk_resume": cmd.ResumeDesk}[action]
+        events = self._do(factory(actor=f"op{desk:02d}", desk=desk, **fields))
+        if events is None:
+            return None
+        visit_id = getattr(events[0], "visit_id", None) if events else None
+        return {"visit": {"visit_id": visit_id}} if visit_id else {}
+
+    async def hall(self, action: str) -> None:
+        self._do(cmd.PauseHall(actor="sim") if action == "hall_pause" else cmd.ResumeHall(actor="sim"))
+
+    async def close(self) -> None:
+        return None
+
+
+class _Socket:
+    """One authenticated WebSocket with request/answer matching."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self.ws = ws
+        self.ids = itertools.count(1)
+
+    @classmethod
+    async def connect(cls, http: aiohttp.ClientSession, url: str, **auth: Any) -> _Socket:
+        ws = await http.ws_connect(url, max_msg_size=0)
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", **auth})
+        reply = await ws.receive_json()
+        if reply["type"] != "auth_ok":
+            raise RuntimeError(f"simulation could not sign in: {reply}")
+        return cls(ws)
+
+    async def request(self, msg_type: str, command: bool = True, **fields: Any) -> dict[str, Any] | None:
+        msg_id = next(self.ids)
+        message = {"id": msg_id, "type": msg_type, **fields}
+        if command:
+            message["command_id"] = uuid.uuid4().hex
+        await self.ws.send_str(json.dumps(message))
+        while True:
+            reply = json.loads((await self.ws.receive()).data)
+            if reply.get("id") == msg_id and reply["type"] == "result":
+                result: dict[str, Any] | None = reply["result"] if reply["success"] else None
+                return result
+
+
+class ProtocolDriver:
+    """The real server: a kiosk, an admin (the clock, the air-raid pause) and every desk over WebSocket."""
+
+    def __init__(self, url: str, kiosk_token: str, pin: str = "1111", admin: tuple[str, str] = ("admin", "admin-demo")) -> None:
+        self.url = url.rstrip("/").replace("http", "ws", 1) + "/ws"
+        self.kiosk_token, self.pin, self.admin_login = kiosk_token, pin, admin
+        self.http: aiohttp.ClientSession | None = None
+        self.kiosk: _Socket | None = None
+        self.admin: _Socket | None = None
+        self.desks: dict[int, _Socket] = {}
+
+    async def open(self, desks: list[int]) -> None:
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        self.kiosk = await _Socket.connect(self.http, self.url, token=self.kiosk_token)
+        self.admin = await _Socket.connect(self.http, self.url, login=self.admin_login[0],
+                                           password=self.admin_login[1])
+        sockets = await asyncio.gather(*[
+            _Socket.connect(self.http, self.url, login=f"op{n:02d}", password=self.pin, desk=n) for n in desks])
+        self.desks = dict(zip(desks, sockets, strict=True))
+        await asyncio.gather(*[s.request("desk_open") for s in self.desks.values()])
+
+    async def set_time(self, moment: datetime) -> None:
+        assert self.admin is not None
+        if await self.admin.request("set_clock", command=False, at=moment.isoformat()) is None:
+            raise RuntimeError("the server refused set_clock: start it with --manual-clock")
+
+    async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None:
+        assert self.kiosk is not None
+        fields: dict[str, Any] = {"service_id": service_id}
+        if priority_category:
+            fields["priority_category"] = priority_category
+        return await self.kiosk.request("issue_ticket", **fields)
+
+    async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None:
+        return await self.desks[desk].request(action, **fields)
+
+    async def hall(self, action: str) -> None:
+        assert self.admin is not None
+        await self.admin.request(action)
+
+    async def close(self) -> None:
+        for socket in [self.kiosk, self.admin, *self.desks.values()]:
+            if socket is not None:
+                await socket.ws.close()
+        if self.http is not None:
+            await self.http.close()

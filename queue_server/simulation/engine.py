@@ -1,0 +1,183 @@
+"""A day in the hall as a discrete-event simulation, played through a driver.
+
+Visitors arrive by the profile; each idle desk calls the next by the real dispatch; a called visitor walks
+up (or never comes: a no-show), is served for a sampled time, then leaves, is transferred to another
+service, or is postponed for five minutes. Desks take a half-hour break each; an air-raid alert pauses the
+hall. The simulator keeps its own record of each visit, to measure the waits and the estimate's accuracy.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..domain.hall import WEEKDAYS, Hall
+from .drivers import Driver
+from .profiles import DayProfile, arrival_times, lognormal_minutes, service_mix, service_speed
+
+WALK_UP = (0.3, 1.2)  # minutes from the call to the desk
+BREAK_MINUTES, POSTPONE_MINUTES = 30, 5
+
+
+@dataclass
+class VisitRecord:
+    ticket: str
+    service_id: str
+    issued_at: datetime
+    estimate: int
+    first_call: datetime | None = None
+
+
+@dataclass
+class DeskRecord:
+    busy_minutes: float = 0.0
+    visitor: str | None = None
+    break_due: datetime | None = None
+    on_break: bool = False
+
+
+@dataclass
+class SimulationResult:
+    profile: str
+    arrivals: int
+    issued: int
+    turned_away: int  # came during the air-raid pause, or the hall refused
+    visits: dict[str, VisitRecord] = field(default_factory=dict)
+    desks: dict[int, DeskRecord] = field(default_factory=dict)
+    open_minutes: float = 0.0
+    started: datetime | None = None
+    ended: datetime | None = None
+
+    def waits(self) -> list[float]:
+        return [(v.first_call - v.issued_at).total_seconds() / 60 for v in self.visits.values() if v.first_call]
+
+    def estimate_errors(self) -> list[float]:
+        return [abs(v.estimate - (v.first_call - v.issued_at).total_seconds() / 60)
+                for v in self.visits.values() if v.first_call]
+
+
+async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 1,
+                   speed: float | None = None) -> SimulationResult:
+    rng = random.Random(seed)
+    zone = ZoneInfo(hall.timezone)
+    mix = service_mix(hall, WEEKDAYS[profile.day.weekday()])
+    services, weights = [s for s, _ in mix], [p for _, p in mix]
+    speed = speed if speed is not None else service_speed(hall, profile)
+    arrivals = arrival_times(profile, zone, rng)
+    # Every random draw is made up front, so two runs on the same seed see the same visitors.
+    visitors = [(moment, rng.choices(services, weights)[0], rng.random() < profile.priority_share,
+                 rng.random(), rng.random(), rng.random()) for moment in arrivals]
+    opening = datetime.combine(profile.day, time(min(profile.shape)), zone)
+    closing = datetime.combine(profile.day, time(max(profile.shape) + 1), zone)
+    result = SimulationResult(profile.name, len(arrivals), 0, 0, started=opening)
+    working = sorted(n for n, d in hall.desks.items() if d.works_on(WEEKDAYS[profile.day.weekday()]))
+    result.desks = {number: DeskRecord() for number in working}
+    if profile.breaks:
+        for index, record in enumerate(result.desks.values()):
+            record.break_due = opening + timedelta(hours=5, minutes=(index % 8) * 15)  # after the peak
+    counter = itertools.count()
+    queue: list[tuple[datetime, int, str, Any]] = []
+
+    def at(moment: datetime, kind: str, payload: Any = None) -> None:
+        heapq.heappush(queue, (moment, next(counter), kind, payload))
+
+    for visitor in visitors:
+        at(visitor[0], "arrive", visitor)
+    if profile.air_raid is not None:
+        start = datetime.combine(profile.day, profile.air_raid[0], zone)
+        at(start, "hall_pause")
+        at(start + timedelta(minutes=profile.air_raid[1]), "hall_resume")
+    at(opening, "wake")
+    await driver.open(working)
+    await driver.set_time(opening - timedelta(minutes=5))
+    paused = False
+    pending_visit: dict[int, tuple[str, float, float]] = {}  # desk -> (visit id, service minutes, fate draw)
+    by_id: dict[str, VisitRecord] = {}
+
+    async def wake(now: datetime) -> None:
+        """Every free desk calls the next visitor (or starts its break when one is due)."""
+        if paused:
+            return
+        for number, record in result.desks.items():
+            if record.visitor is not None or record.on_break:
+                continue
+            if record.break_due is not None and now >= record.break_due:
+                record.break_due, record.on_break = None, True
+                await driver.desk(number, "desk_pause", reason="break")
+                at(now + timedelta(minutes=BREAK_MINUTES), "break_end", number)
+                continue
+            called = await driver.desk(number, "call_next")
+            if not called:
+                continue
+            visit_id = called["visit"]["visit_id"]
+            record.visitor = visit_id
+            visit = by_id.get(visit_id)
+            if visit is not None and visit.first_call is None:
+                visit.first_call = now
+            service_id = visit.service_id if visit else services[0]
+            minutes = lognormal_minutes(hall.services[service_id].avg_service_minutes * speed, rng)
+            pending_visit[number] = (visit_id, minutes, rng.random())
+            at(now + timedelta(minutes=rng.uniform(*WALK_UP)), "walk_up", number)
+
+    while queue:
+        now, _, kind, payload = heapq.heappop(queue)
+        await driver.set_time(now)
+        if kind == "arrive":
+            _moment, service_id, priority, *_draws = payload
+            ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
+            if ticket is None:
+                result.turned_away += 1
+            else:
+                result.issued += 1
+                record = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"])
+                result.visits[ticket["ticket"]] = record
+                by_id[ticket["visit_id"]] = record
+            await wake(now)
+        elif kind == "walk_up":
+            desk_number = payload
+            visit_id, minutes, fate = pending_visit[desk_number]
+            if fate < profile.no_show:
+                await driver.desk(desk_number, "no_show")
+                result.desks[desk_number].visitor = None
+                await wake(now)
+            else:
+                await driver.desk(desk_number, "start_service")
+                at(now + timedelta(minutes=minutes), "served", desk_number)
+        elif kind == "served":
+            desk_number = payload
+            visit_id, minutes, fate = pending_visit.pop(desk_number)
+            result.desks[desk_number].busy_minutes += minutes
+            draw = (fate - profile.no_show) / max(1e-9, 1 - profile.no_show)
+            if draw < profile.transfer:
+                target = services[int(draw * 1000) % len(services)]
+                await driver.desk(desk_number, "transfer", to_service=target)
+            elif draw < profile.transfer + profile.postpone:
+                await driver.desk(desk_number, "postpone", minutes=POSTPONE_MINUTES)
+                at(now + timedelta(minutes=POSTPONE_MINUTES, seconds=1), "wake")
+            else:
+                await driver.desk(desk_number, "finish", result="served")
+            result.desks[desk_number].visitor = None
+            await wake(now)
+        elif kind == "break_end":
+            result.desks[payload].on_break = False
+            await driver.desk(payload, "desk_resume")
+            await wake(now)
+        elif kind == "hall_pause":
+            paused = True
+            await driver.hall("hall_pause")
+        elif kind == "hall_resume":
+            paused = False
+            await driver.hall("hall_resume")
+            await wake(now)
+        elif kind == "wake":
+            await wake(now)
+        if not queue and any(v.first_call is None for v in result.visits.values()) and now < closing + timedelta(hours=4):
+            at(now + timedelta(minutes=1), "wake")  # someone still waits (back from the pool): keep calling
+    result.ended = now
+    result.open_minutes = (closing - opening).total_seconds() / 60
+    return result
