@@ -73,15 +73,15 @@ def render_image(blocks: list[Block], profile: PrinterProfile) -> Image.Image:
 
 def _line_image(line: Line, width: int) -> Image.Image:
     size_px = 22 * line.size
-    font = font(size_px, line.bold)
+    face = font(size_px, line.bold)
     usable = width - 2 * MARGIN
-    while font.getlength(line.text) > usable and size_px > 10:
+    while face.getlength(line.text) > usable and size_px > 10:
         size_px -= 1
-        font = font(size_px, line.bold)
+        face = font(size_px, line.bold)
     height = LINE_HEIGHT * line.size if size_px == 22 * line.size else int(size_px * 1.35)
     row = Image.new("1", (width, height), 1)
     draw = ImageDraw.Draw(row)
-    text_width = font.getlength(line.text)
+    text_width = face.getlength(line.text)
     x = (width - text_width) / 2 if line.align == "center" else MARGIN
-    draw.text((x, (height - size_px) / 2), line.text, font=font, fill=0)
+    draw.text((x, (height - size_px) / 2), line.text, font=face, fill=0)
     return row

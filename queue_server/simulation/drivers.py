@@ -122,7 +122,8 @@ class _Socket:
 class ProtocolDriver:
     """The real server: a kiosk, an admin (the clock, the air-raid pause) and every desk over WebSocket."""
 
-    def __init__(self, url: str, kiosk_token: str, pin: str = "1111", admin: tuple[str, str] = ("admin", "admin-demo")) -> None:
+    def __init__(self, url: str, kiosk_token: str, pin: str = "1111",
+                 admin: tuple[str, str] = ("admin", "admin-demo")) -> None:
         self.url = url.rstrip("/").replace("http", "ws", 1) + "/ws"
         self.kiosk_token, self.pin, self.admin_login = kiosk_token, pin, admin
         self.http: aiohttp.ClientSession | None = None

@@ -30,7 +30,9 @@ class VisitRecord:
     service_id: str
     issued_at: datetime
     estimate: int
+    draws: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # minutes, again, walk-up, fate
     first_call: datetime | None = None
+    services_started: int = 0
 
 
 @dataclass
@@ -69,9 +71,15 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
     services, weights = [s for s, _ in mix], [p for _, p in mix]
     speed = speed if speed is not None else service_speed(hall, profile)
     arrivals = arrival_times(profile, zone, rng)
-    # Every random draw is made up front, so two runs on the same seed see the same visitors.
-    visitors = [(moment, rng.choices(services, weights)[0], rng.random() < profile.priority_share,
-                 rng.random(), rng.random(), rng.random()) for moment in arrivals]
+    # Every random draw is made up front, so two runs on the same seed see the same visitors with the same
+    # service times, whatever order the desks take them in (the dispatch comparison depends on it).
+    visitors = []
+    for moment in arrivals:
+        service_id = rng.choices(services, weights)[0]
+        mean = hall.services[service_id].avg_service_minutes * speed
+        visitors.append((moment, service_id, rng.random() < profile.priority_share,
+                         (lognormal_minutes(mean, rng), lognormal_minutes(mean, rng), rng.uniform(*WALK_UP),
+                          rng.random())))
     opening = datetime.combine(profile.day, time(min(profile.shape)), zone)
     closing = datetime.combine(profile.day, time(max(profile.shape) + 1), zone)
     result = SimulationResult(profile.name, len(arrivals), 0, 0, started=opening)
@@ -97,6 +105,7 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
     await driver.set_time(opening - timedelta(minutes=5))
     paused = False
     pending_visit: dict[int, tuple[str, float, float]] = {}  # desk -> (visit id, service minutes, fate draw)
+    unknown = VisitRecord("?", services[0], opening, 0, (5.0, 5.0, 0.5, 1.0))
     by_id: dict[str, VisitRecord] = {}
 
     async def wake(now: datetime) -> None:
@@ -116,31 +125,32 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
                 continue
             visit_id = called["visit"]["visit_id"]
             record.visitor = visit_id
-            visit = by_id.get(visit_id)
-            if visit is not None and visit.first_call is None:
+            visit = by_id.get(visit_id, unknown)
+            if visit.first_call is None:
                 visit.first_call = now
-            service_id = visit.service_id if visit else services[0]
-            minutes = lognormal_minutes(hall.services[service_id].avg_service_minutes * speed, rng)
-            pending_visit[number] = (visit_id, minutes, rng.random())
-            at(now + timedelta(minutes=rng.uniform(*WALK_UP)), "walk_up", number)
+            minutes, again, walk, fate = visit.draws
+            # A second call (after a transfer or the postpone pool) ends in an ordinary finish.
+            pending_visit[number] = (visit_id, again, 1.0) if visit.services_started else (visit_id, minutes, fate)
+            visit.services_started += 1
+            at(now + timedelta(minutes=walk), "walk_up", number)
 
     while queue:
         now, _, kind, payload = heapq.heappop(queue)
         await driver.set_time(now)
         if kind == "arrive":
-            _moment, service_id, priority, *_draws = payload
+            _moment, service_id, priority, draws = payload
             ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
             if ticket is None:
                 result.turned_away += 1
             else:
                 result.issued += 1
-                record = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"])
-                result.visits[ticket["ticket"]] = record
-                by_id[ticket["visit_id"]] = record
+                visit = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"], draws)
+                result.visits[ticket["ticket"]] = visit
+                by_id[ticket["visit_id"]] = visit
             await wake(now)
         elif kind == "walk_up":
             desk_number = payload
-            visit_id, minutes, fate = pending_visit[desk_number]
+            _visit_id, minutes, fate = pending_visit[desk_number]
             if fate < profile.no_show:
                 await driver.desk(desk_number, "no_show")
                 result.desks[desk_number].visitor = None
@@ -150,7 +160,7 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
                 at(now + timedelta(minutes=minutes), "served", desk_number)
         elif kind == "served":
             desk_number = payload
-            visit_id, minutes, fate = pending_visit.pop(desk_number)
+            _visit_id, minutes, fate = pending_visit.pop(desk_number)
             result.desks[desk_number].busy_minutes += minutes
             draw = (fate - profile.no_show) / max(1e-9, 1 - profile.no_show)
             if draw < profile.transfer:
@@ -176,7 +186,8 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
             await wake(now)
         elif kind == "wake":
             await wake(now)
-        if not queue and any(v.first_call is None for v in result.visits.values()) and now < closing + timedelta(hours=4):
+        still_waiting = any(v.first_call is None for v in result.visits.values())
+        if not queue and still_waiting and now < closing + timedelta(hours=4):
             at(now + timedelta(minutes=1), "wake")  # someone still waits (back from the pool): keep calling
     result.ended = now
     result.open_minutes = (closing - opening).total_seconds() / 60

@@ -1,8 +1,9 @@
 """Who comes, when, and for what: the day profiles the simulator plays.
 
-Lutsk's centre (seeds): 800-1,000 visitors a day (peak 1,004) with a morning peak. The demo hall's configured service times are each service's typical
-length; the simulator scales them so the day's visitors load the open desks to `target_load` (Lutsk
-reaches its numbers with 30 staff working the 18 desks in shifts, so a desk is rarely idle).
+Lutsk's centre (seeds): 800-1,000 visitors a day (peak 1,004) with a morning peak. The demo hall's
+configured service times are each service's typical length; the simulator scales them so that the
+day's visitors load the open desks to `target_load` (Lutsk reaches its numbers with 30 staff working
+the 18 desks in shifts, so a desk is rarely idle).
 """
 
 from __future__ import annotations
