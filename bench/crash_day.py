@@ -1,0 +1,140 @@
+"""Fault benchmark: kill -9 the server at random moments while kiosks issue and desks call, 20+ times.
+
+After every restart: every ticket a kiosk got an answer for exists, none twice, numbers without gaps; the
+board resumes from its last sequence number and, over the whole run, has seen every event exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.process import ServerProcess
+
+
+async def _issue_until_killed(http: aiohttp.ClientSession, url: str, token: str, answered: dict[str, str],
+                              unknown: set[str]) -> None:
+    while True:
+        command_id = uuid.uuid4().hex
+        unknown.add(command_id)
+        try:
+            async with http.post(url + "/api/tickets", json={"command_id": command_id, "service_id": "id-card"},
+                                 headers={"Authorization": f"Bearer {token}"}) as response:
+                answered[command_id] = (await response.json())["ticket"]
+                unknown.discard(command_id)
+        except (TimeoutError, aiohttp.ClientError):
+            return
+
+
+async def _desk_until_killed(http: aiohttp.ClientSession, ws_url: str, desk: int) -> None:
+    try:
+        async with http.ws_connect(ws_url) as ws:
+            await ws.receive_json()
+            await ws.send_json({"type": "auth", "login": f"op{desk:02d}", "password": "1111", "desk": desk})
+            await ws.receive_json()
+            for msg_id in range(1, 10_000):
+                kind = ("desk_open", "call_next", "start_service", "finish")[0 if msg_id == 1 else 1 + (msg_id % 3)]
+                await ws.send_json({"id": msg_id, "type": kind, "command_id": uuid.uuid4().hex})
+                while json.loads((await ws.receive()).data).get("id") != msg_id:
+                    pass
+    except (TimeoutError, aiohttp.ClientError, TypeError, ConnectionError):
+        return
+
+
+async def _board_resume(http: aiohttp.ClientSession, ws_url: str, token: str, since: int | None,
+                        seen: list[int]) -> int:
+    """Subscribe from `since`, read what the server has, and return the last sequence number seen."""
+    async with http.ws_connect(ws_url) as ws:
+        await ws.receive_json()
+        await ws.send_json({"type": "auth", "token": token})
+        await ws.receive_json()
+        await ws.send_json({"id": 1, "type": "subscribe_events", **({"since": since} if since is not None else {})})
+        result = await ws.receive_json()
+        last = result["result"]["seq"] if "snapshot" in result["result"] else since
+        async with http.get(ws_url.replace("ws", "http", 1).replace("/ws", "/api/health")) as response:
+            target = (await response.json())["seq"]
+        while last is not None and last < target:
+            message = await asyncio.wait_for(ws.receive_json(), 10)
+            if message.get("type") == "event":
+                seen.append(message["seq"])
+                last = message["seq"]
+        return int(last or 0)
+
+
+async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
+    rng = random.Random(seed)
+    answered: dict[str, str] = {}
+    unknown: set[str] = set()
+    seen: list[int] = []
+    with tempfile.TemporaryDirectory() as folder:
+        server = ServerProcess(Path(folder) / "data")
+        kiosk_token = server.token("kiosk", "k")
+        board_token = server.token("display", "board")
+        ws_url = server.url.replace("http", "ws") + "/ws"
+        since: int | None = None
+        started = time.perf_counter()
+        try:
+            server.start()
+            async with aiohttp.ClientSession() as http:
+                since = await _board_resume(http, ws_url, board_token, None, seen)
+            for _ in range(rounds):
+                async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+                    tasks = [asyncio.create_task(_issue_until_killed(http, server.url, kiosk_token, answered, unknown))
+                             for _ in range(4)]
+                    tasks += [asyncio.create_task(_desk_until_killed(http, ws_url, desk)) for desk in (1, 2, 3)]
+                    await asyncio.sleep(rng.uniform(0.3, 1.2))
+                    server.kill9()
+                    await asyncio.gather(*tasks, return_exceptions=True)
+                server.start()
+                async with aiohttp.ClientSession() as http:
+                    since = await _board_resume(http, ws_url, board_token, since, seen)
+            async with aiohttp.ClientSession() as http:
+                for command_id in list(unknown):  # kiosks retry what got no answer: same id
+                    async with http.post(server.url + "/api/tickets",
+                                         json={"command_id": command_id, "service_id": "id-card"},
+                                         headers={"Authorization": f"Bearer {kiosk_token}"}) as response:
+                        answered[command_id] = (await response.json())["ticket"]
+                for command_id in rng.sample(sorted(answered), min(50, len(answered))):
+                    async with http.post(server.url + "/api/tickets",
+                                         json={"command_id": command_id, "service_id": "id-card"},
+                                         headers={"Authorization": f"Bearer {kiosk_token}"}) as response:
+                        assert (await response.json())["ticket"] == answered[command_id], "a retry changed its ticket"
+                async with http.get(server.url + "/api/state",
+                                    headers={"Authorization": f"Bearer {kiosk_token}"}) as response:
+                    state = await response.json()
+                since = await _board_resume(http, ws_url, board_token, since, seen)
+        finally:
+            server.stop()
+    tickets = [v["ticket"] for v in state["visits"]]
+    numbers = sorted(int(t.split("-")[1]) for t in tickets if t.startswith("П-"))
+    # Served visits leave the live state; count them from the answers instead.
+    issued = sorted(set(answered.values()))
+    issued_numbers = sorted(int(t.split("-")[1]) for t in issued)
+    return {
+        "kills": rounds,
+        "seconds": round(time.perf_counter() - started, 1),
+        "tickets_answered": len(answered),
+        "duplicates": len(answered) - len(set(answered.values())),
+        "numbers_without_gaps": issued_numbers == list(range(1, len(issued_numbers) + 1)),
+        "live_tickets_known": set(tickets) <= set(issued),
+        "board_events": len(seen),
+        "board_missed_or_repeated": len(seen) != len(set(seen)) or seen != sorted(seen)
+        or (bool(seen) and seen[-1] - seen[0] + 1 != len(seen)),
+        "live_numbers": len(numbers),
+    }
+
+
+def main() -> None:
+    print(json.dumps(asyncio.run(run()), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Checks of the dispatch against theory and against the simpler alternative, on the real domain.
+
+- Erlang C: one service, `servers` desks, Poisson arrivals and exponential service: the simulated mean wait
+  must agree with the formula. This checks the whole loop (issue, dispatch, call, finish) end to end.
+- Weighted plan against plain first-come-first-served per service, on the very same visitors: the SLA share
+  each gives.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import itertools
+import random
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ..domain.hall import Category, Desk, Hall, Policy, Service, Text, TimeRange
+from .drivers import DomainDriver
+from .engine import simulate
+from .profiles import DayProfile, scaled_hall, service_speed
+from .report import erlang_c_wait, figures
+
+ZONE = ZoneInfo("Europe/Kyiv")
+
+
+def single_service_hall(servers: int) -> Hall:
+    all_day = TimeRange(time(0, 0), time(23, 59))
+    service = Service("s", "c", Text("Послуга", "Service"), "S")
+    return Hall(
+        id="mmc", name=Text("M/M/c", "M/M/c"), timezone="Europe/Kyiv", feedback_url="/f/{token}",
+        hours={day: all_day for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}, breaks=(),
+        holidays=frozenset(), policy=Policy(), categories=(Category("c", Text("К", "C"), ("s",)),),
+        services={"s": service}, desks={n: Desk(n, "main", (("s", 10),)) for n in range(1, servers + 1)},
+        operators={}, priority_categories={},
+    )
+
+
+async def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float, customers: int,
+                        seed: int = 1, warm_up: int = 500) -> dict[str, float]:
+    """Mean wait (minutes) of simulated M/M/c customers next to Erlang C's; rates are per minute."""
+    rng = random.Random(seed)
+    hall = single_service_hall(servers)
+    start = datetime.combine(date(2026, 11, 25), time(0, 1), ZONE)
+    driver = DomainDriver(hall, start)
+    await driver.open(list(hall.desks))
+    counter = itertools.count()
+    queue: list[tuple[datetime, int, str, int]] = []
+    moment = start
+    for _ in range(customers):
+        moment += timedelta(minutes=rng.expovariate(arrival_rate))
+        heapq.heappush(queue, (moment, next(counter), "arrive", 0))
+    issued: dict[str, datetime] = {}
+    order: dict[str, int] = {}
+    waits: dict[int, float] = {}
+    idle = set(hall.desks)
+
+    async def wake(now: datetime) -> None:
+        for desk in sorted(idle):
+            called = await driver.desk(desk, "call_next")
+            if not called:
+                return
+            idle.discard(desk)
+            visit_id = called["visit"]["visit_id"]
+            waits[order[visit_id]] = (now - issued[visit_id]).total_seconds() / 60
+            await driver.desk(desk, "start_service")
+            done = now + timedelta(minutes=rng.expovariate(service_rate))
+            heapq.heappush(queue, (done, next(counter), "done", desk))
+
+    while queue:
+        now, _, kind, desk = heapq.heappop(queue)
+        await driver.set_time(now)
+        if kind == "arrive":
+            ticket = await driver.issue("s")
+            assert ticket is not None, "the test hall must take every customer"
+            issued[ticket["visit_id"]] = now
+            order[ticket["visit_id"]] = len(order)
+        else:
+            await driver.desk(desk, "finish", result="served")
+            idle.add(desk)
+        await wake(now)
+    measured = [waits[i] for i in range(warm_up, len(order)) if i in waits]
+    simulated = sum(measured) / len(measured)
+    theory = erlang_c_wait(servers, arrival_rate, service_rate)
+    return {"servers": servers, "arrival_rate": arrival_rate, "service_rate": service_rate,
+            "customers": len(measured), "simulated_wait": round(simulated, 7), "erlang_c_wait": round(theory, 7),
+            "relative_error": round(abs(simulated - theory) / theory, 4)}
+
+
+def fcfs_hall(hall: Hall) -> Hall:
+    """The same desks serving the same services, every one with the same weight: plain FCFS per desk."""
+    desks = {n: dataclasses.replace(d, weights=tuple((sid, 1) for sid, _ in d.weights)) for n, d in hall.desks.items()}
+    return dataclasses.replace(hall, desks=desks)
+
+
+async def compare_dispatch(hall: Hall, profile: DayProfile, seed: int = 1) -> dict[str, Any]:
+    """The weighted plan and plain FCFS on the same arrival trace and service times."""
+    hall = scaled_hall(hall, profile)
+    start = datetime.combine(profile.day, time(7), ZoneInfo(hall.timezone))
+    out = {}
+    speed = None
+    for name, variant in (("weighted", hall), ("fcfs", fcfs_hall(hall))):
+        speed = speed or service_speed(hall, profile)  # the same service times for both
+        result = await simulate(DomainDriver(variant, start), variant, profile, seed, speed=speed)
+        report = figures(result, hall.policy.sla_walk_in_minutes)
+        out[name] = {k: report[k] for k in ("sla_share", "wait_minutes", "estimate_mae_minutes")}
+    return out
