@@ -63,7 +63,7 @@ async def run(seconds: float = 90.0, displays: int = 482, kiosks: int = 10) -> d
                 frozen._response.connection.transport.pause_reading()  # type: ignore[union-attr]
                 consoles = {n: await _connect(http, url, login=f"op{n:02d}", password="1111", desk=n)
                             for n in range(1, 19)}
-                for n, ws in consoles.items():
+                for ws in consoles.values():
                     await ws.send_json({"id": 1, "type": "desk_open", "command_id": uuid.uuid4().hex})
                     await ws.receive_json()
                     await ws.send_json({"id": 2, "type": "subscribe_events"})

@@ -81,7 +81,8 @@ def main() -> None:
         "service's configured time, 4 % no-shows, 3 % transfers, 2 % postponements, a 30-minute break per desk,",
         "a 40-minute air-raid pause at 11:30 (arrivals during it are turned away).",
         "",
-        "| profile | tickets | desks | simulated in | average wait | 90 % wait | within 15 min | estimate error (MAE) | desks busy |",
+        "| profile | tickets | desks | simulated in | average wait | 90 % wait | within 15 min "
+        "| estimate error (MAE) | desks busy |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for day in (lutsk, big):
@@ -102,8 +103,9 @@ def main() -> None:
     for name, compared in sim["dispatch"].items():
         lines.append(f"- {name}, same visitors and service times: SLA share with the weighted desk plan "
                      f"**{compared['weighted']['sla_share']:.1%}**, with plain FCFS per desk "
-                     f"**{compared['fcfs']['sla_share']:.1%}** (average waits {compared['weighted']['wait_minutes']['avg']}"
-                     f" and {compared['fcfs']['wait_minutes']['avg']} min).")
+                     f"**{compared['fcfs']['sla_share']:.1%}** (average waits "
+                     f"{compared['weighted']['wait_minutes']['avg']} and "
+                     f"{compared['fcfs']['wait_minutes']['avg']} min).")
     lines += [
         "",
         "## Load: 500 connections (bench/load.py)",
@@ -131,8 +133,8 @@ def main() -> None:
         f"sequence after every restart and saw {crashes['board_events']} events "
         f"{'with none missed or repeated' if not crashes['board_missed_or_repeated'] else 'WITH GAPS OR REPEATS'}.",
         f"- schemathesis against /api/openapi.json: {fuzzed['schemathesis_passed']} of "
-        f"{fuzzed['schemathesis_cases']} generated requests without a server error; {fuzzed['websocket_frames']} random "
-        f"WebSocket frames in {fuzzed['websocket_rounds']} connections; the server "
+        f"{fuzzed['schemathesis_cases']} generated requests without a server error; "
+        f"{fuzzed['websocket_frames']} random WebSocket frames in {fuzzed['websocket_rounds']} connections; the server "
         f"{'answered its health check after all of it' if fuzzed['alive_after'] else 'DID NOT SURVIVE'}.",
         "- Network drops of kiosks, consoles and boards: tests/test_kiosk.py, tests/test_desk_console.py,",
         "  tests/test_board.py (each waits, says so, and recovers alone without losing or doubling an action).",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import random
 from datetime import timedelta
 
@@ -194,3 +195,17 @@ def test_ahead_of_newest_matches_the_queue_order(hall) -> None:  # type: ignore[
             d.call(1, "ann")
             d.do(cmd.Postpone(actor="ann", desk=1, minutes=5))
         d.clock.advance(minutes=rng.choice([0, 1, 3]))
+
+
+def test_a_broken_code_source_cannot_loop_forever(hall) -> None:  # type: ignore[no-untyped-def]
+    from queue_server.domain.decide import Context, decide
+
+    d = opened(hall)
+    state, now = d.state, d.clock.now()
+    start = now.replace(hour=15, minute=0)
+    book = cmd.BookSlot(actor="web", service_id="passport", start=start, person_key="p1")
+    for event in decide(state, book, Context(now, lambda: "t", lambda: "SAMECODE")):
+        state.apply(event)
+    with pytest.raises(CherhaError) as refusal:
+        decide(state, dataclasses.replace(book, person_key="p2"), Context(now, lambda: "t", lambda: "SAMECODE"))
+    assert refusal.value.code == "try_again"

@@ -28,7 +28,7 @@ MAX_WEIGHT = 100
 class Context:
     now: datetime
     new_token: Callable[[], str]  # unguessable tokens come from outside the pure core
-    new_code: Callable[[], str] = lambda: "UNSET"  # booking codes: short, typeable, unguessable
+    new_code: Callable[[], str] = lambda: "UNSET"  # booking codes: short, typeable, unguessable (from outside)
 
 
 def format_ticket(prefix: str, number: int) -> str:
@@ -328,9 +328,10 @@ def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event
         raise Refused("slot_full")
     if state.bookings.person_count(c.person_key, c.start.date()) >= policy.per_person_month:
         raise Refused("booking_limit", limit=policy.per_person_month)
-    code = ctx.new_code()
-    while code in state.bookings.by_code:  # 40 random bits: a clash is rare, but never reuse a code
-        code = ctx.new_code()
+    # 40 random bits: a clash is rare, but a code is never reused (and a broken source never loops forever).
+    code = next((c for c in (ctx.new_code() for _ in range(8)) if c not in state.bookings.by_code), None)
+    if code is None:
+        raise Refused("try_again")
     return [ev.BookingMade(at=ctx.now, booking_id=f"b-{code}", code=code, service_id=service.id, start=slot.start,
                            person_key=c.person_key, channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
 

@@ -31,6 +31,8 @@ class Driver(Protocol):
     async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None: ...
     async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None: ...
     async def hall(self, action: str) -> None: ...
+    async def book(self, service_id: str, start: datetime, phone: str) -> str | None: ...
+    async def check_in(self, code: str) -> dict[str, Any] | None: ...
     async def close(self) -> None: ...
 
 
@@ -41,13 +43,15 @@ class DomainDriver:
         self.state = HallState(hall)
         self.clock = ManualClock(start)
         self._tokens = (f"t{n}" for n in itertools.count())
+        self._codes = itertools.count()
 
     def _do(self, command: cmd.Command) -> list[Any] | None:
         now = self.clock.now()
         for event in day_events(self.state, now):
             self.state.apply(event)
         try:
-            events = decide(self.state, command, Context(now, lambda: next(self._tokens)))
+            events = decide(self.state, command, Context(now, lambda: next(self._tokens),
+                                                         lambda: f"SIM{next(self._codes):05d}"))
         except CherhaError:
             return None
         for event in events:
@@ -66,11 +70,7 @@ class DomainDriver:
                                           priority_category=priority_category))
         if not events:
             return None
-        visit = self.state.visits[events[0].visit_id]
-        now = self.clock.now()
-        ahead = ahead_of_newest(self.state, visit, now)
-        return {"visit_id": visit.visit_id, "ticket": visit.ticket,
-                "estimated_wait_minutes": estimate_wait_minutes(self.state, visit.service_id, ahead, now)}
+        return self._ticket(self.state.visits[events[0].visit_id])
 
     async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None:
         factory = {"call_next": cmd.CallNext, "start_service": cmd.StartService, "finish": cmd.Finish,
@@ -84,6 +84,22 @@ class DomainDriver:
 
     async def hall(self, action: str) -> None:
         self._do(cmd.PauseHall(actor="sim") if action == "hall_pause" else cmd.ResumeHall(actor="sim"))
+
+    async def book(self, service_id: str, start: datetime, phone: str) -> str | None:
+        events = self._do(cmd.BookSlot(actor="sim-web", service_id=service_id, start=start, person_key=phone))
+        return str(events[0].code) if events else None
+
+    async def check_in(self, code: str) -> dict[str, Any] | None:
+        events = self._do(cmd.CheckIn(actor="sim-kiosk", code=code))
+        if not events:
+            return None
+        return self._ticket(self.state.visits[events[0].visit_id])
+
+    def _ticket(self, visit: Any) -> dict[str, Any]:
+        now = self.clock.now()
+        ahead = ahead_of_newest(self.state, visit, now)
+        return {"visit_id": visit.visit_id, "ticket": visit.ticket,
+                "estimated_wait_minutes": estimate_wait_minutes(self.state, visit.service_id, ahead, now)}
 
     async def close(self) -> None:
         return None
@@ -159,6 +175,23 @@ class ProtocolDriver:
     async def hall(self, action: str) -> None:
         assert self.admin is not None
         await self.admin.request(action)
+
+    async def _rest(self, path: str, body: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+        assert self.http is not None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        base = self.url.replace("ws", "http", 1).removesuffix("/ws")
+        async with self.http.post(base + path, json={"command_id": uuid.uuid4().hex, **body},
+                                  headers=headers) as response:
+            answer: dict[str, Any] = await response.json()
+            return answer if response.status < 300 else None
+
+    async def book(self, service_id: str, start: datetime, phone: str) -> str | None:
+        answer = await self._rest("/api/bookings", {"service_id": service_id, "start": start.isoformat(),
+                                                    "phone": phone}, None)
+        return str(answer["booking"]["code"]) if answer else None
+
+    async def check_in(self, code: str) -> dict[str, Any] | None:
+        return await self._rest("/api/checkins", {"code": code}, self.kiosk_token)
 
     async def close(self) -> None:
         for socket in [self.kiosk, self.admin, *self.desks.values()]:

@@ -49,6 +49,7 @@ class SimulationResult:
     arrivals: int
     issued: int
     turned_away: int  # came during the air-raid pause, or the hall refused
+    bookings: int = 0
     visits: dict[str, VisitRecord] = field(default_factory=dict)
     desks: dict[int, DeskRecord] = field(default_factory=dict)
     open_minutes: float = 0.0
@@ -94,15 +95,25 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
     def at(moment: datetime, kind: str, payload: Any = None) -> None:
         heapq.heappush(queue, (moment, next(counter), kind, payload))
 
-    for visitor in visitors:
-        at(visitor[0], "arrive", visitor)
+    await driver.open(working)  # desks open and bookings are made before the doors open
+    await driver.set_time(opening - timedelta(minutes=30))
+    bookings = 0
+    for index, visitor in enumerate(visitors):
+        moment, service_id, _priority, draws = visitor
+        if draws[3] > 1 - profile.booked_share:  # this visitor booked a slot around the time they come
+            slot = moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0) + timedelta(minutes=15)
+            code = await driver.book(service_id, slot, f"+38050{index:07d}")
+            if code is not None:
+                bookings += 1
+                at(moment, "check_in", (code, service_id, draws))
+                continue
+        at(moment, "arrive", visitor)
+    result.bookings = bookings
     if profile.air_raid is not None:
         start = datetime.combine(profile.day, profile.air_raid[0], zone)
         at(start, "hall_pause")
         at(start + timedelta(minutes=profile.air_raid[1]), "hall_resume")
     at(opening, "wake")
-    await driver.open(working)
-    await driver.set_time(opening - timedelta(minutes=5))
     paused = False
     pending_visit: dict[int, tuple[str, float, float]] = {}  # desk -> (visit id, service minutes, fate draw)
     unknown = VisitRecord("?", services[0], opening, 0, (5.0, 5.0, 0.5, 1.0))
@@ -140,6 +151,17 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
         if kind == "arrive":
             _moment, service_id, priority, draws = payload
             ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
+            if ticket is None:
+                result.turned_away += 1
+            else:
+                result.issued += 1
+                visit = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"], draws)
+                result.visits[ticket["ticket"]] = visit
+                by_id[ticket["visit_id"]] = visit
+            await wake(now)
+        elif kind == "check_in":
+            code, service_id, draws = payload
+            ticket = None if paused else await driver.check_in(code)
             if ticket is None:
                 result.turned_away += 1
             else:

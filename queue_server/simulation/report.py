@@ -42,6 +42,7 @@ def figures(result: SimulationResult, sla_minutes: float) -> dict[str, Any]:
         "profile": result.profile,
         "arrivals": result.arrivals,
         "tickets": result.issued,
+        "bookings": result.bookings,
         "turned_away_during_pause": result.turned_away,
         "wait_minutes": {"avg": round(sum(waits) / len(waits), 1) if waits else 0.0,
                          "p90": round(_percentile(waits, 0.9), 1), "max": round(max(waits, default=0.0), 1)},
