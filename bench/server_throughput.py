@@ -135,24 +135,21 @@ async def call_latency(server: ServerProcess, display_token: str, kiosk_token: s
 
 def run(tickets: int = 6000, kiosks: int = 10, window: int = 16, subscribers: int = 200,
         calls: int = 300) -> dict[str, Any]:
+    def on_fresh_server(folder: Path, job: Any) -> Any:
+        server = ServerProcess(folder)
+        kiosk_token = server.token("kiosk", "bench-kiosk")
+        display_token = server.token("display", "bench-board")
+        server.start()
+        try:
+            return asyncio.run(job(server, kiosk_token, display_token))
+        finally:
+            server.stop()
+
     with tempfile.TemporaryDirectory() as folder:
-        server = ServerProcess(Path(folder) / "data")
-        kiosk_token = server.token("kiosk", "bench-kiosk")
-        display_token = server.token("display", "bench-board")
-        server.start()
-        try:
-            issue = asyncio.run(issue_rate(server, kiosk_token, tickets, kiosks, window))
-        finally:
-            server.stop()
+        issue = on_fresh_server(Path(folder) / "data", lambda s, k, _d: issue_rate(s, k, tickets, kiosks, window))
         # A fresh server for the latency run, so the first run's 6,000 waiting visitors do not weigh on it.
-        server = ServerProcess(Path(folder) / "data2")
-        kiosk_token = server.token("kiosk", "bench-kiosk")
-        display_token = server.token("display", "bench-board")
-        server.start()
-        try:
-            latency = asyncio.run(call_latency(server, display_token, kiosk_token, subscribers, calls))
-        finally:
-            server.stop()
+        latency = on_fresh_server(Path(folder) / "data2",
+                                  lambda s, k, d: call_latency(s, d, k, subscribers, calls))
     return {"issue": issue, "latency": latency}
 
 

@@ -148,20 +148,13 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
     while queue:
         now, _, kind, payload = heapq.heappop(queue)
         await driver.set_time(now)
-        if kind == "arrive":
-            _moment, service_id, priority, draws = payload
-            ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
-            if ticket is None:
-                result.turned_away += 1
+        if kind in ("arrive", "check_in"):
+            if kind == "arrive":
+                _moment, service_id, priority, draws = payload
+                ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
             else:
-                result.issued += 1
-                visit = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"], draws)
-                result.visits[ticket["ticket"]] = visit
-                by_id[ticket["visit_id"]] = visit
-            await wake(now)
-        elif kind == "check_in":
-            code, service_id, draws = payload
-            ticket = None if paused else await driver.check_in(code)
+                code, service_id, draws = payload
+                ticket = None if paused else await driver.check_in(code)
             if ticket is None:
                 result.turned_away += 1
             else:
