@@ -9,7 +9,6 @@ from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .booking_panel import PhoneBookingPanel
 from .controller import ConsoleController
 from .i18n import Catalogue
 
@@ -184,7 +184,8 @@ class ConsoleView(QWidget):
         desk_layout.addWidget(self.messages_box)
         self.tabs = QTabWidget()
         self.tabs.addTab(desk_tab, "")
-        self.tabs.addTab(self._phone_booking(), "")
+        self.booking = PhoneBookingPanel(catalogue, controller)
+        self.tabs.addTab(self.booking, "")
         right = QVBoxLayout()
         right.addWidget(self.tabs)
         top = QHBoxLayout()
@@ -202,59 +203,6 @@ class ConsoleView(QWidget):
         self.clock.timeout.connect(self.refresh)
         self.clock.start(1000)
         self.retranslate()
-
-    def _phone_booking(self) -> QWidget:
-        """A booking taken by phone: the code is read out to the caller."""
-        panel = QWidget()
-        form = QFormLayout(panel)
-        self.book_service = QComboBox()
-        self.book_date = QDateEdit()
-        self.book_date.setCalendarPopup(True)
-        self.book_find = QPushButton()
-        self.book_slot = QComboBox()
-        self.book_phone = QLineEdit()
-        self.book_phone.setPlaceholderText("+380 50 123 45 67")
-        self.book_consent = QCheckBox()
-        self.book_submit = QPushButton()
-        self.book_result = QLabel()
-        self.book_result.setFont(QFont(self.font().family(), 16, QFont.Weight.Bold))
-        self.book_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.book_labels = [QLabel() for _ in range(4)]
-        form.addRow(self.book_labels[0], self.book_service)
-        form.addRow(self.book_labels[1], self.book_date)
-        form.addRow(self.book_find)
-        form.addRow(self.book_labels[2], self.book_slot)
-        form.addRow(self.book_labels[3], self.book_phone)
-        form.addRow(self.book_consent)
-        form.addRow(self.book_submit)
-        form.addRow(self.book_result)
-        self.book_find.clicked.connect(self._find_slots)
-        self.book_submit.clicked.connect(self._book)
-        self.controller.slots_loaded.connect(self._show_slots)
-        self.controller.booked.connect(self._show_booking)
-        return panel
-
-    def _find_slots(self) -> None:
-        self.error.clear()
-        self.controller.load_slots(self.book_service.currentData(), self.book_date.date().toString("yyyy-MM-dd"))
-
-    def _show_slots(self, slots: list[dict[str, object]]) -> None:
-        self.book_slot.clear()
-        for slot in slots:
-            start = str(slot["start"])
-            self.book_slot.addItem(start[11:16], start)
-        self.book_submit.setEnabled(bool(slots))
-        self.book_result.setText("" if slots else self.catalogue.t("no_times"))
-
-    def _book(self) -> None:
-        self.error.clear()
-        self.controller.book_by_phone(self.book_service.currentData(), self.book_slot.currentData(),
-                                      self.book_phone.text(), self.book_consent.isChecked(), self.catalogue.lang)
-
-    def _show_booking(self, booking: dict[str, object]) -> None:
-        start = str(booking["start"])
-        self.book_result.setText(self.catalogue.t("booking_done", code=booking["code"],
-                                                  when=f"{start[8:10]}.{start[5:7]} {start[11:16]}"))
 
     # -- actions ---------------------------------------------------------------------------------
     def trigger(self, action: str) -> None:
@@ -300,11 +248,7 @@ class ConsoleView(QWidget):
         self.queues.setHorizontalHeaderLabels([t("service"), t("weight"), t("waiting"), t("longest")])
         self.tabs.setTabText(0, t("desk_tab"))
         self.tabs.setTabText(1, t("phone_booking"))
-        for label, key in zip(self.book_labels, ("service", "date", "time", "phone"), strict=True):
-            label.setText(t(key))
-        self.book_find.setText(t("find_times"))
-        self.book_consent.setText(t("sms_consent"))
-        self.book_submit.setText(t("book"))
+        self.booking.retranslate()
         _fill(self.result, [(t(f"result_{code}"), code) for code in RESULTS])
         _fill(self.reason, [(t(f"reason_{code}"), code) for code in REASONS])
         model = self.controller.model
@@ -314,7 +258,7 @@ class ConsoleView(QWidget):
             choices = [(s["name"][lang], s["id"]) for s in services]
             _fill(self.transfer_service, choices)
             _fill(self.add_service_choice, choices)
-            _fill(self.book_service, choices)
+            _fill(self.booking.service, choices)
 
         self.refresh()
 
@@ -323,7 +267,7 @@ class ConsoleView(QWidget):
         if model is None:
             return
         today = model.now().date()  # the hall's date (its clock may differ from this machine's)
-        self.book_date.setMinimumDate(QDate(today.year, today.month, today.day))  # moves an earlier date up too
+        self.booking.date.setMinimumDate(QDate(today.year, today.month, today.day))  # moves an earlier date up
         online = self.controller.online
         if not online:
             status, colour = t("offline"), "#b71c1c"

@@ -166,20 +166,20 @@ def test_booking_taken_by_phone(qtbot, server) -> None:  # type: ignore[no-untyp
     console = window.console_view
     qtbot.waitUntil(lambda: console.buttons["call_next"].isEnabled(), timeout=WAIT)  # snapshot in, desk open
     console.tabs.setCurrentIndex(1)
-    console.book_service.setCurrentIndex(console.book_service.findData("id-card"))
-    qtbot.mouseClick(console.book_find, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: console.book_slot.count() > 0, timeout=WAIT)
-    assert console.book_date.date().toString("yyyy-MM-dd") == "2026-11-24", "the hall's date, not this PC's"
-    console.book_slot.setCurrentIndex(console.book_slot.findText("14:00"))
-    console.book_phone.setText("0671234567")
-    console.book_consent.setChecked(True)
-    qtbot.mouseClick(console.book_submit, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Код для відвідувача" in console.book_result.text(), timeout=WAIT)
-    code = console.book_result.text().rsplit(" ", 1)[1]
+    console.booking.service.setCurrentIndex(console.booking.service.findData("id-card"))
+    qtbot.mouseClick(console.booking.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: console.booking.slot.count() > 0, timeout=WAIT)
+    assert console.booking.date.date().toString("yyyy-MM-dd") == "2026-11-24", "the hall's date, not this PC's"
+    console.booking.slot.setCurrentIndex(console.booking.slot.findText("14:00"))
+    console.booking.phone.setText("0671234567")
+    console.booking.consent.setChecked(True)
+    qtbot.mouseClick(console.booking.book_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Код для відвідувача" in console.booking.result.text(), timeout=WAIT)
+    code = console.booking.result.text().rsplit(" ", 1)[1]
     booking = server.state().bookings.by_code_or_none(code)
     assert booking is not None and booking.channel == "phone" and booking.start.strftime("%H:%M") == "14:00"
     shot(window, "console-phone-booking.png")
-    console.book_phone.setText("12")
-    qtbot.mouseClick(console.book_submit, Qt.MouseButton.LeftButton)
+    console.booking.phone.setText("12")
+    qtbot.mouseClick(console.booking.book_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "+380XXXXXXXXX" in console.error.text(), timeout=WAIT)
     window.close()

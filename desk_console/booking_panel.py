@@ -1,0 +1,70 @@
+"""The console's "booking by phone" tab: a caller is booked and the code read out to them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+
+from .controller import ConsoleController
+from .i18n import Catalogue
+
+
+class PhoneBookingPanel(QWidget):
+    def __init__(self, catalogue: Catalogue, controller: ConsoleController) -> None:
+        super().__init__()
+        self.catalogue, self.controller = catalogue, controller
+        form = QFormLayout(self)
+        self.service = QComboBox()
+        self.date = QDateEdit()
+        self.date.setCalendarPopup(True)
+        self.find_button = QPushButton()
+        self.slot = QComboBox()
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText("+380 50 123 45 67")
+        self.consent = QCheckBox()
+        self.book_button = QPushButton()
+        self.result = QLabel()
+        self.result.setFont(QFont(self.font().family(), 16, QFont.Weight.Bold))
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.labels = [QLabel() for _ in range(4)]
+        form.addRow(self.labels[0], self.service)
+        form.addRow(self.labels[1], self.date)
+        form.addRow(self.find_button)
+        form.addRow(self.labels[2], self.slot)
+        form.addRow(self.labels[3], self.phone)
+        form.addRow(self.consent)
+        form.addRow(self.book_button)
+        form.addRow(self.result)
+        self.find_button.clicked.connect(self._find_slots)
+        self.book_button.clicked.connect(self._book)
+        controller.slots_loaded.connect(self._show_slots)
+        controller.booked.connect(self._show_booking)
+
+    def retranslate(self) -> None:
+        t = self.catalogue.t
+        for label, key in zip(self.labels, ("service", "date", "time", "phone"), strict=True):
+            label.setText(t(key))
+        self.find_button.setText(t("find_times"))
+        self.consent.setText(t("sms_consent"))
+        self.book_button.setText(t("book"))
+
+    def _find_slots(self) -> None:
+        self.controller.load_slots(self.service.currentData(), self.date.date().toString("yyyy-MM-dd"))
+
+    def _show_slots(self, slots: list[dict[str, object]]) -> None:
+        self.slot.clear()
+        for slot in slots:
+            start = str(slot["start"])
+            self.slot.addItem(start[11:16], start)
+        self.book_button.setEnabled(bool(slots))
+        self.result.setText("" if slots else self.catalogue.t("no_times"))
+
+    def _book(self) -> None:
+        self.controller.book_by_phone(self.service.currentData(), self.slot.currentData(), self.phone.text(),
+                                      self.consent.isChecked(), self.catalogue.lang)
+
+    def _show_booking(self, booking: dict[str, object]) -> None:
+        start = str(booking["start"])
+        self.result.setText(self.catalogue.t("booking_done", code=booking["code"],
+                                             when=f"{start[8:10]}.{start[5:7]} {start[11:16]}"))

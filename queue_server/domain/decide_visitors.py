@@ -1,0 +1,94 @@
+"""Decisions visitors start: bookings and check-in, feedback, accessible-terminal use, documents ready."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import commands as cmd
+from . import events as ev
+from .booking import checkin_window, slots_for
+from .errors import InvalidInput, NotFound, Refused
+from .guards import Context, _booking, _service
+from .issuing import _issue
+from .state import HallState
+
+
+def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event]:
+    service = _service(state, c.service_id)
+    policy = state.hall.booking
+    if not service.bookable:
+        raise Refused("service_not_bookable", service=service.id)
+    if c.start <= ctx.now:
+        raise Refused("slot_in_past")
+    if (c.start.date() - ctx.now.date()).days > policy.days_ahead:
+        raise Refused("slot_too_far", days=policy.days_ahead)
+    slot = next((s for s in slots_for(state.hall, policy, service, c.start.date()) if s.start == c.start), None)
+    if slot is None:
+        raise NotFound("unknown_slot")
+    if state.bookings.taken(service.id, slot.start) >= slot.capacity:
+        raise Refused("slot_full")
+    if state.bookings.person_count(c.person_key, c.start.date()) >= policy.per_person_month:
+        raise Refused("booking_limit", limit=policy.per_person_month)
+    # 40 random bits: a clash is rare, but a code is never reused (and a broken source never loops forever).
+    code = next((c for c in (ctx.new_code() for _ in range(8)) if c not in state.bookings.by_code), None)
+    if code is None:
+        raise Refused("try_again")
+    return [ev.BookingMade(at=ctx.now, booking_id=f"b-{code}", code=code, service_id=service.id, start=slot.start,
+                           person_key=c.person_key, channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
+
+
+def _cancel_booking(state: HallState, c: cmd.CancelBooking, ctx: Context) -> list[ev.Event]:
+    booking = _booking(state, c.code)
+    if booking.cancelled or booking.visit_id is not None:
+        raise Refused("booking_closed")
+    return [ev.BookingCancelled(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
+
+
+def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
+    """On time: a ticket booked for the slot, called before walk-ins. Too late: an ordinary ticket."""
+    booking = _booking(state, c.code)
+    if booking.cancelled or booking.visit_id is not None:
+        raise Refused("booking_closed")
+    if booking.start.date() != ctx.now.date():
+        raise Refused("checkin_wrong_day", date=booking.start.date().isoformat())
+    opens, grace_ends = checkin_window(state.hall.booking, booking)
+    if ctx.now < opens:
+        raise Refused("checkin_too_early", time=f"{opens:%H:%M}")
+    late = ctx.now > grace_ends
+    issue = cmd.IssueTicket(actor=c.actor, service_id=booking.service_id, lang=c.lang,
+                            booked_for=None if late else booking.start)
+    (issued,) = _issue(state, issue, ctx)
+    assert isinstance(issued, ev.TicketIssued)
+    return [dataclasses.replace(issued, booking_id=booking.booking_id)]
+
+
+
+ACCESSIBLE_FEATURES = frozenset({"large_print", "high_contrast", "voice", "repeat_voice", "low_reach",
+                                 "long_timeouts"})
+ACCESSIBLE_OUTCOMES = frozenset({"ticket", "checkin", "info", "abandoned", "timeout"})
+
+
+def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context) -> list[ev.Event]:
+    if not set(c.features) <= ACCESSIBLE_FEATURES or c.outcome not in ACCESSIBLE_OUTCOMES:
+        raise InvalidInput("invalid_message", details="unknown feature or outcome")
+    return [ev.AccessibleSessionLogged(at=ctx.now, terminal=c.actor, started_at=c.started_at, features=c.features,
+                                       steps=c.steps, duration_seconds=c.duration_seconds, outcome=c.outcome,
+                                       lang=c.lang)]
+
+
+def _document_ready(state: HallState, c: cmd.MarkDocumentReady, ctx: Context) -> list[ev.Event]:
+    booking = _booking(state, c.code)
+    return [ev.DocumentReady(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
+
+
+FEEDBACK_REASONS = frozenset({"wait", "politeness", "competence", "documents", "premises", "other"})
+
+
+def _feedback(state: HallState, c: cmd.GiveFeedback, ctx: Context) -> list[ev.Event]:
+    if c.visit_id in state.feedback_given:
+        raise Refused("feedback_already_given")
+    if c.reason is not None and c.reason not in FEEDBACK_REASONS:
+        raise InvalidInput("invalid_message", details="reason")
+    return [ev.FeedbackGiven(at=ctx.now, visit_id=c.visit_id, service_id=c.service_id, desk=c.desk,
+                             operator=c.operator, good=c.good, reason=c.reason, comment=c.comment)]
+
