@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crash_day, fuzz, load, server_throughput, simulated_day
+from bench import crash_day, crash_sim, fuzz, load, server_throughput, simulated_day
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,8 +46,10 @@ def main() -> None:
     sim = asyncio.run(simulated_day.run())
     step("500 connections at five times the peak")
     loaded = asyncio.run(load.run())
-    step("kill -9, 22 times")
+    step("kill -9, 22 times under a kiosk storm")
     crashes = asyncio.run(crash_day.run())
+    step("kill -9, 22 times during a simulated day")
+    crashed_day = asyncio.run(crash_sim.run())
     step("fuzzing")
     fuzzed = fuzz.run()
     issue, latency = throughput["issue"], throughput["latency"]
@@ -132,6 +134,12 @@ def main() -> None:
         f"{'without gaps' if crashes['numbers_without_gaps'] else 'WITH GAPS'}; the board resumed from its last "
         f"sequence after every restart and saw {crashes['board_events']} events "
         f"{'with none missed or repeated' if not crashes['board_missed_or_repeated'] else 'WITH GAPS OR REPEATS'}.",
+        f"- `kill -9` {crashed_day['kills']} times at random moments during a simulated Lutsk day driven through the "
+        f"protocol (server restarted each time with its clock where the day had got to; every client resends "
+        f"with the same command id): {crashed_day['tickets']} tickets, and the day ended "
+        + ("**exactly as the same day without a crash**" if crashed_day["same_as_uninterrupted_day"]
+           else "DIFFERENTLY from the day without crashes") +
+        f" (same tickets, waits, SLA share and estimate errors; {crashed_day['seconds']} s).",
         f"- schemathesis against /api/openapi.json: {fuzzed['schemathesis_passed']} of "
         f"{fuzzed['schemathesis_cases']} generated requests without a server error; "
         f"{fuzzed['websocket_frames']} random WebSocket frames in {fuzzed['websocket_rounds']} connections; the server "

@@ -24,8 +24,9 @@ def free_port() -> int:
 
 class ServerProcess:
     def __init__(self, data_dir: Path, port: int | None = None, clock_start: str = TUESDAY_10.isoformat(),
-                 config: Path | None = None) -> None:
+                 config: Path | None = None, manual_clock: bool = False) -> None:
         self.data_dir, self.port, self.clock_start, self.config = data_dir, port or free_port(), clock_start, config
+        self.manual_clock = manual_clock  # the clock stands still until an admin's set_clock (simulation)
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir / "server.log"
 
@@ -40,8 +41,9 @@ class ServerProcess:
         return out.stdout.strip()
 
     def start(self, timeout: float = 15.0) -> None:
+        clock = ["--manual-clock", self.clock_start] if self.manual_clock else ["--clock-start", self.clock_start]
         args = [sys.executable, "-m", "queue_server", "server", "--data-dir", str(self.data_dir),
-                "--port", str(self.port), "--clock-start", self.clock_start, "--log-level", "warning"]
+                "--port", str(self.port), *clock, "--log-level", "warning"]
         if self.config is not None:
             args += ["--config", str(self.config)]
         self.data_dir.mkdir(parents=True, exist_ok=True)

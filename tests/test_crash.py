@@ -81,3 +81,15 @@ async def test_kill_9_loses_and_duplicates_nothing(tmp_path) -> None:  # type: i
     assert sorted(tickets) == sorted(answered.values()), "every ticket a kiosk printed exists, and no other"
     numbers = sorted(int(t.split("-")[1]) for t in tickets)
     assert numbers == list(range(1, len(numbers) + 1)), "numbers run without gaps or repeats"
+
+
+async def test_kill_9_during_a_simulated_day_changes_nothing() -> None:
+    """A short day with three crashes ends exactly as the same day without any (bench/crash_sim.py: 22)."""
+    import dataclasses
+
+    from bench.crash_sim import run
+    from queue_server.simulation.profiles import LUTSK
+
+    result = await run(kills=3, profile=dataclasses.replace(LUTSK, visitors=120), seed=9)
+    assert result["kills"] == 3 and result["restarts"] == 3
+    assert result["same_as_uninterrupted_day"], (result["interrupted"], result["uninterrupted"])

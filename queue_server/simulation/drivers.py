@@ -8,9 +8,11 @@ the long statistical runs (Erlang C, dispatch comparisons) where the network wou
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -105,31 +107,63 @@ class DomainDriver:
         return None
 
 
-class _Socket:
-    """One authenticated WebSocket with request/answer matching."""
+Recover = Callable[[], Awaitable[None]]
+NETWORK_ERRORS = (aiohttp.ClientError, ConnectionError, OSError, asyncio.TimeoutError, TypeError, RuntimeError)
 
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
+
+class _Socket:
+    """One authenticated WebSocket with request/answer matching.
+
+    If the server goes away mid-request (a crash drill kills it), the socket asks `recover` to bring it
+    back, signs in again and resends the very same message: the command id makes that safe, which is the
+    guarantee a real kiosk or console relies on.
+    """
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, auth: dict[str, Any], recover: Recover | None) -> None:
+        self.http, self.url, self.auth, self.recover = http, url, auth, recover
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.ids = itertools.count(1)
 
     @classmethod
-    async def connect(cls, http: aiohttp.ClientSession, url: str, **auth: Any) -> _Socket:
-        ws = await http.ws_connect(url, max_msg_size=0)
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", **auth})
-        reply = await ws.receive_json()
+    async def connect(cls, http: aiohttp.ClientSession, url: str, recover: Recover | None = None,
+                      **auth: Any) -> _Socket:
+        socket = cls(http, url, auth, recover)
+        await socket._open()
+        return socket
+
+    async def _open(self) -> None:
+        self.ws = await self.http.ws_connect(self.url, max_msg_size=0)
+        await self.ws.receive_json()
+        await self.ws.send_json({"type": "auth", **self.auth})
+        reply = await self.ws.receive_json()
         if reply["type"] != "auth_ok":
-            raise RuntimeError(f"simulation could not sign in: {reply}")
-        return cls(ws)
+            raise PermissionError(f"simulation could not sign in: {reply}")
+        self.ids = itertools.count(1)
 
     async def request(self, msg_type: str, command: bool = True, **fields: Any) -> dict[str, Any] | None:
-        msg_id = next(self.ids)
-        message = {"id": msg_id, "type": msg_type, **fields}
+        message: dict[str, Any] = {"type": msg_type, **fields}
         if command:
             message["command_id"] = uuid.uuid4().hex
-        await self.ws.send_str(json.dumps(message))
+        for attempt in range(100):
+            try:
+                return await self._exchange(message)
+            except NETWORK_ERRORS:
+                if self.recover is None or attempt == 99:
+                    raise
+                await self.recover()
+                with contextlib.suppress(*NETWORK_ERRORS):
+                    await self._open()
+        raise ConnectionError("unreachable")
+
+    async def _exchange(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        assert self.ws is not None
+        msg_id = next(self.ids)
+        await self.ws.send_str(json.dumps({**message, "id": msg_id}))
         while True:
-            reply = json.loads((await self.ws.receive()).data)
+            frame = await self.ws.receive()
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                raise ConnectionError("the connection closed")
+            reply = json.loads(frame.data)
             if reply.get("id") == msg_id and reply["type"] == "result":
                 result: dict[str, Any] | None = reply["result"] if reply["success"] else None
                 return result
@@ -139,28 +173,40 @@ class ProtocolDriver:
     """The real server: a kiosk, an admin (the clock, the air-raid pause) and every desk over WebSocket."""
 
     def __init__(self, url: str, kiosk_token: str, pin: str = "1111",
-                 admin: tuple[str, str] = ("admin", "admin-demo")) -> None:
+                 admin: tuple[str, str] = ("admin", "admin-demo"),
+                 restart: Callable[[datetime], Awaitable[None]] | None = None) -> None:
         self.url = url.rstrip("/").replace("http", "ws", 1) + "/ws"
         self.kiosk_token, self.pin, self.admin_login = kiosk_token, pin, admin
+        # A crash drill passes `restart`: bring the server back with its clock where the day had got to.
+        self.restart = restart
+        self.now: datetime | None = None
         self.http: aiohttp.ClientSession | None = None
         self.kiosk: _Socket | None = None
         self.admin: _Socket | None = None
         self.desks: dict[int, _Socket] = {}
 
     async def open(self, desks: list[int]) -> None:
-        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        self.kiosk = await _Socket.connect(self.http, self.url, token=self.kiosk_token)
-        self.admin = await _Socket.connect(self.http, self.url, login=self.admin_login[0],
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                          timeout=aiohttp.ClientTimeout(total=10))
+        recover = self._recover if self.restart else None
+        self.kiosk = await _Socket.connect(self.http, self.url, recover, token=self.kiosk_token)
+        self.admin = await _Socket.connect(self.http, self.url, recover, login=self.admin_login[0],
                                            password=self.admin_login[1])
         sockets = await asyncio.gather(*[
-            _Socket.connect(self.http, self.url, login=f"op{n:02d}", password=self.pin, desk=n) for n in desks])
+            _Socket.connect(self.http, self.url, recover, login=f"op{n:02d}", password=self.pin, desk=n)
+            for n in desks])
         self.desks = dict(zip(desks, sockets, strict=True))
         await asyncio.gather(*[s.request("desk_open") for s in self.desks.values()])
+
+    async def _recover(self) -> None:
+        assert self.restart is not None and self.now is not None
+        await self.restart(self.now)
 
     async def set_time(self, moment: datetime) -> None:
         assert self.admin is not None
         if await self.admin.request("set_clock", command=False, at=moment.isoformat()) is None:
-            raise RuntimeError("the server refused set_clock: start it with --manual-clock")
+            raise PermissionError("the server refused set_clock: start it with --manual-clock")
+        self.now = moment
 
     async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None:
         assert self.kiosk is not None
@@ -180,10 +226,17 @@ class ProtocolDriver:
         assert self.http is not None
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         base = self.url.replace("ws", "http", 1).removesuffix("/ws")
-        async with self.http.post(base + path, json={"command_id": uuid.uuid4().hex, **body},
-                                  headers=headers) as response:
-            answer: dict[str, Any] = await response.json()
-            return answer if response.status < 300 else None
+        body = {"command_id": uuid.uuid4().hex, **body}  # the same id on every retry
+        for attempt in range(100):
+            try:
+                async with self.http.post(base + path, json=body, headers=headers) as response:
+                    answer: dict[str, Any] = await response.json()
+                    return answer if response.status < 300 else None
+            except NETWORK_ERRORS:
+                if self.restart is None or attempt == 99:
+                    raise
+                await self._recover()
+        return None
 
     async def book(self, service_id: str, start: datetime, phone: str) -> str | None:
         answer = await self._rest("/api/bookings", {"service_id": service_id, "start": start.isoformat(),
@@ -195,7 +248,8 @@ class ProtocolDriver:
 
     async def close(self) -> None:
         for socket in [self.kiosk, self.admin, *self.desks.values()]:
-            if socket is not None:
-                await socket.ws.close()
+            if socket is not None and socket.ws is not None:
+                with contextlib.suppress(*NETWORK_ERRORS):
+                    await socket.ws.close()
         if self.http is not None:
             await self.http.close()
