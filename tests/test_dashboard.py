@@ -191,7 +191,7 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         await expect(live.locator("#sla")).to_have_text(f"{round(within * 100)}%")
         await expect(live.locator("[data-desk='1']")).to_have_attribute("data-activity", "idle")
         await expect(live.locator("#alerts [data-kind=desk_idle]")).to_contain_text("Вікно 1 вільне")
-        await expect(live.locator("#alerts [data-kind=printer]")).to_contain_text("printer_paper_out")
+        await expect(live.locator("#alerts [data-kind=printer]")).to_contain_text("закінчився папір")
         await expect(live.locator("#queues tr[data-service='id-card'] td").nth(1)).to_have_text("3")
         await live.screenshot(path=SHOTS / "dashboard-live.png", full_page=True)
         await desk1.command("call_next")

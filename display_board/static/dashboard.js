@@ -73,7 +73,8 @@ function render(data) {
     const li = document.createElement("li");
     li.dataset.kind = alert.kind;
     li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
-      longest: alert.longest_minutes, minutes: alert.silent_minutes });
+      longest: alert.longest_minutes, minutes: alert.silent_minutes,
+      problem: t.printerProblems[alert.problem] || alert.problem });
     return li;
   });
   if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
