@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import uuid
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -96,45 +97,31 @@ class ConsoleController(QObject):
     def act(self, action: str, **fields: Any) -> None:
         """Send a command; it waits in the client's outbox while offline. A refusal is shown plainly."""
         assert self.client is not None
-        future = self.runner.submit(self.client.command(action, **fields))
-        future.add_done_callback(self._after_command)
+        self._run(self.client.command(action, **fields), lambda _result: None)
 
-    def _after_command(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
-        try:
-            done.result()
-        except CommandRefused as refusal:
-            self.refused.emit(refusal.error)
-        except Exception as exc:
-            self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+    def _run(self, job: Coroutine[Any, Any, dict[str, Any]], then: Callable[[dict[str, Any]], None]) -> None:
+        """Run on the client's thread; `then` gets the answer, a refusal or failure goes to `refused`."""
+        def settle(done: concurrent.futures.Future[dict[str, Any]]) -> None:
+            try:
+                then(done.result())
+            except CommandRefused as refusal:
+                self.refused.emit(refusal.error)
+            except Exception as exc:
+                self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+
+        self.runner.submit(job).add_done_callback(settle)
 
     # -- bookings taken by phone --------------------------------------------------------------------
     def load_slots(self, service_id: str, day: str) -> None:
         assert self.client is not None
-        future = self.runner.submit(self.client.rest("GET", f"/api/booking/slots?service_id={service_id}&date={day}"))
-        future.add_done_callback(lambda done: self._slots_done(done))
-
-    def _slots_done(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
-        try:
-            self.slots_loaded.emit([s for s in done.result()["slots"] if s["free"] > 0])
-        except CommandRefused as refusal:
-            self.refused.emit(refusal.error)
-        except Exception as exc:
-            self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+        self._run(self.client.rest("GET", f"/api/booking/slots?service_id={service_id}&date={day}"),
+                  lambda answer: self.slots_loaded.emit([s for s in answer["slots"] if s["free"] > 0]))
 
     def book_by_phone(self, service_id: str, start: str, phone: str, consent: bool, lang: str) -> None:
         assert self.client is not None
         body = {"command_id": uuid.uuid4().hex, "service_id": service_id, "start": start, "phone": phone,
                 "consent": consent, "lang": lang}
-        future = self.runner.submit(self.client.rest("POST", "/api/bookings", body))
-        future.add_done_callback(self._booked_done)
-
-    def _booked_done(self, done: concurrent.futures.Future[dict[str, Any]]) -> None:
-        try:
-            self.booked.emit(done.result()["booking"])
-        except CommandRefused as refusal:
-            self.refused.emit(refusal.error)
-        except Exception as exc:
-            self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+        self._run(self.client.rest("POST", "/api/bookings", body), lambda answer: self.booked.emit(answer["booking"]))
 
     def shutdown(self) -> None:
         if self.client is not None:

@@ -121,6 +121,10 @@ def queue_summary(state: HallState, now: datetime) -> dict[str, dict[str, Any]]:
     return out
 
 
+def announcement_view(state: HallState) -> dict[str, str] | None:
+    return {"uk": state.announcement[0], "en": state.announcement[1]} if state.announcement else None
+
+
 def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
     return {
         "seq": seq,
@@ -128,7 +132,7 @@ def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
         "now": now.isoformat(),
         "paused": state.paused,
         "pause_reason": state.pause_reason,
-        "announcement": {"uk": state.announcement[0], "en": state.announcement[1]} if state.announcement else None,
+        "announcement": announcement_view(state),
         "closed_services": dict(state.closed_services),
         "desks": [desk_view(d, state) for d in sorted(state.desks.values(), key=lambda d: d.number)],
         "visits": [visit_view(v, now) for v in state.live_visits()],
@@ -185,7 +189,7 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
         elif problem:
             alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
     return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
-            "announcement": snapshot(state, 0, now)["announcement"], "desks": desks, "queues": queues,
+            "announcement": announcement_view(state), "desks": desks, "queues": queues,
             "sla": sla_today(state, now), "alerts": alerts}
 
 

@@ -15,6 +15,7 @@ import math
 from datetime import datetime
 from itertools import groupby
 
+from .hall import WEEKDAYS
 from .state import DeskStatus, HallState
 from .visit import Visit
 
@@ -106,7 +107,7 @@ def estimate_wait_minutes(state: HallState, service_id: str, ahead: int, now: da
     """
     desks = serving_desks(state, service_id)
     if desks == 0:
-        weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
+        weekday = WEEKDAYS[now.weekday()]
         desks = max(1, len([d for d in state.hall.desks_serving(service_id, weekday)
                             if (d.weight_of(service_id) or 0) > 0]))
     average = state.avg_service_minutes(service_id)
