@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
 
@@ -18,6 +20,7 @@ class PhoneBookingPanel(QWidget):
         self.service = QComboBox()
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
+        self._hall_today: QDate | None = None
         self.find_button = QPushButton()
         self.slot = QComboBox()
         self.phone = QLineEdit()
@@ -48,6 +51,17 @@ class PhoneBookingPanel(QWidget):
         self.find_button.setText(t("find_times"))
         self.consent.setText(t("sms_consent"))
         self.book_button.setText(t("book"))
+
+    def show_hall_date(self, today: date) -> None:
+        """Book from the hall's today on: the first time the hall's date is known, and whenever it moves on.
+
+        Qt's own default is this PC's date (or 2000-01-01, by version), which is neither.
+        """
+        hall_today = QDate(today.year, today.month, today.day)
+        if self._hall_today != hall_today:
+            self._hall_today = hall_today
+            self.date.setMinimumDate(hall_today)
+            self.date.setDate(hall_today)
 
     def _find_slots(self) -> None:
         self.controller.load_slots(self.service.currentData(), self.date.date().toString("yyyy-MM-dd"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -266,8 +266,7 @@ class ConsoleView(QWidget):
         model, t, lang = self.controller.model, self.catalogue.t, self.catalogue.lang
         if model is None:
             return
-        today = model.now().date()  # the hall's date (its clock may differ from this machine's)
-        self.booking.date.setMinimumDate(QDate(today.year, today.month, today.day))  # moves an earlier date up
+        self.booking.show_hall_date(model.now().date())  # the hall's date (its clock may differ from this PC's)
         online = self.controller.online
         if not online:
             status, colour = t("offline"), "#b71c1c"
