@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crash_day, crash_sim, fuzz, load, server_throughput, simulated_day
+from bench import crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,8 @@ def main() -> None:
     throughput = server_throughput.run()
     step("simulated days, Erlang C, dispatch comparison")
     sim = asyncio.run(simulated_day.run())
+    step("dispatch policies on the same days, and the wait forecast's accuracy")
+    policies = dispatch.run()
     step("500 connections at five times the peak")
     loaded = asyncio.run(load.run())
     step("kill -9, 22 times under a kiosk storm")
@@ -96,18 +98,14 @@ def main() -> None:
         "",
         "![Lutsk-sized day](docs/img/simulation-lutsk.png)",
         "",
-        "### Dispatch against theory and against FCFS",
+        "### Dispatch against theory",
         "",
         "- Erlang C (one service, 3 desks, load 0.75, exponential arrivals and service, 3 × 50,000 customers):",
         f"  simulated mean wait {erlang['simulated']:.5f} against the formula's {erlang['theory']:.5f} "
         f"— **{erlang['relative_error']:.1%}** apart.",
+        "",
+        *dispatch.markdown(policies),
     ]
-    for name, compared in sim["dispatch"].items():
-        lines.append(f"- {name}, same visitors and service times: SLA share with the weighted desk plan "
-                     f"**{compared['weighted']['sla_share']:.1%}**, with plain FCFS per desk "
-                     f"**{compared['fcfs']['sla_share']:.1%}** (average waits "
-                     f"{compared['weighted']['wait_minutes']['avg']} and "
-                     f"{compared['fcfs']['wait_minutes']['avg']} min).")
     lines += [
         "",
         "## Load: 500 connections (bench/load.py)",

@@ -1,5 +1,5 @@
-"""Benchmark: simulated days (Lutsk-sized and a 3,500-visitor centre) through the real server, the
-dispatch against Erlang C, and the weighted plan against plain FCFS on the same visitors."""
+"""Benchmark: simulated days (Lutsk-sized and a 3,500-visitor centre) through the real server, and the
+dispatch against Erlang C. (Dispatch policies on the same days: bench/dispatch.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from queue_server.config import DEMO_HALL, load_hall
 from queue_server.simulation.profiles import BIG, LUTSK
 from queue_server.simulation.run import simulate_day
-from queue_server.simulation.studies import compare_dispatch, mmc_mean_wait
+from queue_server.simulation.studies import mmc_mean_wait
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
 
@@ -22,10 +22,8 @@ async def run() -> dict[str, Any]:
     erlang = [await mmc_mean_wait(3, 450.0, 200.0, 50_000, seed=seed) for seed in (1, 2, 3)]  # load 0.75
     simulated = statistics.mean(r["simulated_wait"] for r in erlang)
     theory = erlang[0]["erlang_c_wait"]
-    dispatch = {p.name: await compare_dispatch(hall, p, seed=1) for p in (LUTSK, BIG)}
     return {"days": days, "erlang": {"runs": erlang, "simulated": simulated, "theory": theory,
-                                     "relative_error": abs(simulated - theory) / theory},
-            "dispatch": dispatch}
+                                     "relative_error": abs(simulated - theory) / theory}}
 
 
 def main() -> None:
@@ -37,8 +35,6 @@ def main() -> None:
     erlang = results["erlang"]
     print(f"Erlang C: simulated {erlang['simulated']:.4f} vs formula {erlang['theory']:.4f} "
           f"({erlang['relative_error']:.1%})")
-    for name, compared in results["dispatch"].items():
-        print(f"{name}: SLA weighted {compared['weighted']['sla_share']:.1%}, FCFS {compared['fcfs']['sla_share']:.1%}")
 
 
 if __name__ == "__main__":

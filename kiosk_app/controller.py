@@ -247,7 +247,10 @@ class KioskController(QObject):
         t, flow = self.catalogue.t, self.flow
         if flow.screen is Screen.CONFIRM:
             service = flow.service()
-            return t("voice_confirm", count=service["waiting"], minutes=service["estimated_wait_minutes"])
+            minutes = service["estimated_wait_minutes"]
+            if minutes is None:
+                return t("voice_confirm_no_desk", count=service["ahead"])
+            return t("voice_confirm", count=service["ahead"], minutes=minutes)
         if flow.screen is Screen.DONE and flow.ticket:
             return t("voice_done", ticket=_spoken_ticket(flow.ticket["ticket"]))
         if flow.screen is Screen.REFUSED:

@@ -7,6 +7,7 @@ from a wheelchair.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
@@ -204,9 +205,9 @@ class KioskWindow(QWidget):
         flow, t, c = self.controller.flow, self.controller.catalogue.t, self.controller
         service, lang = flow.service(), flow.lang
         self._title(service["name"][lang])
-        waiting, minutes = service["waiting"], service["estimated_wait_minutes"]
-        self._title(t("ahead", count=waiting) if waiting else t("ahead_none"), "info")
-        self._title(t("wait", minutes=minutes) if minutes else t("wait_none"), "info")
+        ahead, minutes = service["ahead"], service["estimated_wait_minutes"]
+        self._title(t("ahead", count=ahead) if ahead else t("ahead_none"), "info")
+        self._title(wait_text(t, minutes), "info")
         self.body.addWidget(self._button(t("take_ticket"), "take_ticket", lambda: c.take_ticket()))
         priorities = flow.hall.get("priority_categories", [])
         if priorities and flow.accessible and not self.priority_open:
@@ -246,6 +247,7 @@ class KioskWindow(QWidget):
         if ticket.get("late"):
             self._title(t("checkin_late"), "warning")
         self._title(t("ahead", count=ticket["ahead"]) if ticket["ahead"] else t("ahead_none"), "info")
+        self._title(wait_text(t, ticket["estimated_wait_minutes"]), "info")
         if flow.print_error:
             self._title(t("print_failed", reason=c.reason_text(flow.print_error)), "warning")
             self._title(t("no_printer_hint"), "info")
@@ -344,3 +346,10 @@ def _clear(layout: QLayout) -> None:
         child = item.layout()
         if child is not None:
             _clear(child)
+
+
+def wait_text(t: Callable[..., str], minutes: int | None) -> str:
+    """The promised wait in words: minutes, under a minute, or that no desk for the service is open yet."""
+    if minutes is None:
+        return t("wait_no_desk")
+    return t("wait", minutes=minutes) if minutes else t("wait_none")

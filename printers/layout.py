@@ -51,7 +51,7 @@ class TicketContent:
     service: str
     issued_at: datetime
     ahead: int
-    wait_minutes: int
+    wait_minutes: int | None  # None: no desk for the service was open at issue
     feedback_url: str
     lang: str = "uk"
     priority_category: str | None = None
@@ -109,7 +109,10 @@ def ticket_blocks(content: TicketContent, columns: int) -> list[Block]:
     if content.booked_for is not None:
         blocks += _lines(label(lang, "booked", time=f"{content.booked_for:%H:%M}"), columns, "center", bold=True)
     ahead = label(lang, "ahead", count=content.ahead) if content.ahead else label(lang, "ahead_none")
-    wait = label(lang, "wait", minutes=content.wait_minutes) if content.wait_minutes else label(lang, "wait_none")
+    if content.wait_minutes is None:
+        wait = label(lang, "wait_no_desk")
+    else:
+        wait = label(lang, "wait", minutes=content.wait_minutes) if content.wait_minutes else label(lang, "wait_none")
     blocks += [
         *_lines(ahead, columns, "center"),
         *_lines(wait, columns, "center"),

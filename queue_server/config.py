@@ -16,12 +16,14 @@ from typing import Any
 
 from .config_lines import locate
 from .domain.hall import (
+    MAX_HEAD_START_MINUTES,
     WEEKDAYS,
     BoardSettings,
     BookingPolicy,
     Bundle,
     Category,
     Desk,
+    DispatchPolicy,
     Hall,
     Operator,
     Policy,
@@ -155,7 +157,23 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         bundles=_bundles(r, data, services),
         board=_board(r, data.get("board", {})),
         booking=_booking(r, data.get("booking", {})),
+        dispatch=_dispatch(r, data.get("dispatch", {})),
     )
+
+
+def _dispatch(r: _Reader, table: dict[str, Any]) -> DispatchPolicy:
+    where = ("dispatch",)
+    defaults = DispatchPolicy()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(DispatchPolicy):
+        kind = bool if f.name == "strict_tiers" else float
+        values[f.name] = r.get(table, where, f.name, kind, getattr(defaults, f.name))
+        if kind is float and not 0 <= values[f.name] <= MAX_HEAD_START_MINUTES:
+            raise r.fail((*where, f.name), f"must be from 0 to {MAX_HEAD_START_MINUTES} minutes")
+    for key in table:
+        if key not in values:
+            raise r.fail((*where, key), f"unknown setting {key!r}")
+    return DispatchPolicy(**values)
 
 
 def _date(r: _Reader, value: Any) -> date:

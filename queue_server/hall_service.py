@@ -9,6 +9,7 @@ applied, also after a restart, returns the first answer instead of acting twice.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -19,16 +20,18 @@ from .clock import Clock
 from .domain import commands as cmd
 from .domain import events as ev
 from .domain.decide import Context, day_events, decide
-from .domain.dispatch import ahead_of_newest, estimate_wait_minutes
 from .domain.errors import CherhaError, Refused
 from .domain.hall import Hall
+from .domain.service_times import ServiceTimes
 from .domain.state import HallState
 from .hub import Hub
 from .passwords import new_booking_code, new_token
+from .quotes import Quotes
 from .store import EventRecord, EventStore, StoredCommand
-from .views import booking_view, public_hall, snapshot, visit_view
+from .views import booking_view, public_hall, snapshot, visit_view, visitor_status
 
 log = logging.getLogger(__name__)
+LEARNED_KEY = "service_times"  # the settings row holding what the forecast has learned from earlier days
 
 
 def _fatal_store_failure(exc: BaseException) -> None:
@@ -64,6 +67,8 @@ class HallService:
         # Kiosk heartbeats (monotonic time, printer problem): live only, for the dashboard's alerts.
         self.devices: dict[str, tuple[float, str | None]] = {}
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.quotes = Quotes()
+        self._learned_at_day_end: str | None = None
 
     async def start(self) -> None:
         """Rebuild the live state from the log, then open today's business day if needed."""
@@ -78,10 +83,18 @@ class HallService:
                 self.state.apply(event)
                 self.published.apply(event)
         self.secret = await self.store.call(lambda db: EventStore.setting(db, "secret", new_token))
+        # What earlier days taught the forecast, saved as each day ended with the seq it runs to: the replay of
+        # the latest day adds its own samples, unless that day has ended and is in the saved figures already.
+        saved = json.loads(await self.store.call(lambda db: EventStore.setting(db, LEARNED_KEY, lambda: "{}")))
+        ahead_of_replay = not records or saved.get("seq", 0) < records[0].seq
+        if ahead_of_replay:
+            self._restore_learned(saved)
         for record in records:
             event = ev.from_dict(record.payload)
             self.state.apply(event)
             self.published.apply(event)
+        if not ahead_of_replay:
+            self._restore_learned(saved)
         day = self.state.day or (records[-1].day if records else None)
         if day is not None:
             stored = await self.store.call(lambda db: EventStore.commands_of_day(db, day))
@@ -91,6 +104,10 @@ class HallService:
         opening = day_events(self.state, self.clock.now())
         if opening:
             await self._commit(self._apply(opening), None)
+
+    def _restore_learned(self, saved: dict[str, Any]) -> None:
+        self.state.service_times = ServiceTimes.from_dict(saved.get("times", {}))
+        self.published.service_times = ServiceTimes.from_dict(saved.get("times", {}))
 
     # -- commands -----------------------------------------------------------------------------
     async def execute(self, command: cmd.Command, command_id: str | None = None) -> dict[str, Any]:
@@ -142,6 +159,9 @@ class HallService:
         records = []
         for event in events:
             self.state.apply(event)
+            if isinstance(event, ev.DayEnded):  # the knowledge through the ended day, saved once it is durable
+                self._learned_at_day_end = json.dumps({"seq": self.seq + 1,
+                                                       "times": self.state.service_times.to_dict()})
             self.seq += 1
             day = event.day if isinstance(event, ev.DayEnded) else (self.state.day or event.at.date().isoformat())
             records.append(EventRecord(self.seq, day, ev.to_dict(event)))
@@ -154,6 +174,11 @@ class HallService:
             self.on_store_failure(exc)
             raise
         self.hub.publish(records)
+        if self._learned_at_day_end is not None:
+            learned, self._learned_at_day_end = self._learned_at_day_end, None
+            # Its own small write after the day's log is durable: a crash in between loses one day's learning
+            # (a forecast input), never an event.
+            await self.store.call(lambda db: EventStore.put_setting(db, LEARNED_KEY, learned))
 
     def _respond(self, command: cmd.Command, events: list[ev.Event], records: list[EventRecord]) -> dict[str, Any]:
         now = self.clock.now()
@@ -171,15 +196,14 @@ class HallService:
             issued = events[0]
             assert isinstance(issued, ev.TicketIssued)
             visit = self.state.visits[issued.visit_id]
-            ahead = ahead_of_newest(self.state, visit, now)
             response.update(
                 ticket=issued.ticket,
                 visit_id=issued.visit_id,
                 service_id=visit.service_id,
                 service_ids=list(issued.service_ids),
                 issued_at=issued.at.isoformat(),
-                ahead=ahead,
-                estimated_wait_minutes=estimate_wait_minutes(self.state, visit.service_id, ahead, now),
+                ahead=issued.predicted_ahead,
+                estimated_wait_minutes=issued.predicted_wait_minutes,
                 priority=issued.priority,
                 priority_category=issued.priority_category,
                 feedback_token=issued.feedback_token,
@@ -191,10 +215,17 @@ class HallService:
 
     # -- queries --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        return snapshot(self.published, self.hub.last_seq, self.clock.now())
+        now = self.clock.now()
+        return snapshot(self.published, self.hub.last_seq, now, self.quotes.for_services(self.published, now))
 
     def public_hall(self) -> dict[str, Any]:
-        return public_hall(self.hall, self.published, self.clock.now())
+        now = self.clock.now()
+        return public_hall(self.hall, self.published, now, self.quotes.for_services(self.published, now))
+
+    def visitor_status(self, ref: str) -> dict[str, Any]:
+        now = self.clock.now()
+        seq = self.hub.last_seq
+        return visitor_status(self.published, ref, now, lambda v: self.quotes.for_visit(self.published, v, seq, now))
 
     async def events_between(self, since: int, upto: int) -> list[EventRecord] | None:
         """Published events in (since, upto]; None when the client must start from a snapshot instead

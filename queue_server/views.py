@@ -6,12 +6,14 @@ Nothing personal is in these views: a visit is a ticket number, a service and ti
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from .domain.booking import Booking
 from .domain.decide import unavailable_reason
-from .domain.dispatch import estimate_wait_minutes, queue_of
+from .domain.dispatch import waiting_visits
+from .domain.forecast import Forecast
 from .domain.hall import Hall, Text
 from .domain.state import DeskState, DeskStatus, HallState
 from .domain.visit import PeriodKind, Visit
@@ -34,24 +36,22 @@ def booking_view(booking: Booking) -> dict[str, Any]:
     }
 
 
-def visitor_status(state: HallState, ref: str, now: datetime) -> dict[str, Any]:
+def visitor_status(state: HallState, ref: str, now: datetime, quote: Callable[[Visit], Forecast]) -> dict[str, Any]:
     """What a visitor's phone shows: their place, the wait, the desk when called. `ref` is a visit id or a
-    booking id. Nothing about anyone else."""
+    booking id. Nothing about anyone else. `quote` re-estimates a waiting visit (cached: quotes.py)."""
     booking = state.bookings.by_id.get(ref)
     visit = state.visits.get(booking.visit_id or "") if booking else state.visits.get(ref)
     out: dict[str, Any] = {"booking": booking_view(booking) if booking else None}
     if visit is None:
         out["visit"] = None
         return out
-    line = queue_of(state, visit.service_id, now)
-    ahead = line.index(visit) if visit in line else None
+    estimate = quote(visit) if visit.is_waiting(now) else None
     out["visit"] = {
         "ticket": visit.ticket,
         "service_id": visit.service_id,
         "state": visit.state.value,
-        "ahead": ahead,
-        "estimated_wait_minutes": estimate_wait_minutes(state, visit.service_id, ahead, now)
-        if ahead is not None else None,
+        "ahead": estimate.ahead if estimate else None,
+        "estimated_wait_minutes": estimate.minutes if estimate else None,
         "desk": visit.desk,
         "finished": visit.state.is_final,
     }
@@ -107,16 +107,20 @@ def desk_view(desk: DeskState, state: HallState) -> dict[str, Any]:
     }
 
 
-def queue_summary(state: HallState, now: datetime) -> dict[str, dict[str, Any]]:
-    """Per service: how many wait, the longest wait so far, and the estimate for a new ticket."""
+def queue_summary(state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, dict[str, Any]]:
+    """Per service: how many wait in its own line, the longest wait so far, and what a ticket taken now would
+    be promised (`ahead` counts everyone who will be called first, from every queue the desks share;
+    `estimated_wait_minutes` is null while no desk that serves it is open)."""
     out: dict[str, dict[str, Any]] = {}
     for service_id in state.hall.services:
-        members = queue_of(state, service_id, now)
+        members = waiting_visits(state, now, service_id)
         longest = max((int((now - v.issued_at).total_seconds()) for v in members), default=0)
+        quote = quotes.get(service_id)
         out[service_id] = {
             "waiting": len(members),
             "longest_wait_seconds": longest,
-            "estimated_wait_minutes": estimate_wait_minutes(state, service_id, len(members), now),
+            "ahead": quote.ahead if quote else len(members),
+            "estimated_wait_minutes": quote.minutes if quote else None,
         }
     return out
 
@@ -125,7 +129,7 @@ def announcement_view(state: HallState) -> dict[str, str] | None:
     return {"uk": state.announcement[0], "en": state.announcement[1]} if state.announcement else None
 
 
-def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
+def snapshot(state: HallState, seq: int, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
     return {
         "seq": seq,
         "day": state.day,
@@ -136,7 +140,7 @@ def snapshot(state: HallState, seq: int, now: datetime) -> dict[str, Any]:
         "closed_services": dict(state.closed_services),
         "desks": [desk_view(d, state) for d in sorted(state.desks.values(), key=lambda d: d.number)],
         "visits": [visit_view(v, now) for v in state.live_visits()],
-        "queues": queue_summary(state, now),
+        "queues": queue_summary(state, now, quotes),
     }
 
 
@@ -161,9 +165,9 @@ def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
 
 
 def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],
-              online_desks: set[int], clock_seconds: float) -> dict[str, Any]:
+              online_desks: set[int], clock_seconds: float, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
     """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention."""
-    queues = queue_summary(state, now)
+    queues = queue_summary(state, now, quotes)
     desks = []
     alerts: list[dict[str, Any]] = []
     for desk in sorted(state.desks.values(), key=lambda d: d.number):
@@ -190,12 +194,12 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
             alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
     return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
             "announcement": announcement_view(state), "desks": desks, "queues": queues,
-            "sla": sla_today(state, now), "alerts": alerts}
+            "sla": sla_today(state, now), "alerts": alerts, "dispatch": dataclasses.asdict(state.dispatch)}
 
 
-def public_hall(hall: Hall, state: HallState, now: datetime) -> dict[str, Any]:
+def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
     """What a kiosk shows: the services tree, whether each can be taken now and the expected wait."""
-    queues = queue_summary(state, now)
+    queues = queue_summary(state, now, quotes)
     services = {}
     for service in hall.services.values():
         services[service.id] = {

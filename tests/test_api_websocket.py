@@ -243,6 +243,8 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             "unsubscribe_events": {"subscription": 1}, "set_announcement": {"text_uk": "Увага"},
             "send_message": {"text": "Перерва о 13:00"}, "document_ready": {"code": "ABCDEFGH"},
             "set_clock": {"at": "2026-11-24T10:05:00+02:00"},
+            "set_dispatch_policy": {"level_head_start_minutes": 8, "priority_head_start_minutes": 30,
+                                    "booked_head_start_minutes": 10, "cap_minutes": 30},
         }
         checked = 0
         for msg_type, spec in SPECS.items():

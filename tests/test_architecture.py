@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 IO_MODULES = {"aiohttp", "sqlite3", "sqlite_utils", "socket", "asyncio", "os", "pathlib", "serial", "escpos",
-              "PySide6", "requests", "subprocess", "threading", "secrets", "random", "time"}
+              "PySide6", "requests", "subprocess", "threading", "secrets", "time"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -29,6 +29,17 @@ def test_domain_is_pure() -> None:
             assert top not in IO_MODULES, f"{path.name} imports {name}: the domain does no I/O"
             assert not name.startswith("..") and top not in ("queue_server", "printers"), \
                 f"{path.name} imports {name}: the domain imports nothing of ours outside itself"
+        _only_seeded_random(path)
+
+
+def _only_seeded_random(path: Path) -> None:
+    """The forecast draws from `random.Random(seed)`: the same hall gives the same answer. The module's shared
+    generator (random.random(), random.choice(), ...) would not, so the domain may import the class alone."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            assert all(alias.name != "random" for alias in node.names), f"{path.name}: import Random only"
+        elif isinstance(node, ast.ImportFrom) and node.module == "random":
+            assert [alias.name for alias in node.names] == ["Random"], f"{path.name}: import Random only"
 
 
 def test_only_apps_import_qt_and_printers_know_no_server() -> None:

@@ -22,6 +22,7 @@ def test_bundled_halls() -> None:
     assert all(s.name.uk and s.name.en for s in demo.services.values())
     assert any(s.registry_backed for s in demo.services.values())
     assert demo.services["id-card"].documents is not None
+    assert demo.dispatch.level_head_start_minutes == 30 and not demo.dispatch.strict_tiers
     remote = load_hall(CONFIG_DIR / "remote_workplace.toml")
     assert len(remote.desks) == 2 and remote.hours["thu"] is not None
 
@@ -37,6 +38,9 @@ MISTAKES = [
     ('tue = "08:00-20:00"', 'tue = "8 to 8"', 'tue = "8 to 8"', "time range"),
     ('  prefix = "Т"', '  prefix = "T1"', 'prefix = "T1"', "prefix must be 1-3 letters"),
     ("recall_limit = 2", "recall_limit = -1", "recall_limit = -1", "must not be negative"),
+    ("recall_limit = 2", "recall_limit = 2\n[dispatch]\ncap_minutes = 500", "cap_minutes = 500", "from 0 to 240"),
+    ("recall_limit = 2", "recall_limit = 2\n[dispatch]\nhead_start = 5", "head_start = 5", "unknown setting"),
+    ("recall_limit = 2", "recall_limit = 2\n[dispatch]\nstrict_tiers = 1", "strict_tiers = 1", "expected bool"),
     ("recall_limit = 2", 'recall_limit = "two"', 'recall_limit = "two"', "expected int"),
     ('  daily_limit = 2', '  daily_limit = 0', "daily_limit = 0", "at least 1"),
     ('role = "supervisor"', 'role = "boss"', 'role = "boss"', "role must be one of"),

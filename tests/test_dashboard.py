@@ -227,6 +227,23 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         assert state.visit_by_ticket(waiting[-1]).priority == 3
         messages = [e for e in desk1.drain() if e.get("event", {}).get("type") == "desk_message"]
         assert messages and messages[-1]["event"]["text"] == "Зайдіть до керівника після цього відвідувача"
+
+        # -- the calling order: shown as in force, changed live, in the log ---------------------------------
+        await expect(live.locator("#level-minutes")).to_have_value("30")
+        await expect(live.locator("#cap-minutes")).to_have_value("45")
+        await live.fill("#level-minutes", "12")
+        await live.fill("#cap-minutes", "20")
+        await live.click("#set-dispatch")
+        await expect(live.locator("#dispatch-saved")).to_have_text("Збережено")
+        dispatch = server.service.state.dispatch
+        assert (dispatch.level_head_start_minutes, dispatch.cap_minutes, dispatch.strict_tiers) == (12, 20, False)
+        logged = [e for e in desk1.drain() if e.get("event", {}).get("type") == "dispatch_policy_changed"]
+        assert logged and logged[-1]["event"]["by"] == "supervisor"
+        await live.fill("#cap-minutes", "999")
+        await live.click("#set-dispatch")
+        await expect(live.locator("#control-error")).not_to_be_empty()
+        assert server.service.state.dispatch.cap_minutes == 20, "out of range: refused, nothing changed"
+        await live.locator("#dispatch").screenshot(path=SHOTS / "dashboard-dispatch.png")
         await desk1.close()
 
 

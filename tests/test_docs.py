@@ -13,7 +13,7 @@ from queue_server.api.rest import ROUTES
 from queue_server.api.supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from queue_server.catalogue import catalogue
 from queue_server.domain.events import EVENT_TYPES
-from queue_server.domain.hall import BoardSettings, BookingPolicy, Policy
+from queue_server.domain.hall import BoardSettings, BookingPolicy, DispatchPolicy, Policy
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
@@ -49,6 +49,7 @@ def test_every_config_key_is_documented() -> None:
     keys |= set(re.findall(r'"([a-z_]+)" in (?:stable|table)', source))
     keys |= {f.name for f in dataclasses.fields(Policy)} | {"breaks", "holidays"}
     keys |= {f.name for f in dataclasses.fields(BoardSettings)} | {f.name for f in dataclasses.fields(BookingPolicy)}
+    keys |= {f.name for f in dataclasses.fields(DispatchPolicy)}
     doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     missing = sorted(k for k in keys if f"`{k}`" not in doc)
     assert len(keys) > 20 and not missing, f"docs/configuration.md lacks: {missing}"

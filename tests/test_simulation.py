@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
+from datetime import timedelta
+
+import pytest
 
 from queue_server.config import DEMO_HALL, load_hall
+from queue_server.simulation.drivers import DomainDriver
+from queue_server.simulation.engine import draw_day, play
+from queue_server.simulation.policies import day_figures, policy_set
 from queue_server.simulation.profiles import LUTSK
 from queue_server.simulation.report import erlang_c_wait
 from queue_server.simulation.run import simulate_day
-from queue_server.simulation.studies import compare_dispatch, mmc_mean_wait
+from queue_server.simulation.stats import mean_ci
+from queue_server.simulation.studies import mmc_mean_wait
 
 SMALL_DAY = dataclasses.replace(LUTSK, name="small", visitors=250)
 
@@ -39,9 +47,27 @@ async def test_dispatch_agrees_with_erlang_c() -> None:
     assert result["relative_error"] < 0.08, result
 
 
-async def test_weighted_plan_and_fcfs_see_the_same_visitors() -> None:
+async def test_every_policy_plays_the_same_drawn_day() -> None:
     hall = load_hall(DEMO_HALL)
-    compared = await compare_dispatch(hall, SMALL_DAY, seed=2)
-    assert set(compared) == {"weighted", "fcfs"}
-    for figures in compared.values():
-        assert 0 <= figures["sla_share"] <= 1
+    day = draw_day(hall, SMALL_DAY, seed=2)
+    assert day == draw_day(hall, SMALL_DAY, seed=2), "a seed draws one day"
+    start = day.opening - timedelta(hours=1)
+    played = {}
+    for name, policy in policy_set(hall.dispatch).items():
+        variant = dataclasses.replace(hall, dispatch=policy)
+        result = await play(DomainDriver(variant, start, predict=False), day)
+        played[name] = (sorted((v.issued_at, v.service_id) for v in result.visits.values()),
+                        day_figures(result, variant))
+    visitors = {name: tickets for name, (tickets, _) in played.items()}
+    assert len({str(v) for v in visitors.values()}) == 1, "the same visitors, services and times under every policy"
+    figures = {name: f for name, (_, f) in played.items()}
+    assert figures["strict tiers"]["cap_share"] == 0 and figures["FCFS"]["cap_share"] == 0
+    assert len({f["mean"] for f in figures.values()}) > 1, "the policies do differ"
+    for f in figures.values():
+        assert all(0 <= f[k] <= 1 for k in ("sla_share", "worst_service_sla", "speciality_share", "cap_share"))
+        assert 0 <= f["mean"] <= f["p90"] <= f["p95"] <= f["max"]
+
+
+def test_paired_differences_have_confidence_intervals() -> None:
+    mean, half = mean_ci([1.0, 2.0, 3.0, 4.0])
+    assert mean == 2.5 and half == pytest.approx(3.182 * statistics.stdev([1, 2, 3, 4]) / 2)

@@ -25,7 +25,10 @@ function texts() {
   for (const [id, key] of [["th-service", "service"], ["th-waiting", "waiting"], ["th-longest", "longest"],
     ["th-estimate", "estimate"], ["announcement-label", "announcement"], ["announce", "setAnnouncement"],
     ["message-label", "message"], ["send", "send"], ["priority-label", "priority"], ["set-priority", "apply"],
-    ["weights-label", "deskServices"], ["set-weights", "apply"], ["offline", "offline"]]) {
+    ["weights-label", "deskServices"], ["set-weights", "apply"], ["offline", "offline"],
+    ["dispatch-title", "dispatchTitle"], ["level-label", "levelHeadStart"], ["priority-head-label", "priorityHeadStart"],
+    ["booked-label", "bookedHeadStart"], ["cap-label", "cap"], ["strict-label", "strictTiers"],
+    ["set-dispatch", "apply"]]) {
     $(id).textContent = t[key];
   }
   const desks = hall.desks.map((d) => d.number);
@@ -53,6 +56,7 @@ function render(data) {
   $("sla").textContent = `${Math.round(data.sla.within_share * 100)}%`;
   $("sla").dataset.share = data.sla.within_share;
   if (!$("weights").value) fillWeights();
+  fillDispatch(data.dispatch);
   $("paused-banner").hidden = !data.paused;
   $("paused-banner").textContent = t.paused;
   $("pause").textContent = data.paused ? t.resume : t.pause;
@@ -85,7 +89,7 @@ function render(data) {
     tr.dataset.service = id;
     const closed = data.closed_services[id] !== undefined;
     tr.innerHTML = `<td>${serviceName(id)}</td><td class="num">${q.waiting}</td><td class="num">${minutes(q.longest_wait_seconds)}</td>`
-      + `<td class="num">${q.estimated_wait_minutes} ${t.min}</td><td></td>`;
+      + `<td class="num">${q.estimated_wait_minutes === null ? t.noDesk : `${q.estimated_wait_minutes} ${t.min}`}</td><td></td>`;
     const button = document.createElement("button");
     button.className = "small";
     button.textContent = closed ? t.reopen : t.close;
@@ -141,6 +145,22 @@ $("send").onclick = () => {
   control("send_message", { text: $("message-text").value, ...(desk ? { desk: Number(desk) } : {}) });
 };
 $("set-priority").onclick = () => control("change_priority", { ticket: $("priority-ticket").value.trim().toUpperCase(), priority: Number($("priority-level").value) });
+// The dispatch settings in force; a field being edited is left alone until it is applied.
+const DISPATCH_FIELDS = [["level-minutes", "level_head_start_minutes"], ["priority-minutes", "priority_head_start_minutes"],
+  ["booked-minutes", "booked_head_start_minutes"], ["cap-minutes", "cap_minutes"]];
+function fillDispatch(settings) {
+  if ($("dispatch").contains(document.activeElement)) return;
+  for (const [id, key] of DISPATCH_FIELDS) $(id).value = settings[key];
+  $("strict-tiers").checked = settings.strict_tiers;
+}
+$("set-dispatch").onclick = async () => {
+  const fields = { strict_tiers: $("strict-tiers").checked };
+  for (const [id, key] of DISPATCH_FIELDS) fields[key] = Number($(id).value);
+  $("dispatch-saved").textContent = "";
+  await control("set_dispatch_policy", fields);
+  if (!$("control-error").textContent) $("dispatch-saved").textContent = t.saved;
+  document.activeElement.blur();
+};
 $("weights-desk").onchange = fillWeights;
 $("set-weights").onclick = () => {
   const weights = {};

@@ -38,8 +38,8 @@ function show(status) {
   else line = `${t.ahead}: ${visit.ahead}`;
   $("status").textContent = line;
   $("status").dataset.state = visit.state;
-  $("wait").textContent = visit.state === "waiting" && visit.estimated_wait_minutes !== null
-    ? `${t.wait}: ${visit.estimated_wait_minutes} ${t.minutes}` : "";
+  $("wait").textContent = visit.state !== "waiting" ? ""
+    : visit.estimated_wait_minutes === null ? t.noDesk : `${t.wait}: ${visit.estimated_wait_minutes} ${t.minutes}`;
 }
 
 // -- feedback: once the visit is finished, from the ticket's own page ------------------------------

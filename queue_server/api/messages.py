@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..domain import commands as cmd
 from ..domain.errors import Forbidden
+from ..domain.hall import MAX_HEAD_START_MINUTES
 from .auth import Principal, Role
 
 CommandId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{8,64}$")]
@@ -162,6 +163,18 @@ class SetDeskServices(CommandMessage):
     weights: dict[Ident, Annotated[int, Field(ge=0, le=100)]] = Field(min_length=1, max_length=500)
 
 
+HeadStart = Annotated[float, Field(ge=0, le=MAX_HEAD_START_MINUTES)]
+
+
+class SetDispatchPolicy(CommandMessage):
+    type: Literal["set_dispatch_policy"]
+    level_head_start_minutes: HeadStart
+    priority_head_start_minutes: HeadStart
+    booked_head_start_minutes: HeadStart
+    cap_minutes: HeadStart
+    strict_tiers: bool = False
+
+
 class HallPause(CommandMessage):
     type: Literal["hall_pause"]
     reason: Reason = "air_raid"
@@ -285,6 +298,14 @@ SPECS: dict[str, MessageSpec] = {
     "set_desk_services": MessageSpec(
         SetDeskServices, SUPERVISORS, "Replace a desk's services and weights.",
         lambda m, p: cmd.SetDeskServices(actor=p.name, desk=m.desk, weights=tuple(m.weights.items())),
+    ),
+    "set_dispatch_policy": MessageSpec(
+        SetDispatchPolicy, SUPERVISORS, "Change the dispatch head starts and cap for the rest of the day.",
+        lambda m, p: cmd.SetDispatchPolicy(
+            actor=p.name, level_head_start_minutes=m.level_head_start_minutes,
+            priority_head_start_minutes=m.priority_head_start_minutes,
+            booked_head_start_minutes=m.booked_head_start_minutes, cap_minutes=m.cap_minutes,
+            strict_tiers=m.strict_tiers),
     ),
     "hall_pause": MessageSpec(HallPause, SUPERVISORS, "Pause the whole hall (air-raid alert).",
                               lambda m, p: cmd.PauseHall(actor=p.name, reason=m.reason)),

@@ -21,7 +21,7 @@ from ..catalogue import error_body
 from ..clock import ManualClock
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Refused, Unauthorized
 from ..hub import Subscriber, encode_event
-from ..views import dashboard, visitor_status
+from ..views import dashboard
 from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
 from .messages import SPECS, Message, SetClock, SubscribeEvents, UnsubscribeEvents, WatchVisit
@@ -224,8 +224,9 @@ class Connection:
         if isinstance(message, SetClock):
             return self._set_clock(message.at)
         if message.type == "get_dashboard":
-            return dashboard(service.published, service.clock.now(), service.devices,
-                             set(self.app.desk_connections), time.monotonic())
+            now = service.clock.now()
+            return dashboard(service.published, now, service.devices, set(self.app.desk_connections),
+                             time.monotonic(), service.quotes.for_services(service.published, now))
         if isinstance(message, WatchVisit):
             self._watch_visit(message.id)
             return None
@@ -303,7 +304,7 @@ class Connection:
         last: list[str] = [""]
 
         def push() -> bool:
-            status = visitor_status(service.published, ref, service.clock.now())
+            status = service.visitor_status(ref)
             text = json.dumps(status, ensure_ascii=False, sort_keys=True)
             if text == last[0]:
                 return True

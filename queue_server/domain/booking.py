@@ -42,10 +42,15 @@ class BookingBook:
 
     by_id: dict[str, Booking] = field(default_factory=dict)
     by_code: dict[str, str] = field(default_factory=dict)
+    by_day: dict[date, list[Booking]] = field(default_factory=dict)  # the day's bookings, for the forecast
 
     def add(self, booking: Booking) -> None:
         self.by_id[booking.booking_id] = booking
         self.by_code[booking.code] = booking.booking_id
+        self.by_day.setdefault(booking.start.date(), []).append(booking)
+
+    def on_day(self, day: date) -> list[Booking]:
+        return self.by_day.get(day, [])
 
     def by_code_or_none(self, code: str) -> Booking | None:
         booking_id = self.by_code.get(code.strip().upper())

@@ -114,6 +114,15 @@ class SetDeskServices(Command):
 
 
 @dataclass(frozen=True)
+class SetDispatchPolicy(Command):
+    level_head_start_minutes: float
+    priority_head_start_minutes: float
+    booked_head_start_minutes: float
+    cap_minutes: float
+    strict_tiers: bool = False
+
+
+@dataclass(frozen=True)
 class PauseHall(Command):
     reason: str = "air_raid"
 

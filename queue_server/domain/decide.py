@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from . import commands as cmd
 from . import decide_visitors as visitors
 from . import events as ev
-from .dispatch import select_next
+from .dispatch import choose_next
 from .errors import Forbidden, InvalidInput, Refused
 from .guards import Context, _current, _desk, _my_desk, _ready_to_call, _service, _visit_by_ticket
+from .hall import MAX_HEAD_START_MINUTES
 from .issuing import _issue, format_ticket, unavailable_reason
 from .state import DeskStatus, HallState
 from .visit import VisitState
@@ -86,10 +87,11 @@ def _close_desk(state: HallState, c: cmd.CloseDesk, ctx: Context) -> list[ev.Eve
 # -- calling and serving ---------------------------------------------------------------------------
 def _call_next(state: HallState, c: cmd.CallNext, ctx: Context) -> list[ev.Event]:
     _ready_to_call(state, c)
-    visit = select_next(state, c.desk, ctx.now)
-    if visit is None:
+    choice = choose_next(state, c.desk, ctx.now)
+    if choice is None:
         raise Refused("queue_empty", desk=c.desk)
-    return [ev.VisitCalled(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor)]
+    return [ev.VisitCalled(at=ctx.now, visit_id=choice.visit.visit_id, desk=c.desk, operator=c.actor,
+                           rule=choice.rule)]
 
 
 def _call_ticket(state: HallState, c: cmd.CallTicket, ctx: Context) -> list[ev.Event]:
@@ -193,6 +195,17 @@ def _set_desk_services(state: HallState, c: cmd.SetDeskServices, ctx: Context) -
     return [ev.DeskServicesChanged(at=ctx.now, desk=c.desk, weights=c.weights, by=c.actor)]
 
 
+def _set_dispatch_policy(state: HallState, c: cmd.SetDispatchPolicy, ctx: Context) -> list[ev.Event]:
+    for name in ("level_head_start_minutes", "priority_head_start_minutes", "booked_head_start_minutes",
+                 "cap_minutes"):
+        if not 0 <= getattr(c, name) <= MAX_HEAD_START_MINUTES:
+            raise InvalidInput("head_start_out_of_range", setting=name, high=MAX_HEAD_START_MINUTES)
+    return [ev.DispatchPolicyChanged(at=ctx.now, level_head_start_minutes=c.level_head_start_minutes,
+                                     priority_head_start_minutes=c.priority_head_start_minutes,
+                                     booked_head_start_minutes=c.booked_head_start_minutes,
+                                     cap_minutes=c.cap_minutes, strict_tiers=c.strict_tiers, by=c.actor)]
+
+
 def _pause_hall(state: HallState, c: cmd.PauseHall, ctx: Context) -> list[ev.Event]:
     if state.paused:
         raise Refused("hall_already_paused")
@@ -254,6 +267,7 @@ _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
     cmd.CancelVisit: _cancel,
     cmd.ChangePriority: _change_priority,
     cmd.SetDeskServices: _set_desk_services,
+    cmd.SetDispatchPolicy: _set_dispatch_policy,
     cmd.PauseHall: _pause_hall,
     cmd.ResumeHall: _resume_hall,
     cmd.CloseService: _close_service,

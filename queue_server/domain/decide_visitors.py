@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from . import commands as cmd
 from . import events as ev
 from .booking import checkin_window, slots_for
@@ -57,10 +55,7 @@ def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
     late = ctx.now > grace_ends
     issue = cmd.IssueTicket(actor=c.actor, service_id=booking.service_id, lang=c.lang,
                             booked_for=None if late else booking.start)
-    (issued,) = _issue(state, issue, ctx)
-    assert isinstance(issued, ev.TicketIssued)
-    return [dataclasses.replace(issued, booking_id=booking.booking_id)]
-
+    return _issue(state, issue, ctx, booking_id=booking.booking_id)
 
 
 ACCESSIBLE_FEATURES = frozenset({"large_print", "high_contrast", "voice", "repeat_voice", "low_reach",

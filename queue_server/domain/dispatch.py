@@ -1,35 +1,154 @@
-"""Who a desk calls next, and how long a waiting visitor will wait.
+"""Who a desk calls next: the scoring rule with head starts, a safety cap, and the strict-tier setting.
 
-Rules (domain.md): a desk takes the head of its highest-weighted non-empty queue; services of equal
-weight form one queue; within it booked visitors due now come first, then higher priority, then
-earlier arrival. Visits pinned to this desk (transfer to a desk, "back to me afterwards") come before
-everything; the weight-0 remainder tier only when nothing else waits for this desk.
+The rule (docs/architecture.md, "Dispatch"), in the words a supervisor reads:
+- A visitor's score is the minutes they have waited, plus head starts: one per level of the desk's weight
+  for their service (the desk's specialities first, but not forever), one per priority level, and one for
+  a booked visitor whose slot has come (their wait counts from the slot time, not from check-in).
+- A free desk looks at the head of each queue it serves and calls the highest score.
+- Safety cap: once a head has waited `cap_minutes`, the desk's levels and its remainder tier stop counting:
+  it takes the longest wait (with the priority and booking head starts) among all the queues it serves.
+- The remainder tier (weight 0) is served only when nothing else waits for the desk, or past the cap.
+- Visits pinned to this desk (transfer to a desk, "back to me afterwards") come before everything.
+- `strict_tiers` restores the first release's rule: a desk empties its highest weight tier first (an
+  infinite level head start), booked-and-due before priority before arrival, no cap.
 
 Arrival is the ticket's issue time, also after a transfer or a bundle's next service: a visitor who has
-already waited in the hall does not go to the back of the next line.
+already waited in the hall does not go to the back of the next line. The same `pick` serves the live
+hall and the wait forecast (forecast.py), so the forecast runs the real rule forward.
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
 
-from .hall import WEEKDAYS
-from .state import DeskStatus, HallState
+from .hall import DispatchPolicy
+from .state import HallState
 from .visit import Visit
 
-Rank = tuple[int, int, datetime, str]
+# Strict tiers as scores: a level outweighs any priority, a due booking any priority, a priority level any
+# wait (a day has fewer than 1,440 minutes).
+STRICT_LEVEL, STRICT_BOOKED, STRICT_PRIORITY = 1e9, 1e6, 1e3
 
 
-def rank(visit: Visit, now: datetime, postpone_return_priority: int) -> Rank:
+@dataclass(frozen=True)
+class Candidate:
+    """A queue's head as the rule sees it: minutes waited, head start in minutes, and a tie-breaker."""
+
+    service_id: str
+    waited: float
+    boost: float
+    order: str  # earlier issue first, then ticket: equal scores never depend on dict order
+
+    @property
+    def standing(self) -> float:
+        return self.waited + self.boost
+
+
+@dataclass(frozen=True)
+class Choice:
+    visit: Visit
+    rule: str  # pinned | score | cap | remainder | strict
+
+
+def levels(weights: Iterable[tuple[str, int]]) -> dict[str, int | None]:
+    """Each service's level at a desk: 0 for its lowest positive weight, +1 for each higher weight;
+    None for the remainder tier (weight 0)."""
+    weights = list(weights)
+    distinct = sorted({w for _, w in weights if w > 0})
+    return {sid: (distinct.index(w) if w > 0 else None) for sid, w in weights}
+
+
+def waited_minutes(visit: Visit, now: datetime) -> float:
+    """Minutes the visitor's turn has counted: from the booked slot, or from the ticket's issue."""
+    since = visit.booked_for if visit.booked_for is not None else visit.issued_at
+    return (now - since).total_seconds() / 60
+
+
+def head_start(policy: DispatchPolicy, priority: int, booked_due: bool) -> float:
+    if policy.strict_tiers:
+        return STRICT_BOOKED * booked_due + STRICT_PRIORITY * priority
+    return policy.priority_head_start_minutes * priority + policy.booked_head_start_minutes * booked_due
+
+
+def candidate(visit: Visit, now: datetime, state: HallState) -> Candidate:
+    priority = visit.effective_priority(now, state.hall.policy.postpone_return_priority)
     booked_due = visit.booked_for is not None and visit.booked_for <= now
-    return (
-        0 if booked_due else 1,
-        -visit.effective_priority(now, postpone_return_priority),
-        visit.issued_at,
-        visit.ticket,
-    )
+    return Candidate(visit.service_id, waited_minutes(visit, now), head_start(state.dispatch, priority, booked_due),
+                     visit_order(visit))
+
+
+def visit_order(visit: Visit) -> str:
+    """Equal scores go to the earlier ticket (ISO times of one zone sort as strings)."""
+    return f"{visit.issued_at.isoformat()} {visit.ticket}"
+
+
+def _sort_key(c: Candidate, bonus: Mapping[str, float] | None = None) -> tuple[float, str]:
+    return -(c.standing + (bonus or {}).get(c.service_id, 0.0)), c.order
+
+
+def _best(candidates: Iterable[Candidate], bonus: Mapping[str, float] | None = None) -> Candidate | None:
+    """The highest standing (plus the service's level bonus, when given); ties to the earlier arrival."""
+    return min(candidates, key=lambda c: _sort_key(c, bonus), default=None)
+
+
+def level_bonus(weights: Iterable[tuple[str, int]], policy: DispatchPolicy) -> dict[str, float]:
+    """Minutes of head start each weighted service gets at a desk; the remainder tier is absent."""
+    level_minutes = STRICT_LEVEL if policy.strict_tiers else policy.level_head_start_minutes
+    return {sid: level * level_minutes for sid, level in levels(weights).items() if level is not None}
+
+
+def pick(bonus: Mapping[str, float], heads: list[Candidate], policy: DispatchPolicy) -> tuple[Candidate, str] | None:
+    """Which head a desk takes, and by which part of the rule. `heads`: one per service the desk serves;
+    `bonus`: the desk's `level_bonus`. One pass: the forecast calls this hundreds of times per ticket."""
+    cap = 0.0 if policy.strict_tiers else policy.cap_minutes
+    by_score: tuple[float, str, Candidate] | None = None
+    longest: tuple[float, str, Candidate] | None = None  # by wait and priority alone, remainder included
+    remainder: tuple[float, str, Candidate] | None = None
+    capped = False
+    for head in heads:
+        standing = -head.standing
+        extra = bonus.get(head.service_id)
+        if extra is None:
+            if remainder is None or (standing, head.order) < remainder[:2]:
+                remainder = (standing, head.order, head)
+        elif by_score is None or (standing - extra, head.order) < by_score[:2]:
+            by_score = (standing - extra, head.order, head)
+        if longest is None or (standing, head.order) < longest[:2]:
+            longest = (standing, head.order, head)
+        capped = capped or 0 < cap <= head.waited
+    if capped and longest is not None:
+        # Past the cap the desk's levels and its remainder tier stop counting: the longest wait goes first,
+        # unless a priority or a due booking stands higher still.
+        return longest[2], ("score" if by_score is not None and by_score[2] is longest[2] else "cap")
+    if by_score is not None:
+        return by_score[2], ("strict" if policy.strict_tiers else "score")
+    return (remainder[2], "remainder") if remainder is not None else None
+
+
+def choose_next(state: HallState, desk_number: int, now: datetime) -> Choice | None:
+    """The visit this desk should call now and why, or None when nothing waits for it."""
+    pinned = [v for v in state.live_visits() if v.target_desk == desk_number and v.is_waiting(now)]
+    if pinned:
+        return Choice(min(pinned, key=lambda v: _sort_key(candidate(v, now, state))), "pinned")
+    heads: dict[str, tuple[Candidate, Visit]] = {}
+    weights = state.desks[desk_number].weights
+    for service_id, _weight in weights:
+        waiting = [v for v in state.live_in_service(service_id) if v.target_desk is None and v.is_waiting(now)]
+        if waiting:
+            heads[service_id] = min(((candidate(v, now, state), v) for v in waiting),
+                                    key=lambda pair: _sort_key(pair[0]))
+    picked = pick(level_bonus(weights, state.dispatch), [c for c, _ in heads.values()], state.dispatch)
+    if picked is None:
+        return None
+    chosen, rule = picked
+    return Choice(heads[chosen.service_id][1], rule)
+
+
+def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | None:
+    choice = choose_next(state, desk_number, now)
+    return choice.visit if choice is not None else None
 
 
 def waiting_visits(state: HallState, now: datetime, service_id: str | None = None) -> list[Visit]:
@@ -37,84 +156,9 @@ def waiting_visits(state: HallState, now: datetime, service_id: str | None = Non
     return [v for v in pool if v.is_waiting(now)]
 
 
-def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | None:
-    """The visit this desk should call now, or None when nothing waits for it."""
-    policy = state.hall.policy
-    waiting = [v for v in state.live_visits() if v.target_desk == desk_number and v.is_waiting(now)]
-
-    def best(candidates: list[Visit]) -> Visit | None:
-        if not candidates:
-            return None
-        return min(candidates, key=lambda v: rank(v, now, policy.postpone_return_priority))
-
-    pinned = best([v for v in waiting if v.target_desk == desk_number])
-    if pinned is not None:
-        return pinned
-    weights = sorted(state.desks[desk_number].weights, key=lambda item: -item[1])
-    for _weight, tier in groupby(weights, key=lambda item: item[1]):
-        candidates = [
-            v for sid, _ in tier for v in waiting_visits(state, now, sid) if v.target_desk is None
-        ]
-        chosen = best(candidates)
-        if chosen is not None:
-            return chosen
-    return None
-
-
 def queue_of(state: HallState, service_id: str, now: datetime) -> list[Visit]:
-    """The service's waiting visitors in the order they will be called."""
-    prio = state.hall.policy.postpone_return_priority
+    """The service's own waiting line, head first (who is called first among this service's visitors)."""
     members = [v for v in waiting_visits(state, now, service_id) if v.target_desk is None]
-    return sorted(members, key=lambda v: rank(v, now, prio))
-
-
-def ahead_of_newest(state: HallState, visit: Visit, now: datetime) -> int:
-    """How many will be called before a visit just issued (so every other visit arrived earlier).
-
-    Equivalent to its index in `queue_of`, without sorting the queue: an earlier arrival is ahead unless
-    it ranks lower on booking-due or priority, which a linear count decides.
-    """
-    prio = state.hall.policy.postpone_return_priority
-    booked_due = visit.booked_for is not None and visit.booked_for <= now
-    mine = visit.effective_priority(now, prio)
-    count = 0
-    for other in state.live_in_service(visit.service_id):
-        if other is visit or other.target_desk is not None or not other.is_waiting(now):
-            continue
-        other_due = other.booked_for is not None and other.booked_for <= now
-        if (other_due and not booked_due) or (other_due == booked_due and other.effective_priority(now, prio) >= mine):
-            count += 1
-    return count
-
-
-def serving_desks(state: HallState, service_id: str) -> int:
-    """Open desks that take this service from a weighted (non-remainder) tier."""
-    return sum(
-        1
-        for desk in state.desks.values()
-        if desk.status is not DeskStatus.CLOSED
-        and any(sid == service_id and weight > 0 for sid, weight in desk.weights)
-    )
-
-
-def estimate_wait_minutes(state: HallState, service_id: str, ahead: int, now: datetime) -> int:
-    """Estimated wait for a visitor with `ahead` people before them in this service's queue.
-
-    Each of the service's open desks works through the line at the service's recent average pace
-    (last 20 finished services, else the configured average). A visitor at the head waits half a
-    service on average when every desk is busy, nothing when one is free. Before any desk opens the
-    configured desks count, so a kiosk in the morning still gives a sensible figure.
-    """
-    desks = serving_desks(state, service_id)
-    if desks == 0:
-        weekday = WEEKDAYS[now.weekday()]
-        desks = max(1, len([d for d in state.hall.desks_serving(service_id, weekday)
-                            if (d.weight_of(service_id) or 0) > 0]))
-    average = state.avg_service_minutes(service_id)
-    idle = any(
-        d.status is DeskStatus.OPEN and d.visit_id is None and state.desk_weight(d.number, service_id)
-        for d in state.desks.values()
-    )
-    if ahead == 0 and idle:
-        return 0
-    return math.ceil(average * (ahead + 0.5) / desks)
+    keyed = [(candidate(v, now, state), v) for v in members]
+    keyed.sort(key=lambda pair: _sort_key(pair[0]))
+    return [v for _, v in keyed]

@@ -47,6 +47,10 @@ class TicketIssued(Event):
     booked_for: datetime | None = None
     lang: str = "uk"
     booking_id: str | None = None
+    # The wait promised at issue (forecast.py), frozen here so the ticket, the kiosk and the reports agree:
+    # minutes (None: no desk serving the service is open) and how many will be called first.
+    predicted_wait_minutes: int | None = None
+    predicted_ahead: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class VisitCalled(Event):
     desk: int
     operator: str
     specific: bool = False
+    # Which part of the dispatch rule chose the visitor: pinned, score, cap, remainder, strict; None when
+    # called by ticket (specific) or in a log older than the rule.
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,19 @@ class DeskServicesChanged(Event):
 
 
 @dataclass(frozen=True)
+class DispatchPolicyChanged(Event):
+    """The supervisor changed the dispatch settings for the rest of the day (the hall file keeps the default)."""
+
+    type_name: ClassVar[str] = "dispatch_policy_changed"
+    level_head_start_minutes: float
+    priority_head_start_minutes: float
+    booked_head_start_minutes: float
+    cap_minutes: float
+    strict_tiers: bool
+    by: str
+
+
+@dataclass(frozen=True)
 class HallPaused(Event):
     type_name: ClassVar[str] = "hall_paused"
     reason: str
@@ -288,8 +308,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
     for cls in (
         DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
         VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
-        DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, HallPaused, HallResumed,
-        ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
+        DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, DispatchPolicyChanged, HallPaused,
+        HallResumed, ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
         AccessibleSessionLogged, DocumentReady, FeedbackGiven,
     )
 }

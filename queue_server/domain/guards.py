@@ -19,6 +19,9 @@ class Context:
     now: datetime
     new_token: Callable[[], str]  # unguessable tokens come from outside the pure core
     new_code: Callable[[], str] = lambda: "UNSET"  # booking codes: short, typeable, unguessable (from outside)
+    # Forecast the wait at issue (the server always does). Policy studies that replay thousands of days
+    # and never read the promise turn it off: it does not change who is called.
+    predict: bool = True
 
 
 

@@ -107,6 +107,33 @@ class Policy:
     sla_booked_minutes: int = 5
 
 
+MAX_HEAD_START_MINUTES = 240  # a head start or cap longer than half a day means nothing in a hall
+
+
+@dataclass(frozen=True)
+class DispatchPolicy:
+    """How a free desk chooses among the heads of the queues it serves (docs/architecture.md#dispatch).
+
+    Every waiting visitor has a score: the minutes they have already waited, plus head starts. A desk
+    takes the highest score among the services it serves. All figures are in minutes.
+    """
+
+    # Head start per level of the desk's weight for the service: at a desk with weights 10/5/3, a
+    # weight-10 visitor is treated as if they had waited 2 levels x this longer than a weight-3 one.
+    # Defaults chosen on the same simulated days (BENCHMARKS.md): they keep strict tiers' specialisation and
+    # most of its share within the SLA, while nobody waits hours.
+    level_head_start_minutes: float = 30.0
+    # Head start per priority level (позачергово): level 2 = twice this.
+    priority_head_start_minutes: float = 30.0
+    # A booked visitor whose slot has come; their wait counts from the slot time, not from check-in.
+    booked_head_start_minutes: float = 10.0
+    # Safety cap: a queue's head who has waited this long is taken by any desk that can serve them,
+    # ahead of its own specialities and its remainder tier alike. 0 turns the cap off.
+    cap_minutes: float = 45.0
+    # The old rule: strict weight tiers (a desk empties its highest tier first), no cap.
+    strict_tiers: bool = False
+
+
 @dataclass(frozen=True)
 class BookingPolicy:
     """Pre-registration: slot length, the share of capacity offered, limits and the check-in window."""
@@ -151,6 +178,7 @@ class Hall:
     bundles: dict[str, Bundle] = field(default_factory=dict)
     board: BoardSettings = field(default_factory=BoardSettings)
     booking: BookingPolicy = field(default_factory=BookingPolicy)
+    dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
 
     def is_open_at(self, moment: datetime) -> bool:
         if moment.date() in self.holidays:

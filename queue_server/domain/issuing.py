@@ -7,6 +7,7 @@ from datetime import datetime
 from . import commands as cmd
 from . import events as ev
 from .errors import InvalidInput, NotFound, Refused
+from .forecast import Forecast, Target, forecast
 from .guards import Context, _service
 from .hall import WEEKDAYS, Service
 from .state import HallState
@@ -16,8 +17,7 @@ def format_ticket(prefix: str, number: int) -> str:
     return f"{prefix}-{number:03d}"
 
 
-
-def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context) -> list[ev.Event]:
+def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context, booking_id: str | None = None) -> list[ev.Event]:
     hall, now = state.hall, ctx.now
     if state.paused:
         raise Refused("hall_paused")
@@ -44,10 +44,14 @@ def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context) -> list[ev.Event]
     first = services[0]
     number = state.numbers.get(first.prefix, 0) + 1
     ticket = format_ticket(first.prefix, number)
+    visit_id = f"{now.date().isoformat()}-{ticket}"
+    # The promise printed on the ticket, frozen in the event (replay never recomputes it).
+    promise = forecast(state, Target(visit_id, first.id, c.booked_for or now, priority, c.booked_for,
+                                     booking_id=booking_id), now) if ctx.predict else Forecast(None, 0)
     return [
         ev.TicketIssued(
             at=now,
-            visit_id=f"{now.date().isoformat()}-{ticket}",
+            visit_id=visit_id,
             ticket=ticket,
             prefix=first.prefix,
             number=number,
@@ -58,6 +62,9 @@ def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context) -> list[ev.Event]
             priority_category=c.priority_category,
             booked_for=c.booked_for,
             lang=c.lang,
+            booking_id=booking_id,
+            predicted_wait_minutes=promise.minutes,
+            predicted_ahead=promise.ahead,
         )
     ]
 

@@ -13,10 +13,12 @@ from enum import StrEnum
 
 from . import events as ev
 from .booking import Booking, BookingBook
-from .hall import Hall
+from .hall import DispatchPolicy, Hall
+from .service_times import ServiceTimes
 from .visit import PeriodKind, Visit, VisitState
 
 RECENT_SERVICE_SAMPLES = 20
+RECENT_ARRIVALS = 400  # walk-in issues kept for the forecast's arrival rates (Lutsk's peak hour is ~150)
 
 
 class DeskStatus(StrEnum):
@@ -60,10 +62,17 @@ class HallState:
     feedback_given: set[str] = field(default_factory=set)  # visits already rated: one answer per visit
     # Bookings reach over many days: they survive the end of a day.
     bookings: BookingBook = field(default_factory=BookingBook)
+    # The dispatch settings in force: the hall file's, until the supervisor changes them for the day.
+    dispatch: DispatchPolicy = field(default=DispatchPolicy())
+    # What the log has taught about service lengths (outlives the day), and today's recent walk-in
+    # arrivals (moment, service, priority): the wait forecast's inputs.
+    service_times: ServiceTimes = field(default_factory=ServiceTimes.empty)
+    recent_arrivals: deque[tuple[datetime, str, bool]] = field(default_factory=lambda: deque(maxlen=RECENT_ARRIVALS))
 
     def __post_init__(self) -> None:
         if not self.desks:
             self.desks = {n: DeskState(n, d.weights) for n, d in self.hall.desks.items()}
+        self.dispatch = self.hall.dispatch
 
     # -- queries --------------------------------------------------------------------------------
     def visit(self, visit_id: str) -> Visit | None:
@@ -114,6 +123,8 @@ class HallState:
         self.visits, self.live, self.live_by_service, self.issued_per_service = {}, {}, {}, {}
         self.closed_services, self.by_feedback_token, self.by_ticket = {}, {}, {}
         self.desks = fresh.desks
+        self.dispatch = hall.dispatch
+        self.recent_arrivals.clear()
 
     def _on_ticket_issued(self, event: ev.TicketIssued) -> None:
         first, *rest = event.service_ids
@@ -139,6 +150,8 @@ class HallState:
         self.by_ticket[event.ticket] = visit.visit_id
         if event.booking_id is not None and event.booking_id in self.bookings.by_id:
             self.bookings.by_id[event.booking_id].visit_id = visit.visit_id
+        if event.booked_for is None:
+            self.recent_arrivals.append((event.at, first, event.priority > 0))
 
     def _on_visit_called(self, event: ev.VisitCalled) -> None:
         visit = self.visits[event.visit_id]
@@ -160,6 +173,7 @@ class HallState:
 
     def _on_service_started(self, event: ev.ServiceStarted) -> None:
         visit = self.visits[event.visit_id]
+        self._learn_call(visit, event.at, came=True)
         visit.state = VisitState.SERVING
         visit.open_period(PeriodKind.SERVICE, event.at, event.desk, event.operator)
         self.desks[event.desk].since = event.at
@@ -173,7 +187,9 @@ class HallState:
                 visit.service_id, deque(maxlen=RECENT_SERVICE_SAMPLES)
             )
             samples.append(minutes)
+            self.service_times.observe_service(visit.service_id, event.desk, minutes)
         visit.served_services.append(visit.service_id)
+        self.service_times.observe_service_end(bool(visit.pending_services) or visit.return_to is not None)
         self._release_desk(event.desk, event.at)
         self.desks[event.desk].served_today += 1
         if visit.pending_services:
@@ -189,6 +205,7 @@ class HallState:
 
     def _on_visit_no_show(self, event: ev.VisitNoShow) -> None:
         visit = self.visits[event.visit_id]
+        self._learn_call(visit, event.at, came=False)
         visit.close_period(event.at)
         self._close(visit, VisitState.NO_SHOW, "no_show")
         self._release_desk(event.desk, event.at)
@@ -196,6 +213,7 @@ class HallState:
 
     def _on_visit_transferred(self, event: ev.VisitTransferred) -> None:
         visit = self.visits[event.visit_id]
+        self.service_times.observe_service_end(requeued=True)
         self._release_desk(event.desk, event.at)
         if event.back_to_me:
             visit.return_to = (event.desk, visit.service_id)
@@ -203,6 +221,7 @@ class HallState:
 
     def _on_visit_postponed(self, event: ev.VisitPostponed) -> None:
         visit = self.visits[event.visit_id]
+        self.service_times.observe_service_end(requeued=True)
         self._release_desk(event.desk, event.at)
         visit.state = VisitState.POSTPONED
         visit.postponed_until = event.until
@@ -232,6 +251,8 @@ class HallState:
 
     def _on_desk_resumed(self, event: ev.DeskResumed) -> None:
         desk = self.desks[event.desk]
+        if desk.since is not None:
+            self.service_times.observe_pause((event.at - desk.since).total_seconds() / 60)
         desk.status, desk.pause_reason, desk.since = DeskStatus.OPEN, None, None
 
     def _on_desk_closed(self, event: ev.DeskClosed) -> None:
@@ -240,6 +261,10 @@ class HallState:
 
     def _on_desk_services_changed(self, event: ev.DeskServicesChanged) -> None:
         self.desks[event.desk].weights = event.weights
+
+    def _on_dispatch_policy_changed(self, event: ev.DispatchPolicyChanged) -> None:
+        self.dispatch = DispatchPolicy(event.level_head_start_minutes, event.priority_head_start_minutes,
+                                       event.booked_head_start_minutes, event.cap_minutes, event.strict_tiers)
 
     def _on_hall_paused(self, event: ev.HallPaused) -> None:
         self.paused, self.pause_reason = True, event.reason
@@ -276,6 +301,11 @@ class HallState:
         self.closed_services.pop(event.service_id, None)
 
     # -- helpers --------------------------------------------------------------------------------
+    def _learn_call(self, visit: Visit, at: datetime, came: bool) -> None:
+        walk_up = visit.periods[-1] if visit.periods else None
+        if walk_up is not None and walk_up.kind is PeriodKind.WALK_UP:
+            self.service_times.observe_call((at - walk_up.start).total_seconds() / 60, came)
+
     def _release_desk(self, number: int, at: datetime) -> None:
         desk = self.desks[number]
         desk.visit_id, desk.since = None, None

@@ -20,8 +20,8 @@ import aiohttp
 
 from ..clock import ManualClock
 from ..domain import commands as cmd
+from ..domain import events as ev
 from ..domain.decide import Context, day_events, decide
-from ..domain.dispatch import ahead_of_newest, estimate_wait_minutes
 from ..domain.errors import CherhaError
 from ..domain.hall import Hall
 from ..domain.state import HallState
@@ -41,8 +41,10 @@ class Driver(Protocol):
 class DomainDriver:
     """The pure domain in memory: the same `decide` and `apply` the server runs, nothing else."""
 
-    def __init__(self, hall: Hall, start: datetime) -> None:
-        self.state = HallState(hall)
+    def __init__(self, hall: Hall, start: datetime, predict: bool = True, state: HallState | None = None) -> None:
+        # `state`: carry on from an earlier simulated day (what the hall learned survives the day's end).
+        self.state = state or HallState(hall)
+        self.predict, self.start = predict, start
         self.clock = ManualClock(start)
         self._tokens = (f"t{n}" for n in itertools.count())
         self._codes = itertools.count()
@@ -52,8 +54,9 @@ class DomainDriver:
         for event in day_events(self.state, now):
             self.state.apply(event)
         try:
-            events = decide(self.state, command, Context(now, lambda: next(self._tokens),
-                                                         lambda: f"SIM{next(self._codes):05d}"))
+            context = Context(now, lambda: next(self._tokens), lambda: f"{self.start:%j}{next(self._codes):05d}",
+                              self.predict)
+            events = decide(self.state, command, context)
         except CherhaError:
             return None
         for event in events:
@@ -70,9 +73,7 @@ class DomainDriver:
     async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None:
         events = self._do(cmd.IssueTicket(actor="sim-kiosk", service_id=service_id,
                                           priority_category=priority_category))
-        if not events:
-            return None
-        return self._ticket(self.state.visits[events[0].visit_id])
+        return self._ticket(events[0]) if events else None
 
     async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None:
         factory = {"call_next": cmd.CallNext, "start_service": cmd.StartService, "finish": cmd.Finish,
@@ -81,7 +82,10 @@ class DomainDriver:
         events = self._do(factory(actor=f"op{desk:02d}", desk=desk, **fields))
         if events is None:
             return None
-        visit_id = getattr(events[0], "visit_id", None) if events else None
+        first = events[0] if events else None
+        if isinstance(first, ev.VisitCalled):
+            return {"visit": {"visit_id": first.visit_id}, "rule": first.rule}
+        visit_id = getattr(first, "visit_id", None)
         return {"visit": {"visit_id": visit_id}} if visit_id else {}
 
     async def hall(self, action: str) -> None:
@@ -93,15 +97,12 @@ class DomainDriver:
 
     async def check_in(self, code: str) -> dict[str, Any] | None:
         events = self._do(cmd.CheckIn(actor="sim-kiosk", code=code))
-        if not events:
-            return None
-        return self._ticket(self.state.visits[events[0].visit_id])
+        return self._ticket(events[0]) if events else None
 
-    def _ticket(self, visit: Any) -> dict[str, Any]:
-        now = self.clock.now()
-        ahead = ahead_of_newest(self.state, visit, now)
-        return {"visit_id": visit.visit_id, "ticket": visit.ticket,
-                "estimated_wait_minutes": estimate_wait_minutes(self.state, visit.service_id, ahead, now)}
+    @staticmethod
+    def _ticket(issued: ev.TicketIssued) -> dict[str, Any]:
+        return {"visit_id": issued.visit_id, "ticket": issued.ticket, "ahead": issued.predicted_ahead,
+                "estimated_wait_minutes": issued.predicted_wait_minutes}
 
     async def close(self) -> None:
         return None

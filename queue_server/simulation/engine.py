@@ -29,10 +29,17 @@ class VisitRecord:
     ticket: str
     service_id: str
     issued_at: datetime
-    estimate: int
+    estimate: int | None  # the promise at issue (None: no desk was open)
     draws: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # minutes, again, walk-up, fate
     first_call: datetime | None = None
+    first_desk: int | None = None
+    rule: str | None = None  # which part of the dispatch rule made the first call
     services_started: int = 0
+    formula: int | None = None  # the first release's estimate, where a study's driver gives it
+
+    @property
+    def wait(self) -> float | None:
+        return (self.first_call - self.issued_at).total_seconds() / 60 if self.first_call else None
 
 
 @dataclass
@@ -61,34 +68,72 @@ class SimulationResult:
 
     def estimate_errors(self) -> list[float]:
         return [abs(v.estimate - (v.first_call - v.issued_at).total_seconds() / 60)
-                for v in self.visits.values() if v.first_call]
+                for v in self.visits.values() if v.first_call and v.estimate is not None]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """One visitor of the drawn day: when they come, for what, and every chance that decides their visit."""
+
+    arrives: datetime
+    service_id: str
+    priority: bool
+    draws: tuple[float, float, float, float]  # service minutes, minutes of a second service, walk-up, fate
+
+
+@dataclass(frozen=True)
+class DrawnDay:
+    """A day drawn once from a seed; every dispatch policy is then played on exactly this day."""
+
+    profile: DayProfile
+    visitors: tuple[Visitor, ...]
+    services: tuple[str, ...]  # the demand mix's services (transfers go to one of them)
+    opening: datetime
+    closing: datetime
+    desks: tuple[int, ...]
+    break_due: dict[int, datetime]
+
+
+def draw_day(hall: Hall, profile: DayProfile, seed: int = 1, speed: float | None = None,
+             mix: list[tuple[str, float]] | None = None) -> DrawnDay:
+    """Arrivals, services, service times, no-shows, bookings and breaks: every random draw of the day, up front.
+
+    `mix` fixes the demand (by default the one the hall's desk plan is built for: `service_mix`), so another
+    desk plan or policy can be played on the same visitors.
+    """
+    rng = random.Random(seed)
+    zone = ZoneInfo(hall.timezone)
+    mix = mix or service_mix(hall, WEEKDAYS[profile.day.weekday()])
+    services, weights = [s for s, _ in mix], [p for _, p in mix]
+    speed = speed if speed is not None else service_speed(hall, profile)
+    visitors = []
+    for moment in arrival_times(profile, zone, rng):
+        service_id = rng.choices(services, weights)[0]
+        mean = hall.services[service_id].avg_service_minutes * speed
+        visitors.append(Visitor(moment, service_id, rng.random() < profile.priority_share,
+                                (lognormal_minutes(mean, rng), lognormal_minutes(mean, rng), rng.uniform(*WALK_UP),
+                                 rng.random())))
+    opening = datetime.combine(profile.day, time(min(profile.shape)), zone)
+    closing = datetime.combine(profile.day, time(max(profile.shape) + 1), zone)
+    working = tuple(sorted(n for n, d in hall.desks.items() if d.works_on(WEEKDAYS[profile.day.weekday()])))
+    breaks = {number: opening + timedelta(hours=5, minutes=(index % 8) * 15)  # after the peak
+              for index, number in enumerate(working)} if profile.breaks else {}
+    return DrawnDay(profile, tuple(visitors), tuple(services), opening, closing, working, breaks)
 
 
 async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 1,
                    speed: float | None = None) -> SimulationResult:
-    rng = random.Random(seed)
-    zone = ZoneInfo(hall.timezone)
-    mix = service_mix(hall, WEEKDAYS[profile.day.weekday()])
-    services, weights = [s for s, _ in mix], [p for _, p in mix]
-    speed = speed if speed is not None else service_speed(hall, profile)
-    arrivals = arrival_times(profile, zone, rng)
-    # Every random draw is made up front, so two runs on the same seed see the same visitors with the same
-    # service times, whatever order the desks take them in (the dispatch comparison depends on it).
-    visitors = []
-    for moment in arrivals:
-        service_id = rng.choices(services, weights)[0]
-        mean = hall.services[service_id].avg_service_minutes * speed
-        visitors.append((moment, service_id, rng.random() < profile.priority_share,
-                         (lognormal_minutes(mean, rng), lognormal_minutes(mean, rng), rng.uniform(*WALK_UP),
-                          rng.random())))
-    opening = datetime.combine(profile.day, time(min(profile.shape)), zone)
-    closing = datetime.combine(profile.day, time(max(profile.shape) + 1), zone)
-    result = SimulationResult(profile.name, len(arrivals), 0, 0, started=opening)
-    working = sorted(n for n, d in hall.desks.items() if d.works_on(WEEKDAYS[profile.day.weekday()]))
-    result.desks = {number: DeskRecord() for number in working}
-    if profile.breaks:
-        for index, record in enumerate(result.desks.values()):
-            record.break_due = opening + timedelta(hours=5, minutes=(index % 8) * 15)  # after the peak
+    return await play(driver, draw_day(hall, profile, seed, speed))
+
+
+async def play(driver: Driver, day: DrawnDay) -> SimulationResult:
+    """Play a drawn day through a driver: the hall's own dispatch decides who each free desk calls."""
+    profile, services, opening, closing = day.profile, list(day.services), day.opening, day.closing
+    zone = opening.tzinfo
+    assert zone is not None
+    result = SimulationResult(profile.name, len(day.visitors), 0, 0, started=opening)
+    result.desks = {number: DeskRecord(break_due=day.break_due.get(number)) for number in day.desks}
+    working = list(day.desks)
     counter = itertools.count()
     queue: list[tuple[datetime, int, str, Any]] = []
 
@@ -98,8 +143,8 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
     await driver.open(working)  # desks open and bookings are made before the doors open
     await driver.set_time(opening - timedelta(minutes=30))
     bookings = 0
-    for index, visitor in enumerate(visitors):
-        moment, service_id, _priority, draws = visitor
+    for index, visitor in enumerate(day.visitors):
+        moment, service_id, draws = visitor.arrives, visitor.service_id, visitor.draws
         if draws[3] > 1 - profile.booked_share:  # this visitor booked a slot around the time they come
             slot = moment.replace(minute=moment.minute // 15 * 15, second=0, microsecond=0) + timedelta(minutes=15)
             code = await driver.book(service_id, slot, f"+38050{index:07d}")
@@ -138,7 +183,7 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
             record.visitor = visit_id
             visit = by_id.get(visit_id, unknown)
             if visit.first_call is None:
-                visit.first_call = now
+                visit.first_call, visit.first_desk, visit.rule = now, number, called.get("rule")
             minutes, again, walk, fate = visit.draws
             # A second call (after a transfer or the postpone pool) ends in an ordinary finish.
             pending_visit[number] = (visit_id, again, 1.0) if visit.services_started else (visit_id, minutes, fate)
@@ -150,8 +195,8 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
         await driver.set_time(now)
         if kind in ("arrive", "check_in"):
             if kind == "arrive":
-                _moment, service_id, priority, draws = payload
-                ticket = None if paused else await driver.issue(service_id, "military" if priority else None)
+                service_id, draws = payload.service_id, payload.draws
+                ticket = None if paused else await driver.issue(service_id, "military" if payload.priority else None)
             else:
                 code, service_id, draws = payload
                 ticket = None if paused else await driver.check_in(code)
@@ -159,7 +204,8 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
                 result.turned_away += 1
             else:
                 result.issued += 1
-                visit = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"], draws)
+                visit = VisitRecord(ticket["ticket"], service_id, now, ticket["estimated_wait_minutes"], draws,
+                                    formula=ticket.get("formula_estimate"))
                 result.visits[ticket["ticket"]] = visit
                 by_id[ticket["visit_id"]] = visit
             await wake(now)
@@ -201,8 +247,8 @@ async def simulate(driver: Driver, hall: Hall, profile: DayProfile, seed: int = 
             await wake(now)
         elif kind == "wake":
             await wake(now)
-        still_waiting = any(v.first_call is None for v in result.visits.values())
-        if not queue and still_waiting and now < closing + timedelta(hours=4):
+        if not queue and now < closing + timedelta(hours=4) and any(
+                v.first_call is None for v in result.visits.values()):
             at(now + timedelta(minutes=1), "wake")  # someone still waits (back from the pool): keep calling
     result.ended = now
     result.open_minutes = (closing - opening).total_seconds() / 60

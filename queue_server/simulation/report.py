@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from printers.image_render import font as dejavu
 
 from .engine import SimulationResult
+from .stats import percentile
 
 
 def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> float:
@@ -23,11 +24,6 @@ def erlang_c_wait(servers: int, arrival_rate: float, service_rate: float) -> flo
     top = load**servers / math.factorial(servers) * servers / (servers - load)
     probability_wait = top / (terms + top)
     return probability_wait / (servers * service_rate - arrival_rate)
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)] if ordered else 0.0
 
 
 def figures(result: SimulationResult, sla_minutes: float) -> dict[str, Any]:
@@ -45,7 +41,7 @@ def figures(result: SimulationResult, sla_minutes: float) -> dict[str, Any]:
         "bookings": result.bookings,
         "turned_away_during_pause": result.turned_away,
         "wait_minutes": {"avg": round(sum(waits) / len(waits), 1) if waits else 0.0,
-                         "p90": round(_percentile(waits, 0.9), 1), "max": round(max(waits, default=0.0), 1)},
+                         "p90": round(percentile(waits, 0.9), 1), "max": round(max(waits, default=0.0), 1)},
         "sla_minutes": sla_minutes,
         "sla_share": round(sum(1 for w in waits if w <= sla_minutes) / len(waits), 3) if waits else 1.0,
         "estimate_mae_minutes": round(sum(errors) / len(errors), 1) if errors else 0.0,

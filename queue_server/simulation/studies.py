@@ -1,26 +1,21 @@
-"""Checks of the dispatch against theory and against the simpler alternative, on the real domain.
+"""The dispatch against theory, on the real domain.
 
-- Erlang C: one service, `servers` desks, Poisson arrivals and exponential service: the simulated mean wait
-  must agree with the formula. This checks the whole loop (issue, dispatch, call, finish) end to end.
-- Weighted plan against plain first-come-first-served per service, on the very same visitors: the SLA share
-  each gives.
+Erlang C: one service, `servers` desks, Poisson arrivals and exponential service: the simulated mean wait
+must agree with the formula. This checks the whole loop (issue, dispatch, call, finish) end to end. (The
+dispatch policies are compared in policies.py, the wait forecast measured in accuracy.py.)
 """
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import itertools
 import random
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..domain.hall import Category, Desk, Hall, Policy, Service, Text, TimeRange
 from .drivers import DomainDriver
-from .engine import simulate
-from .profiles import DayProfile, scaled_hall, service_speed
-from .report import erlang_c_wait, figures
+from .report import erlang_c_wait
 
 ZONE = ZoneInfo("Europe/Kyiv")
 
@@ -43,7 +38,7 @@ async def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float, 
     rng = random.Random(seed)
     hall = single_service_hall(servers)
     start = datetime.combine(date(2026, 11, 25), time(0, 1), ZONE)
-    driver = DomainDriver(hall, start)
+    driver = DomainDriver(hall, start, predict=False)  # nobody reads the promise here
     await driver.open(list(hall.desks))
     counter = itertools.count()
     queue: list[tuple[datetime, int, str, int]] = []
@@ -86,23 +81,3 @@ async def mmc_mean_wait(servers: int, arrival_rate: float, service_rate: float, 
     return {"servers": servers, "arrival_rate": arrival_rate, "service_rate": service_rate,
             "customers": len(measured), "simulated_wait": round(simulated, 7), "erlang_c_wait": round(theory, 7),
             "relative_error": round(abs(simulated - theory) / theory, 4)}
-
-
-def fcfs_hall(hall: Hall) -> Hall:
-    """The same desks serving the same services, every one with the same weight: plain FCFS per desk."""
-    desks = {n: dataclasses.replace(d, weights=tuple((sid, 1) for sid, _ in d.weights)) for n, d in hall.desks.items()}
-    return dataclasses.replace(hall, desks=desks)
-
-
-async def compare_dispatch(hall: Hall, profile: DayProfile, seed: int = 1) -> dict[str, Any]:
-    """The weighted plan and plain FCFS on the same arrival trace and service times."""
-    hall = scaled_hall(hall, profile)
-    start = datetime.combine(profile.day, time(7), ZoneInfo(hall.timezone))
-    out = {}
-    speed = None
-    for name, variant in (("weighted", hall), ("fcfs", fcfs_hall(hall))):
-        speed = speed or service_speed(hall, profile)  # the same service times for both
-        result = await simulate(DomainDriver(variant, start), variant, profile, seed, speed=speed)
-        report = figures(result, hall.policy.sla_walk_in_minutes)
-        out[name] = {k: report[k] for k in ("sla_share", "wait_minutes", "estimate_mae_minutes")}
-    return out

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..domain.dispatch import queue_of
 from ..hall_service import HallService
 from ..hub import Subscriber
 from .outbox import SmsOutbox
@@ -78,8 +77,8 @@ class Notifier:
             visit = state.visits.get(booking.visit_id or "")
             if visit is None or booking.booking_id in self.near_sent or not visit.is_waiting(now):
                 continue
-            line = queue_of(state, visit.service_id, now)
-            if visit in line and line.index(visit) <= limit:
+            ahead = self.service.quotes.for_visit(state, visit, self.service.hub.last_seq, now).ahead
+            if ahead <= limit:
                 self.near_sent.add(booking.booking_id)
                 await self.outbox.enqueue(booking.booking_id, "near", self.texts.t_in(
-                    booking.lang, "near", count=line.index(visit), ticket=visit.ticket))
+                    booking.lang, "near", count=ahead, ticket=visit.ticket))

@@ -138,6 +138,12 @@ class EventStore:
         return value
 
     @staticmethod
+    def put_setting(db: Database, key: str, value: str) -> None:
+        with db.atomic():
+            db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+
+    @staticmethod
     def last_seq(db: Database) -> int:
         return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 
