@@ -3,12 +3,12 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 
 .DEFAULT_GOAL := help
-.PHONY: help setup system-deps run test check lint bench clean screenshots
+.PHONY: help setup system-deps run test test-clock check lint bench clean screenshots
 
 help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
@@ -50,8 +50,19 @@ run: setup ## start the server on the demo hall (18 desks) and print the URLs
 	echo "Токен кіоску / kiosk token: $$KIOSK_TOKEN  (data/demo/tokens.env)"
 	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo --voice-dir data/voice
 
-test: setup ## run the whole test suite
+# No test may depend on the machine's date, time of day or time zone (the hall's clock is injected): `make test`
+# runs the suite once as it is and once more with the date moved 400 days on in another time zone.
+# libfaketime moves the wall clock only: faking the monotonic clock too hangs Qt's timers.
+FAKETIME := FAKETIME_DONT_FAKE_MONOTONIC=1 faketime
+test: setup ## run the whole test suite (and again with the machine's date and time zone moved)
 	$(VENV)/bin/pytest
+	@echo "== again, with this machine's date moved 400 days on and its time zone Pacific/Auckland"
+	TZ=Pacific/Auckland $(FAKETIME) -f +400d $(VENV)/bin/pytest
+
+test-clock: setup ## the suite with the date moved a month, then a year, and in another time zone
+	$(FAKETIME) -f +30d $(VENV)/bin/pytest
+	$(FAKETIME) -f +365d $(VENV)/bin/pytest
+	TZ=America/Los_Angeles $(VENV)/bin/pytest
 
 screenshots: setup ## run the tests and keep their screenshots in docs/img
 	CHERHA_SHOTS=docs $(VENV)/bin/pytest

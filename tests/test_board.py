@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from display_board.launcher import board_command
 from queue_server.api.auth import Role
 
-from .browser import CHROMIUM, chromium
+from .browser import CHROMIUM, browser_env, chromium
 from .shots import shots_dir
 from .support import WsClient, issue, operator, running_server
 
@@ -149,5 +149,5 @@ def test_board_launcher_opens_chromium_with_autoplay(tmp_path) -> None:  # type:
     run = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
            *command[1:-1], "data:text/html,<h1>Табло</h1>"]
     run.remove("--kiosk")
-    subprocess.run(run, check=True, capture_output=True, timeout=60)
+    subprocess.run(run, check=True, capture_output=True, timeout=60, env=browser_env())
     assert shot.stat().st_size > 1000
