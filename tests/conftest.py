@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import os
+import select
+import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # `make test` / `make test-clock` run the suite under libfaketime with the monotonic clock left real (faking
+    # it hangs Qt's timers); libfaketime then turns time.sleep's absolute monotonic deadline into EINVAL
+    # (subprocess.wait sleeps too). select() waits the same relative time and is not intercepted. Test harness
+    # only: the server and the apps never call time.sleep.
+    time.sleep = lambda seconds: select.select([], [], [], max(0.0, seconds))  # type: ignore[assignment]
 
 from pathlib import Path
 
