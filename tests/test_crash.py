@@ -47,7 +47,10 @@ async def test_kill_9_loses_and_duplicates_nothing(tmp_path) -> None:  # type: i
     unknown: set[str] = set()
     services = {}
     try:
-        for _round in range(ROUNDS):
+        # ROUNDS crashes at least; more (bounded) when a slow machine issued too few tickets to mean something.
+        for _round in range(3 * ROUNDS):
+            if _round >= ROUNDS and len(answered) + len(unknown) > 150:
+                break
             server.start()
             outcomes: dict[str, str | None] = {}
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:

@@ -71,9 +71,10 @@ _Entry = tuple[float, str, str, int | None, float, float, str]
 
 
 def forecast(state: HallState, target: Target, now: datetime, replications: int = REPLICATIONS) -> Forecast:
-    start = _Start.build(state, target, now)
-    if not start.desk_free_at:
-        return Forecast(None, start.ahead_in_own_queue())
+    desks = _desks(state, target, now)
+    if not desks:  # no minutes to promise; checked first, so a hall with no desk open stays cheap to issue in
+        return Forecast(None, _ahead_in_own_queue(state, target, now))
+    start = _Start.build(state, target, now, desks)
     seed = zlib.crc32(target.visit_id.encode())
     runs = [start.run(Random(seed + r)) for r in range(replications)]
     minutes = statistics.median(m for m, _ in runs)
@@ -104,7 +105,8 @@ class _Start:
     lengths: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, state: HallState, target: Target, now: datetime) -> _Start:
+    def build(cls, state: HallState, target: Target, now: datetime,
+              desks: dict[int, tuple[float, str | None, float]]) -> _Start:
         policy, return_priority = state.dispatch, state.hall.policy.postpone_return_priority
         queues: dict[str, list[_Entry]] = {}
         later: list[tuple[float, _Entry]] = []
@@ -140,14 +142,7 @@ class _Start:
                 later.append((_minutes(booking.start, now), item))
         for heap in queues.values():
             heapq.heapify(heap)
-        return cls(state, target, now, queues, later, _desks(state, target, now), _rates(state, now))
-
-    def ahead_in_own_queue(self) -> int:
-        mine = next(e for e in self.queues[self._target_queue()] if e[6] == self.target.visit_id)
-        return sum(1 for e in self.queues[self._target_queue()] if e < mine)
-
-    def _target_queue(self) -> str:
-        return f"#{self.target.pinned_desk}" if self.target.pinned_desk is not None else self.target.service_id
+        return cls(state, target, now, queues, later, desks, _rates(state, now))
 
     def run(self, rng: Random) -> tuple[float, int]:
         """One replication: (minutes until the target is called, how many were called first)."""
@@ -249,6 +244,21 @@ class _WalkIns:
             out.append((at - boost, f"~{at:012.4f}", service_id, None, at, boost, f"~{at}"))
             self.next_at = self._after(at)
         return out
+
+
+def _ahead_in_own_queue(state: HallState, target: Target, now: datetime) -> int:
+    """While no desk is open: how many of the target's own queue stand before it."""
+    mine = target.since - timedelta(minutes=head_start(state.dispatch, target.priority, target.booked_for is not None))
+    count = 0
+    for visit in state.live_in_service(target.service_id):
+        if visit.visit_id == target.visit_id or visit.target_desk != target.pinned_desk or not visit.is_waiting(now):
+            continue
+        priority = visit.effective_priority(now, state.hall.policy.postpone_return_priority)
+        key = (visit.booked_for or visit.issued_at) - timedelta(
+            minutes=head_start(state.dispatch, priority, visit.booked_for is not None))
+        if (key, visit_order(visit)) < (mine, target.order):
+            count += 1
+    return count
 
 
 def _queue_key(item: _Entry) -> str:
