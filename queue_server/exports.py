@@ -15,11 +15,21 @@ VISIT_COLUMNS = ("date", "ticket", "service_id", "issued_at", "wait_min", "walk_
                  "outcome", "result", "desk", "operator", "priority", "booked")
 
 
+# A cell that begins with one of these is run as a formula by spreadsheet programs (CSV and formula injection):
+# a visitor's comment "=HYPERLINK(...)" must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """CSV: text that would start a formula gets a leading apostrophe (spreadsheets show the rest as typed)."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(report: dict[str, Any]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=VISIT_COLUMNS)
     writer.writeheader()
-    writer.writerows(report["rows"])
+    writer.writerows({k: as_text(v) for k, v in row.items()} for row in report["rows"])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read Cyrillic right
 
 
@@ -67,6 +77,10 @@ def to_xlsx(report: dict[str, Any], service_names: dict[str, str]) -> bytes:
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":  # nothing we write is a formula: text that looks like one stays text
+                    cell.data_type = "s"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -20,12 +20,16 @@ MEMORY_EVENTS = 200_000
 # Event fields only staff clients may see: a feedback token on a public board would let anyone answer
 # for someone else's visit.
 # "text": a supervisor's message to a desk; "code" opens a booking; "person_key" links bookings.
-PRIVATE_FIELDS = frozenset({"feedback_token", "text", "code", "person_key", "comment"})
+# Never sent to anyone: a ticket's feedback token belongs to the visitor who holds the ticket (their QR code and
+# live page), and a person key identifies a phone. Staff get the rest; devices (kiosks, boards) get less still.
+SECRET_FIELDS = frozenset({"feedback_token", "person_key"})
+PRIVATE_FIELDS = SECRET_FIELDS | {"text", "code", "comment"}
 
 
 def encode_event(payload: dict[str, object], public: bool) -> str:
-    if public and PRIVATE_FIELDS & payload.keys():
-        payload = {k: v for k, v in payload.items() if k not in PRIVATE_FIELDS}
+    hidden = PRIVATE_FIELDS if public else SECRET_FIELDS
+    if hidden & payload.keys():
+        payload = {k: v for k, v in payload.items() if k not in hidden}
     return json.dumps(payload, ensure_ascii=False)
 
 

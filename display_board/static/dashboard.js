@@ -1,5 +1,6 @@
 // The supervisor's live hall: every event pushed over the WebSocket brings a fresh dashboard.
 import { LABELS, fill, session } from "./dashboard_labels.js";
+import { el } from "./dom.js";
 
 const params = new URLSearchParams(location.search);
 const lang = params.get("lang") === "en" ? "en" : "uk";
@@ -61,17 +62,16 @@ function render(data) {
   $("paused-banner").textContent = t.paused;
   $("pause").textContent = data.paused ? t.resume : t.pause;
   $("desks").replaceChildren(...data.desks.map((desk) => {
-    const card = document.createElement("div");
     const activity = desk.activity === "paused" ? "paused" : desk.activity;
-    card.className = `desk ${activity}${desk.status !== "closed" && !desk.online ? " offline" : ""}`;
-    card.dataset.desk = desk.number;
-    card.dataset.activity = desk.activity;
+    const offline = desk.status !== "closed" && !desk.online;
     const since = desk.since ? Math.max(0, (Date.parse(data.now) - Date.parse(desk.since)) / 1000) : null;
     const label = t[activity === "paused" ? "paused_desk" : activity] || activity;
-    card.innerHTML = `<div class="number">${desk.number}</div><div>${label}${desk.ticket ? ` · <b>${desk.ticket}</b>` : ""}</div>`
-      + `<div>${desk.operator || ""}${since !== null ? ` · ${minutes(since)}` : ""}</div>`
-      + (desk.status !== "closed" && !desk.online ? `<div class="error">${t.noConsole}</div>` : "");
-    return card;
+    return el("div", { className: `desk ${activity}${offline ? " offline" : ""}`,
+                       dataset: { desk: desk.number, activity: desk.activity } },
+      el("div", { className: "number" }, desk.number),
+      el("div", {}, label, desk.ticket && " · ", desk.ticket && el("b", {}, desk.ticket)),
+      el("div", {}, desk.operator || "", since !== null && ` · ${minutes(since)}`),
+      offline && el("div", { className: "error" }, t.noConsole));
   }));
   const alerts = data.alerts.map((alert) => {
     const li = document.createElement("li");
@@ -85,17 +85,13 @@ function render(data) {
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {
-    const tr = document.createElement("tr");
-    tr.dataset.service = id;
     const closed = data.closed_services[id] !== undefined;
-    tr.innerHTML = `<td>${serviceName(id)}</td><td class="num">${q.waiting}</td><td class="num">${minutes(q.longest_wait_seconds)}</td>`
-      + `<td class="num">${q.estimated_wait_minutes === null ? t.noDesk : `${q.estimated_wait_minutes} ${t.min}`}</td><td></td>`;
-    const button = document.createElement("button");
-    button.className = "small";
-    button.textContent = closed ? t.reopen : t.close;
+    const button = el("button", { className: "small", textContent: closed ? t.reopen : t.close });
     button.onclick = () => control(closed ? "service_reopen" : "service_close", { service_id: id, ...(closed ? {} : { reason: "registry_offline" }) });
-    tr.lastChild.append(button);
-    return tr;
+    return el("tr", { dataset: { service: id } }, el("td", {}, serviceName(id)), el("td", { className: "num" }, q.waiting),
+      el("td", { className: "num" }, minutes(q.longest_wait_seconds)),
+      el("td", { className: "num" }, q.estimated_wait_minutes === null ? t.noDesk : `${q.estimated_wait_minutes} ${t.min}`),
+      el("td", {}, button));
   }));
 }
 

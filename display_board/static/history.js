@@ -1,5 +1,6 @@
 // The supervisor's reports for any date range: figures, heat map, charts (Chart.js, served locally), exports.
 import { LABELS, session } from "./dashboard_labels.js";
+import { el } from "./dom.js";
 
 const params = new URLSearchParams(location.search);
 const lang = params.get("lang") === "en" ? "en" : "uk";
@@ -23,11 +24,8 @@ $("to").value = params.get("to") || today;
 function range() { return new URLSearchParams({ from: $("from").value, to: $("to").value }); }
 
 function kpi(name, value, key) {
-  const box = document.createElement("div");
-  box.className = "kpi";
-  box.dataset.kpi = key;
-  box.innerHTML = `<div>${name}</div><div class="value">${value}</div>`;
-  return box;
+  return el("div", { className: "kpi", dataset: { kpi: key } }, el("div", {}, name),
+    el("div", { className: "value" }, value));
 }
 
 function chart(id, labels, datasets) {
@@ -54,12 +52,13 @@ async function show() {
   const grid = new Map(report.heatmap.map((c) => [`${c.weekday}-${c.hour}`, c.arrivals]));
   const most = Math.max(1, ...report.heatmap.map((c) => c.arrivals));
   const days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-  const head = `<tr><th></th>${hours.map((h) => `<th>${h}:00</th>`).join("")}</tr>`;
-  const rows = days.map((day, index) => `<tr><th>${t.weekdays[index]}</th>${hours.map((h) => {
+  const head = el("tr", {}, el("th"), ...hours.map((h) => el("th", {}, `${h}:00`)));
+  const rows = days.map((day, index) => el("tr", {}, el("th", {}, t.weekdays[index]), ...hours.map((h) => {
     const n = grid.get(`${day}-${h}`) || 0;
-    return `<td data-cell="${day}-${h}" style="background: rgba(10,61,145,${(n / most).toFixed(2)}); color: ${n / most > 0.5 ? "#fff" : "#102a5c"}">${n}</td>`;
-  }).join("")}</tr>`).join("");
-  $("heat").innerHTML = head + rows;
+    return el("td", { dataset: { cell: `${day}-${h}` },
+                      style: { background: `rgba(10,61,145,${(n / most).toFixed(2)})`, color: n / most > 0.5 ? "#fff" : "#102a5c" } }, n);
+  })));
+  $("heat").replaceChildren(head, ...rows);
   const services = Object.entries(report.by_service).filter(([, f]) => f.wait.count > 0);
   chart("services-chart", services.map(([id]) => serviceName(id)), [
     { label: t.average, data: services.map(([, f]) => f.wait.avg), backgroundColor: "#0a3d91" },
@@ -74,8 +73,8 @@ async function show() {
     li.textContent = `${c.good ? "☺" : "☹"} ${serviceName(c.service_id)}${reason}${c.comment ? `: ${c.comment}` : ""}`;
     return li;
   }));
-  $("accessible").innerHTML = Object.entries(report.accessible.outcomes)
-    .map(([outcome, n]) => `<tr><td>${t.outcomes[outcome] || outcome}</td><td class="num">${n}</td></tr>`).join("");
+  $("accessible").replaceChildren(...Object.entries(report.accessible.outcomes)
+    .map(([outcome, n]) => el("tr", {}, el("td", {}, t.outcomes[outcome] || outcome), el("td", { className: "num" }, n))));
   document.body.dataset.loaded = `${report.from}..${report.to}`;
 }
 

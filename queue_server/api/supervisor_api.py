@@ -113,6 +113,8 @@ async def give_feedback(request: web.Request) -> web.Response:
     facts = await _visit_facts(request)
     if facts["rated"]:
         raise Refused("feedback_already_given")
+    if not facts["finished"]:  # a rating belongs to a visit that has ended, not to a wait still going on
+        raise Refused("feedback_not_yet")
     command = cmd.GiveFeedback(actor="visitor", visit_id=facts["visit_id"], service_id=facts["service_id"],
                                desk=facts["desk"], operator=facts["operator"], good=body.good, reason=body.reason,
                                comment=(body.comment or "").strip() or None)

@@ -82,6 +82,9 @@ FEEDBACK_REASONS = frozenset({"wait", "politeness", "competence", "documents", "
 def _feedback(state: HallState, c: cmd.GiveFeedback, ctx: Context) -> list[ev.Event]:
     if c.visit_id in state.feedback_given:
         raise Refused("feedback_already_given")
+    visit = state.visits.get(c.visit_id)  # today's visits; an earlier day's has ended by definition
+    if visit is not None and not visit.state.is_final:
+        raise Refused("feedback_not_yet")
     if c.reason is not None and c.reason not in FEEDBACK_REASONS:
         raise InvalidInput("invalid_message", details="reason")
     return [ev.FeedbackGiven(at=ctx.now, visit_id=c.visit_id, service_id=c.service_id, desk=c.desk,
