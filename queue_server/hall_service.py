@@ -36,8 +36,10 @@ LEARNED_KEY = "service_times"  # the settings row holding what the forecast has 
 
 def _fatal_store_failure(exc: BaseException) -> None:
     # The in-memory state holds events the disk does not: the only safe course is to stop and let the
-    # supervisor (systemd, `make run`) restart, which rebuilds the state from the durable log.
-    log.critical("event store failed; stopping so the state is rebuilt from disk", exc_info=exc)
+    # supervisor (systemd, `make run`) restart, which rebuilds the state from the durable log (or, when the
+    # log is gone or short, refuses to start: docs/architecture.md "When the event store is lost").
+    log.critical("event store failed: %s; stopping (exit code 70) so the state is rebuilt from disk", exc,
+                 exc_info=exc)
     import os
 
     os._exit(70)
