@@ -20,21 +20,48 @@ from .issuing import _issue, format_ticket, unavailable_reason
 from .state import DeskStatus, HallState
 from .visit import VisitState
 
-__all__ = ["Context", "day_events", "decide", "format_ticket", "unavailable_reason"]
+__all__ = ["Context", "business_now", "day_events", "decide", "format_ticket", "unavailable_reason"]
 
 MAX_PRIORITY = 9
 MAX_WEIGHT = 100
+# A clock set back by more than this is a jump (recorded and shown), not the drift NTP corrects in passing.
+CLOCK_JUMP_TOLERANCE = timedelta(minutes=1)
 
 
-def day_events(state: HallState, now: datetime) -> list[ev.Event]:
-    """Open the business day, closing yesterday's first if nobody ended it."""
+def business_now(state: HallState, clock_now: datetime) -> datetime:
+    """The time a command is decided at: the clock, but never before the last event (business time only
+    moves forward, so a clock set back cannot end a day, reopen an earlier one or restart the numbers)."""
+    if state.last_at is not None and clock_now < state.last_at:
+        return state.last_at
+    return clock_now
+
+
+def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
+    """Open the business day, closing yesterday's first if nobody ended it; note a clock set back."""
+    out: list[ev.Event] = []
+    last = state.last_at
+    if last is not None and last - clock_now > CLOCK_JUMP_TOLERANCE and (
+            state.clock_jump is None or state.clock_jump[0] != last):
+        out.append(ev.ClockJumpDetected(at=last, clock=clock_now))  # once per jump, not once per command
+    now = business_now(state, clock_now)
     today = now.date().isoformat()
     if state.day == today:
-        return []
-    out: list[ev.Event] = []
+        return out
+    carried = state.at_desks()
     if state.day is not None:
         out.append(ev.DayEnded(at=now, day=state.day))
     out.append(ev.DayOpened(at=now, day=today))
+    for visit in carried:  # the visitor at a desk goes on into the new day, to be finished there
+        assert visit.desk is not None and visit.operator is not None
+        out.append(ev.VisitCarriedOver(
+            at=now, visit_id=visit.visit_id, ticket=visit.ticket, service_id=visit.service_id,
+            state=visit.state.value, desk=visit.desk, operator=visit.operator,
+            since=visit.periods[-1].start if visit.periods else now, issued_at=visit.issued_at,
+            source=visit.source, feedback_token=visit.feedback_token, priority=visit.priority,
+            priority_category=visit.priority_category, booked_for=visit.booked_for,
+            pending_services=tuple(visit.pending_services), served_services=tuple(visit.served_services),
+            recall_count=visit.recall_count, return_to_desk=visit.return_to[0] if visit.return_to else None,
+            return_to_service=visit.return_to[1] if visit.return_to else None))
     return out
 
 
