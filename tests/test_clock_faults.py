@@ -85,6 +85,7 @@ async def test_visit_at_a_desk_at_midnight_is_finished_with_its_outcome(tmp_path
         waiting = (await issue(http, server, kiosk, "id-card"))["ticket"]
         desk = await operator(server, 1)
         assert (await desk.command("call_next"))["visit"]["ticket"] == served
+        clock.set(evening + timedelta(hours=4))  # a late evening (the hall's own hours end at 20:00)
         await desk.command("start_service")
         clock.set(evening + timedelta(hours=4, minutes=15))  # 00:05 on Wednesday: the day rolls over
         done = await desk.command("finish", result="done")
@@ -98,7 +99,7 @@ async def test_visit_at_a_desk_at_midnight_is_finished_with_its_outcome(tmp_path
     report = build(server.service.hall, records)
     rows = {row["ticket"]: row for row in report["rows"]}
     assert rows[served]["outcome"] == "finished" and rows[served]["result"] == "done", rows[served]
-    assert rows[served]["service_min"] == 255.0 and rows[served]["desk"] == 1, "its whole service, across midnight"
+    assert rows[served]["service_min"] == 15.0 and rows[served]["desk"] == 1, "its whole service, across midnight"
     assert rows[waiting]["outcome"] == "cancelled", "the waiting are still closed by the day's end"
     assert report["outcomes"]["served"] == 1 and report["visits"] == 2
     async with running_server(tmp_path, clock=clock) as server:
@@ -113,6 +114,7 @@ async def test_restart_after_midnight_before_finishing_keeps_the_visit_at_its_de
         served = (await issue(http, server, kiosk, "id-card"))["ticket"]
         desk = await operator(server, 1)
         await desk.command("call_next")
+        clock.set(evening + timedelta(hours=3, minutes=55))
         await desk.command("start_service")
         clock.set(evening + timedelta(hours=4, minutes=10))
         with pytest.raises(ProtocolError, match="hall_closed"):  # refused, but it rolls the day over first
@@ -126,3 +128,18 @@ async def test_restart_after_midnight_before_finishing_keeps_the_visit_at_its_de
         done = await desk.command("finish", result="done")
         assert done["visit"]["ticket"] == served and done["visit"]["state"] == "finished"
         await desk.close()
+
+
+async def test_a_visit_left_at_a_desk_overnight_does_not_hold_the_desk_next_morning(tmp_path: Path) -> None:
+    clock = ManualClock(TUESDAY_10.replace(hour=19, minute=50))
+    async with running_server(tmp_path, clock=clock) as server, aiohttp.ClientSession() as http:
+        kiosk = await server.device_token()
+        await issue(http, server, kiosk, "id-card")
+        desk = await operator(server, 1)
+        await desk.command("call_next")  # and op01 goes home without a word
+        await desk.close()
+        clock.set(TUESDAY_10 + timedelta(days=1, hours=-2))  # Wednesday 08:00: the first ticket of the day
+        await issue(http, server, kiosk, "id-card")
+        assert server.service.state.desks[1].visit_id is None
+        other = await operator(server, 1, login="op05")  # another operator may take desk 1
+        await other.close()

@@ -26,6 +26,8 @@ MAX_PRIORITY = 9
 MAX_WEIGHT = 100
 # A clock set back by more than this is a jump (recorded and shown), not the drift NTP corrects in passing.
 CLOCK_JUMP_TOLERANCE = timedelta(minutes=1)
+# A visitor at a desk when the day ends stays there if their walk-up or service began at most this long ago.
+CARRY_AT_DESK_LIMIT = timedelta(hours=2)
 
 
 def business_now(state: HallState, clock_now: datetime) -> datetime:
@@ -47,9 +49,11 @@ def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
     today = now.date().isoformat()
     if state.day == today:
         return out
-    carried = state.at_desks()
+    carried = state.at_desks()  # after an early end of day: those it kept
     if state.day is not None:
-        out.append(ev.DayEnded(at=now, day=state.day))
+        ended = _day_ended(state, now)
+        carried = [visit for visit in carried if visit.visit_id in ended.kept]
+        out.append(ended)
     out.append(ev.DayOpened(at=now, day=today))
     for visit in carried:  # the visitor at a desk goes on into the new day, to be finished there
         assert visit.desk is not None and visit.operator is not None
@@ -63,6 +67,15 @@ def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
             recall_count=visit.recall_count, return_to_desk=visit.return_to[0] if visit.return_to else None,
             return_to_service=visit.return_to[1] if visit.return_to else None))
     return out
+
+
+def _day_ended(state: HallState, now: datetime) -> ev.DayEnded:
+    """End the day; a visitor whose walk-up or service began lately stays at the desk to be finished (one
+    left there for hours, e.g. from last evening, is cancelled as before, so the desk is free in the morning)."""
+    assert state.day is not None
+    kept = tuple(visit.visit_id for visit in state.at_desks()
+                 if not visit.periods or now - visit.periods[-1].start <= CARRY_AT_DESK_LIMIT)
+    return ev.DayEnded(at=now, day=state.day, kept=kept)
 
 
 def decide(state: HallState, command: cmd.Command, ctx: Context) -> list[ev.Event]:
@@ -273,7 +286,7 @@ def _send_message(state: HallState, c: cmd.SendMessage, ctx: Context) -> list[ev
 
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
-    return [ev.DayEnded(at=ctx.now, day=state.day)]
+    return [_day_ended(state, ctx.now)]
 
 
 _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {

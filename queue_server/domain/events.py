@@ -30,6 +30,8 @@ class DayOpened(Event):
 class DayEnded(Event):
     type_name: ClassVar[str] = "day_ended"
     day: str
+    # Visits at a desk that stay there into the new day (the rest are cancelled); empty in older logs.
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class HallState:
         # Whatever still waits is cancelled by the day's end; a visitor at a desk stays there, with the desk,
         # to be finished (the new day's `visit_carried_over` records it). Ticket numbers survive an early
         # end of day: reopening on the same date must not hand out П-001 a second time.
-        kept = self.at_desks()
+        kept = [visit for visit in self.at_desks() if visit.visit_id in event.kept]
         kept_ids = {visit.visit_id for visit in kept}
         for visit in self.live_visits():
             if visit.visit_id not in kept_ids:

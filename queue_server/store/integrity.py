@@ -72,7 +72,7 @@ class AckedMark:
 
     def write(self, seq: int) -> None:
         os.pwrite(self._fd, f"{seq:0{_WIDTH}d}\n".encode("ascii"), 0)
-        os.fsync(self._fd)
+        os.fdatasync(self._fd)  # the size never changes: the data alone must reach the disk
 
     def close(self) -> None:
         os.close(self._fd)
