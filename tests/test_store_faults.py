@@ -107,3 +107,24 @@ def test_damaged_wal_is_refused_at_start_not_silently_shorter(tmp_path: Path, da
         assert _issue(server, token) not in tickets[: len(tickets) // 4]
     finally:
         server.stop()
+
+
+def test_database_replaced_while_running_is_noticed_before_the_next_acknowledgement(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    server = ServerProcess(data)
+    token = server.token()
+    try:
+        server.start()
+        for _ in range(3):
+            _issue(server, token)
+        copy = data / "copy.sqlite3"
+        copy.write_bytes((data / DB_NAME).read_bytes())
+        copy.replace(data / DB_NAME)  # e.g. a backup restored over the live file
+        status, health = _health(server)
+        assert status == 503 and health["store"] == "replaced"
+        with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+            _issue(server, token)
+        assert server.process is not None and server.process.wait(10) == 70
+        assert "was replaced while the server ran" in server.log_path.read_text()
+    finally:
+        server.stop()
