@@ -31,11 +31,17 @@ CARRY_AT_DESK_LIMIT = timedelta(hours=2)
 
 
 def business_now(state: HallState, clock_now: datetime) -> datetime:
-    """The time a command is decided at: the clock, but never before the last event (business time only
-    moves forward, so a clock set back cannot end a day, reopen an earlier one or restart the numbers)."""
-    if state.last_at is not None and clock_now < state.last_at:
+    """The time a command is decided at: the clock, but held at the last event's time while the clock is
+    behind it by more than the tolerance (a step back of seconds, as NTP makes, is taken as it is)."""
+    if state.last_at is not None and state.last_at - clock_now > CLOCK_JUMP_TOLERANCE:
         return state.last_at
     return clock_now
+
+
+def business_day(state: HallState, clock_now: datetime) -> str:
+    """The business day never goes back, not even by a second at midnight: a day that ended stays ended."""
+    latest = max(clock_now, state.last_at) if state.last_at is not None else clock_now
+    return latest.date().isoformat()
 
 
 def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
@@ -46,7 +52,7 @@ def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
             state.clock_jump is None or state.clock_jump[0] != last):
         out.append(ev.ClockJumpDetected(at=last, clock=clock_now))  # once per jump, not once per command
     now = business_now(state, clock_now)
-    today = now.date().isoformat()
+    today = business_day(state, clock_now)
     if state.day == today:
         return out
     carried = state.at_desks()  # after an early end of day: those it kept
