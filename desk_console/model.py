@@ -131,6 +131,16 @@ class ConsoleModel:
         elif kind == "day_ended":
             self.visits.clear()
             self.status, self.served, self.no_shows = "closed", 0, 0
+        elif kind == "visit_carried_over":  # the visitor at a desk when the day ended goes on there
+            self.visits[event["visit_id"]] = VisitInfo(
+                event["visit_id"], event["ticket"], event["service_id"], event["state"],
+                datetime.fromisoformat(event["issued_at"]), event["priority"], event["priority_category"],
+                datetime.fromisoformat(event["booked_for"]) if event["booked_for"] else None,
+                desk=event["desk"], pending=list(event["pending_services"]),
+                return_service=event["return_to_service"], return_desk=event["return_to_desk"],
+                recall_count=event["recall_count"], since=datetime.fromisoformat(event["since"]))
+            if mine:
+                self.status = "open"
 
     @staticmethod
     def _requeue(visit: VisitInfo, service_id: str, target_desk: int | None) -> None:

@@ -4,6 +4,7 @@
     cherha check-config [FILE ...]
     cherha token --role kiosk|display --name NAME [--data-dir DIR]
     cherha hash-secret            (reads the PIN or password from standard input)
+    cherha accept-store [--data-dir DIR]   (after exit code 3: accept the event log as it is now)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .config import DEMO_HALL, ConfigError, load_hall
 
 DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "cherha.sqlite3"
+EXIT_STORE_INTEGRITY = 3  # the log on disk is missing or shorter than what was acknowledged: not restarted blindly
 log = logging.getLogger("cherha")
 
 
@@ -64,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("hash-secret", help="hash an operator PIN or password for the hall config")
 
+    accept = sub.add_parser("accept-store", help="after a refused start (exit 3): accept the event log as it is now "
+                            "(restore a backup first if there is one); the lost events stay lost")
+    accept.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+
     sim = sub.add_parser("simulate", help="simulate a day of the hall through the real server's protocol")
     sim.add_argument("--config", type=Path, default=DEMO_HALL)
     sim.add_argument("--profile", choices=["lutsk", "vinnytsia"], default="lutsk",
@@ -102,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
-                "console": _console, "kiosk": _kiosk, "simulate": _simulate}
+                "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
     return handlers[args.command](args)
 
 
@@ -110,7 +116,7 @@ def _server(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .api.app import create_app
-    from .store import EventStore
+    from .store import EventStore, StoreIntegrityError
 
     logs.setup(args.log_level)
     try:
@@ -143,7 +149,14 @@ def _server(args: argparse.Namespace) -> int:
           f"  OpenAPI:                        {base}/api/openapi.json\n"
           f"  WebSocket protocol:             ws://{args.host}:{args.port}/ws  (docs/protocol.md)\n"
           f"  hall clock starts at {clock.now():%Y-%m-%d %H:%M %Z}; data in {args.data_dir}", flush=True)
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    except StoreIntegrityError as exc:
+        log.critical("refusing to start: %s", exc, extra={"reason": exc.reason})
+        print(f"Cherha: сховище подій не відповідає підтвердженому / the event store does not match what was "
+              f"acknowledged ({exc.reason}): {exc}\nSee docs/architecture.md, \"When the event store is lost\".",
+              file=sys.stderr, flush=True)
+        return EXIT_STORE_INTEGRITY
     return 0
 
 
@@ -177,6 +190,25 @@ def _token(args: argparse.Namespace) -> int:
     token = create_device_token(db, args.name, Role(args.role), datetime.now(UTC))
     db.close()
     print(token)
+    return 0
+
+
+def _accept_store(args: argparse.Namespace) -> int:
+    from sqlite_utils import Database
+
+    from .store import EventStore
+    from .store.integrity import mark_path, read_mark, reset_mark
+
+    path = args.data_dir / DB_NAME
+    acked = read_mark(mark_path(path))
+    last = 0
+    if path.exists():
+        db = Database(path)
+        last = EventStore.last_seq(db) if "events" in db.table_names() else 0
+        db.close()
+    reset_mark(path, last)
+    print(f"{path}: the log ends at seq {last}; {max(acked - last, 0)} acknowledged events are given up. "
+          "The server will start on it.")
     return 0
 
 

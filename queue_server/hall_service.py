@@ -13,13 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .clock import Clock
 from .domain import commands as cmd
 from .domain import events as ev
-from .domain.decide import Context, day_events, decide
+from .domain.decide import Context, business_now, day_events, decide
 from .domain.errors import CherhaError, Refused
 from .domain.hall import Hall
 from .domain.service_times import ServiceTimes
@@ -36,8 +36,10 @@ LEARNED_KEY = "service_times"  # the settings row holding what the forecast has 
 
 def _fatal_store_failure(exc: BaseException) -> None:
     # The in-memory state holds events the disk does not: the only safe course is to stop and let the
-    # supervisor (systemd, `make run`) restart, which rebuilds the state from the durable log.
-    log.critical("event store failed; stopping so the state is rebuilt from disk", exc_info=exc)
+    # supervisor (systemd, `make run`) restart, which rebuilds the state from the durable log (or, when the
+    # log is gone or short, refuses to start: docs/architecture.md "When the event store is lost").
+    log.critical("event store failed: %s; stopping (exit code 70) so the state is rebuilt from disk", exc,
+                 exc_info=exc)
     import os
 
     os._exit(70)
@@ -121,8 +123,9 @@ class HallService:
             running = self._inflight.get(command_id)
             if running is not None:
                 return await asyncio.shield(running)
-        now = self.clock.now()
-        opening = self._apply(day_events(self.state, now))
+        clock_now = self.clock.now()
+        opening = self._apply(day_events(self.state, clock_now))
+        now = business_now(self.state, clock_now)
         try:
             events = decide(self.state, command, Context(now, self.token_factory, self.code_factory))
         except CherhaError:
@@ -158,6 +161,10 @@ class HallService:
     def _apply(self, events: list[ev.Event]) -> list[EventRecord]:
         records = []
         for event in events:
+            if isinstance(event, ev.ClockJumpDetected):
+                log.warning("clock set back: it reads %s, the last event was at %s; events keep the later time "
+                            "until the clock catches up (fix the clock: NTP)", event.clock.isoformat(),
+                            event.at.isoformat(), extra={"clock": event.clock.isoformat(), "at": event.at.isoformat()})
             self.state.apply(event)
             if isinstance(event, ev.DayEnded):  # the knowledge through the ended day, saved once it is durable
                 self._learned_at_day_end = json.dumps({"seq": self.seq + 1,
@@ -180,8 +187,12 @@ class HallService:
             # (a forecast input), never an event.
             await self.store.call(lambda db: EventStore.put_setting(db, LEARNED_KEY, learned))
 
+    def now(self) -> datetime:
+        """Business time: the clock, held at the last event's time while the clock is behind it."""
+        return business_now(self.state, self.clock.now())
+
     def _respond(self, command: cmd.Command, events: list[ev.Event], records: list[EventRecord]) -> dict[str, Any]:
-        now = self.clock.now()
+        now = self.now()
         response: dict[str, Any] = {"seq": records[-1].seq if records else self.seq,
                                     "events": [e.type_name for e in events]}
         visit_ids = [getattr(e, "visit_id", None) for e in events]
@@ -215,15 +226,15 @@ class HallService:
 
     # -- queries --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        now = self.clock.now()
+        now = self.now()
         return snapshot(self.published, self.hub.last_seq, now, self.quotes.for_services(self.published, now))
 
     def public_hall(self) -> dict[str, Any]:
-        now = self.clock.now()
+        now = self.now()
         return public_hall(self.hall, self.published, now, self.quotes.for_services(self.published, now))
 
     def visitor_status(self, ref: str) -> dict[str, Any]:
-        now = self.clock.now()
+        now = self.now()
         seq = self.hub.last_seq
         return visitor_status(self.published, ref, now, lambda v: self.quotes.for_visit(self.published, v, seq, now))
 

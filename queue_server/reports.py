@@ -39,6 +39,7 @@ def _minutes(delta: timedelta) -> float:
 def replay(hall: Hall, records: list[EventRecord]) -> tuple[list[Visit], list[ev.Event]]:
     """Every visit of the records' days as it ended, and the non-visit events worth reporting."""
     visits: list[Visit] = []
+    where: dict[str, int] = {}  # visit id -> its place in `visits`
     other: list[ev.Event] = []
     for _day, day_records in groupby(records, key=lambda r: r.day):
         state = HallState(hall)
@@ -46,7 +47,18 @@ def replay(hall: Hall, records: list[EventRecord]) -> tuple[list[Visit], list[ev
             event = ev.from_dict(record.payload)
             state.apply(event)
             if isinstance(event, ev.TicketIssued):
+                where[event.visit_id] = len(visits)
                 visits.append(state.visits[event.visit_id])  # the object lives on, closed by later events
+            elif isinstance(event, ev.VisitCarriedOver):
+                # Served across midnight: counted once, as it ended on the later day (or there alone, when the
+                # report starts on that day).
+                visit = state.visits[event.visit_id]
+                if event.visit_id in where:
+                    visit.periods = visits[where[event.visit_id]].periods[:-1] + visit.periods  # its whole record
+                    visits[where[event.visit_id]] = visit
+                else:
+                    where[event.visit_id] = len(visits)
+                    visits.append(visit)
             elif isinstance(event, ev.FeedbackGiven | ev.AccessibleSessionLogged | ev.VisitTransferred):
                 other.append(event)
     return visits, other

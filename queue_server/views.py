@@ -186,6 +186,10 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
         if figures["longest_wait_seconds"] > limit:
             alerts.append({"kind": "wait_over_target", "service_id": service_id,
                            "longest_minutes": figures["longest_wait_seconds"] // 60})
+    if state.clock_jump is not None:
+        held, clock = state.clock_jump
+        alerts.append({"kind": "clock_jump", "clock": clock.isoformat(), "held_at": held.isoformat(),
+                       "behind_minutes": int((held - clock).total_seconds() // 60)})
     for name, (seen, problem) in sorted(devices.items()):
         if clock_seconds - seen > KIOSK_SILENCE_SECONDS:
             alerts.append({"kind": "kiosk_offline", "kiosk": name,

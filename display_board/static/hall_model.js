@@ -122,6 +122,12 @@ export class HallModel {
       case "day_ended":
         this.reset();
         return null;
+      case "visit_carried_over":  // the visitor at a desk when the day ended goes on there
+        this.visits.set(event.visit_id, { ticket: event.ticket, service: event.service_id, state: event.state,
+                                          desk: event.desk, pending: [...event.pending_services],
+                                          returnTo: event.return_to_service });
+        this.setDesk(event.desk, { status: "open", ticket: event.ticket, visitState: event.state });
+        return null;
       default:
         return null;
     }

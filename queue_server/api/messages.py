@@ -329,7 +329,7 @@ SPECS: dict[str, MessageSpec] = {
         DocumentReadyMessage, DESK_ROLES, "The result of a booked service is ready (SMS if consented).",
         lambda m, p: cmd.MarkDocumentReady(actor=p.name, code=m.code.upper()),
     ),
-    "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: live visits are closed.",
+    "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: waiting visits are closed, one at a desk stays.",
                            lambda m, p: cmd.EndDay(actor=p.name)),
 }
 

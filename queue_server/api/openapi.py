@@ -67,8 +67,10 @@ def spec() -> dict[str, Any]:
             },
         },
         "paths": {
-            "/api/health": {"get": {"summary": "Liveness and the last published sequence number",
-                                    "responses": {"200": {"description": "ok", **_json(OBJECT)}}}},
+            "/api/health": {"get": {"summary": "Liveness, the event store state, the last published seq",
+                                    "responses": {"200": {"description": "ok", **_json(OBJECT)},
+                                                  "503": {"description": "the event store cannot be trusted "
+                                                          "(missing, replaced, failed)", **_json(OBJECT)}}}},
             "/api/openapi.json": {"get": {"summary": "This document",
                                           "responses": {"200": {"description": "ok", **_json(OBJECT)}}}},
             "/api/hall": {"get": {"summary": "Public services tree with availability, queue lengths and waits",

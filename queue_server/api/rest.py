@@ -52,8 +52,11 @@ async def _principal(request: web.Request, *roles: Role) -> Principal:
 
 async def health(request: web.Request) -> web.Response:
     service = _app(request).service
-    return json_response({"status": "ok", "seq": service.hub.last_seq, "day": service.state.day,
-                              "subscribers": service.hub.subscriber_count})
+    store = service.store.health()
+    # A monitor (or the hall's supervisor) must see a store it cannot trust: 503, and which fault.
+    return json_response({"status": "ok" if store == "ok" else "unavailable", "store": store,
+                          "seq": service.hub.last_seq, "day": service.state.day,
+                          "subscribers": service.hub.subscriber_count}, status=200 if store == "ok" else 503)
 
 
 async def hall(request: web.Request) -> web.Response:

@@ -37,7 +37,7 @@ class HeartbeatBody(BaseModel):
 
 
 def _range(request: web.Request) -> tuple[str, str]:
-    today = _app(request).service.clock.now().date()
+    today = _app(request).service.now().date()
     try:
         first = date.fromisoformat(request.query.get("from", today.isoformat()))
         last = date.fromisoformat(request.query.get("to", first.isoformat()))

@@ -224,7 +224,7 @@ class Connection:
         if isinstance(message, SetClock):
             return self._set_clock(message.at)
         if message.type == "get_dashboard":
-            now = service.clock.now()
+            now = service.now()
             return dashboard(service.published, now, service.devices, set(self.app.desk_connections),
                              time.monotonic(), service.quotes.for_services(service.published, now))
         if isinstance(message, WatchVisit):

@@ -20,22 +20,68 @@ from .issuing import _issue, format_ticket, unavailable_reason
 from .state import DeskStatus, HallState
 from .visit import VisitState
 
-__all__ = ["Context", "day_events", "decide", "format_ticket", "unavailable_reason"]
+__all__ = ["Context", "business_now", "day_events", "decide", "format_ticket", "unavailable_reason"]
 
 MAX_PRIORITY = 9
 MAX_WEIGHT = 100
+# A clock set back by more than this is a jump (recorded and shown), not the drift NTP corrects in passing.
+CLOCK_JUMP_TOLERANCE = timedelta(minutes=1)
+# A visitor at a desk when the day ends stays there if their walk-up or service began at most this long ago.
+CARRY_AT_DESK_LIMIT = timedelta(hours=2)
 
 
-def day_events(state: HallState, now: datetime) -> list[ev.Event]:
-    """Open the business day, closing yesterday's first if nobody ended it."""
-    today = now.date().isoformat()
-    if state.day == today:
-        return []
+def business_now(state: HallState, clock_now: datetime) -> datetime:
+    """The time a command is decided at: the clock, but held at the last event's time while the clock is
+    behind it by more than the tolerance (a step back of seconds, as NTP makes, is taken as it is)."""
+    if state.last_at is not None and state.last_at - clock_now > CLOCK_JUMP_TOLERANCE:
+        return state.last_at
+    return clock_now
+
+
+def business_day(state: HallState, clock_now: datetime) -> str:
+    """The business day never goes back, not even by a second at midnight: a day that ended stays ended."""
+    latest = max(clock_now, state.last_at) if state.last_at is not None else clock_now
+    return latest.date().isoformat()
+
+
+def day_events(state: HallState, clock_now: datetime) -> list[ev.Event]:
+    """Open the business day, closing yesterday's first if nobody ended it; note a clock set back."""
     out: list[ev.Event] = []
+    last = state.last_at
+    if last is not None and last - clock_now > CLOCK_JUMP_TOLERANCE and (
+            state.clock_jump is None or state.clock_jump[0] != last):
+        out.append(ev.ClockJumpDetected(at=last, clock=clock_now))  # once per jump, not once per command
+    now = business_now(state, clock_now)
+    today = business_day(state, clock_now)
+    if state.day == today:
+        return out
+    carried = state.at_desks()  # after an early end of day: those it kept
     if state.day is not None:
-        out.append(ev.DayEnded(at=now, day=state.day))
+        ended = _day_ended(state, now)
+        carried = [visit for visit in carried if visit.visit_id in ended.kept]
+        out.append(ended)
     out.append(ev.DayOpened(at=now, day=today))
+    for visit in carried:  # the visitor at a desk goes on into the new day, to be finished there
+        assert visit.desk is not None and visit.operator is not None
+        out.append(ev.VisitCarriedOver(
+            at=now, visit_id=visit.visit_id, ticket=visit.ticket, service_id=visit.service_id,
+            state=visit.state.value, desk=visit.desk, operator=visit.operator,
+            since=visit.periods[-1].start if visit.periods else now, issued_at=visit.issued_at,
+            source=visit.source, feedback_token=visit.feedback_token, priority=visit.priority,
+            priority_category=visit.priority_category, booked_for=visit.booked_for,
+            pending_services=tuple(visit.pending_services), served_services=tuple(visit.served_services),
+            recall_count=visit.recall_count, return_to_desk=visit.return_to[0] if visit.return_to else None,
+            return_to_service=visit.return_to[1] if visit.return_to else None))
     return out
+
+
+def _day_ended(state: HallState, now: datetime) -> ev.DayEnded:
+    """End the day; a visitor whose walk-up or service began lately stays at the desk to be finished (one
+    left there for hours, e.g. from last evening, is cancelled as before, so the desk is free in the morning)."""
+    assert state.day is not None
+    kept = tuple(visit.visit_id for visit in state.at_desks()
+                 if not visit.periods or now - visit.periods[-1].start <= CARRY_AT_DESK_LIMIT)
+    return ev.DayEnded(at=now, day=state.day, kept=kept)
 
 
 def decide(state: HallState, command: cmd.Command, ctx: Context) -> list[ev.Event]:
@@ -246,7 +292,7 @@ def _send_message(state: HallState, c: cmd.SendMessage, ctx: Context) -> list[ev
 
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
-    return [ev.DayEnded(at=ctx.now, day=state.day)]
+    return [_day_ended(state, ctx.now)]
 
 
 _HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {

@@ -30,6 +30,43 @@ class DayOpened(Event):
 class DayEnded(Event):
     type_name: ClassVar[str] = "day_ended"
     day: str
+    # Visits at a desk that stay there into the new day (the rest are cancelled); empty in older logs.
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClockJumpDetected(Event):
+    """The clock read `clock`, behind the last event's time `at`: events keep `at` until the clock catches up,
+    so a day never reopens and numbers never restart (issue 13, point 10)."""
+
+    type_name: ClassVar[str] = "clock_jump_detected"
+    clock: datetime
+
+
+@dataclass(frozen=True)
+class VisitCarriedOver(Event):
+    """A visit called to or served at a desk when its day ended goes on into the new day at that desk, whole
+    in this event, so the new day's log alone rebuilds it (replay after a restart starts at the day)."""
+
+    type_name: ClassVar[str] = "visit_carried_over"
+    visit_id: str
+    ticket: str
+    service_id: str
+    state: str  # called | serving
+    desk: int
+    operator: str
+    since: datetime  # the start of the walk-up or service now running
+    issued_at: datetime
+    source: str
+    feedback_token: str
+    priority: int = 0
+    priority_category: str | None = None
+    booked_for: datetime | None = None
+    pending_services: tuple[str, ...] = ()
+    served_services: tuple[str, ...] = ()
+    recall_count: int = 0
+    return_to_desk: int | None = None
+    return_to_service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -306,11 +343,11 @@ class FeedbackGiven(Event):
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name: cls
     for cls in (
-        DayOpened, DayEnded, TicketIssued, VisitCalled, VisitRecalled, ServiceStarted, ServiceFinished,
-        VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded, PriorityChanged,
-        DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, DispatchPolicyChanged, HallPaused,
-        HallResumed, ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade, BookingCancelled,
-        AccessibleSessionLogged, DocumentReady, FeedbackGiven,
+        DayOpened, DayEnded, ClockJumpDetected, VisitCarriedOver, TicketIssued, VisitCalled, VisitRecalled,
+        ServiceStarted, ServiceFinished, VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded,
+        PriorityChanged, DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, DispatchPolicyChanged,
+        HallPaused, HallResumed, ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade,
+        BookingCancelled, AccessibleSessionLogged, DocumentReady, FeedbackGiven,
     )
 }
 

@@ -68,6 +68,10 @@ class HallState:
     # arrivals (moment, service, priority): the wait forecast's inputs.
     service_times: ServiceTimes = field(default_factory=ServiceTimes.empty)
     recent_arrivals: deque[tuple[datetime, str, bool]] = field(default_factory=lambda: deque(maxlen=RECENT_ARRIVALS))
+    # The latest event time ever applied (it outlives the day): business time never runs backwards, whatever
+    # the clock says. `clock_jump` is (business time, clock reading) of the last backward jump, for the alert.
+    last_at: datetime | None = None
+    clock_jump: tuple[datetime, datetime] | None = None
 
     def __post_init__(self) -> None:
         if not self.desks:
@@ -104,6 +108,17 @@ class HallState:
     def apply(self, event: ev.Event) -> None:
         handler = getattr(self, "_on_" + event.type_name)
         handler(event)
+        if self.last_at is None or event.at > self.last_at:
+            self.last_at = event.at
+
+    def at_desks(self) -> list[Visit]:
+        """Visits called to or being served at a desk: a day's end does not take them from their desk."""
+        out = []
+        for desk in self.desks.values():
+            visit = self.visits.get(desk.visit_id) if desk.visit_id else None
+            if visit is not None and visit.state in (VisitState.CALLED, VisitState.SERVING):
+                out.append(visit)
+        return out
 
     def _on_day_opened(self, event: ev.DayOpened) -> None:
         self.day = event.day
@@ -111,20 +126,48 @@ class HallState:
             self.numbers, self.numbers_day = {}, event.day
 
     def _on_day_ended(self, event: ev.DayEnded) -> None:
-        # Whatever is still live is cancelled by the day's end. Ticket numbers survive an early end
-        # of day: reopening on the same date must not hand out П-001 a second time.
+        # Whatever still waits is cancelled by the day's end; a visitor at a desk stays there, with the desk,
+        # to be finished (the new day's `visit_carried_over` records it). Ticket numbers survive an early
+        # end of day: reopening on the same date must not hand out П-001 a second time.
+        kept = [visit for visit in self.at_desks() if visit.visit_id in event.kept]
+        kept_ids = {visit.visit_id for visit in kept}
         for visit in self.live_visits():
-            visit.close_period(event.at)
-            self._close(visit, VisitState.CANCELLED, "end_of_day")
+            if visit.visit_id not in kept_ids:
+                visit.close_period(event.at)
+                self._close(visit, VisitState.CANCELLED, "end_of_day")
+        old_desks = self.desks
         hall = self.hall
         fresh = HallState(hall)
         self.day = None
-        self.paused, self.pause_reason, self.announcement = False, None, None
+        self.paused, self.pause_reason, self.announcement, self.clock_jump = False, None, None, None
         self.visits, self.live, self.live_by_service, self.issued_per_service = {}, {}, {}, {}
         self.closed_services, self.by_feedback_token, self.by_ticket = {}, {}, {}
         self.desks = fresh.desks
         self.dispatch = hall.dispatch
         self.recent_arrivals.clear()
+        for visit in kept:
+            assert visit.desk is not None
+            old = old_desks[visit.desk]
+            self._seat(visit, visit.desk, old.operator or visit.operator or "", old.since or event.at)
+
+    def _on_visit_carried_over(self, event: ev.VisitCarriedOver) -> None:
+        # Rebuilt from the event alone, also when the visit is still here: a replay starting at this day and the
+        # running server then hold the very same visit.
+        visit = Visit(
+            visit_id=event.visit_id, ticket=event.ticket, service_id=event.service_id, issued_at=event.issued_at,
+            source=event.source, feedback_token=event.feedback_token, priority=event.priority,
+            priority_category=event.priority_category, booked_for=event.booked_for, state=VisitState(event.state),
+            pending_services=list(event.pending_services), served_services=list(event.served_services),
+            desk=event.desk, operator=event.operator, recall_count=event.recall_count,
+            return_to=(event.return_to_desk, event.return_to_service)
+            if event.return_to_desk is not None and event.return_to_service is not None else None,
+        )
+        kind = PeriodKind.SERVICE if visit.state is VisitState.SERVING else PeriodKind.WALK_UP
+        visit.open_period(kind, event.since, event.desk, event.operator)
+        self._seat(visit, event.desk, event.operator, event.since)
+
+    def _on_clock_jump_detected(self, event: ev.ClockJumpDetected) -> None:
+        self.clock_jump = (event.at, event.clock)
 
     def _on_ticket_issued(self, event: ev.TicketIssued) -> None:
         first, *rest = event.service_ids
@@ -301,6 +344,15 @@ class HallState:
         self.closed_services.pop(event.service_id, None)
 
     # -- helpers --------------------------------------------------------------------------------
+    def _seat(self, visit: Visit, number: int, operator: str, since: datetime) -> None:
+        """Put a live visit at an open desk (a day's end keeps it there)."""
+        self.visits[visit.visit_id] = self.live[visit.visit_id] = visit
+        self.live_by_service.setdefault(visit.service_id, {})[visit.visit_id] = visit
+        self.by_ticket[visit.ticket] = visit.visit_id
+        self.by_feedback_token[visit.feedback_token] = visit.visit_id
+        desk = self.desks[number]
+        desk.status, desk.operator, desk.visit_id, desk.since = DeskStatus.OPEN, operator, visit.visit_id, since
+
     def _learn_call(self, visit: Visit, at: datetime, came: bool) -> None:
         walk_up = visit.periods[-1] if visit.periods else None
         if walk_up is not None and walk_up.kind is PeriodKind.WALK_UP:

@@ -1,5 +1,6 @@
 """Durable storage: the event log, command results for idempotency, device tokens (SQLite)."""
 
 from .event_store import EventRecord, EventStore, StoredCommand
+from .integrity import StoreIntegrityError
 
-__all__ = ["EventRecord", "EventStore", "StoredCommand"]
+__all__ = ["EventRecord", "EventStore", "StoreIntegrityError", "StoredCommand"]

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from .integrity import AckedMark, StoreIntegrityError, check_start, identity
 from .migrations import migrate
 
 T = TypeVar("T")
@@ -61,6 +62,10 @@ class EventStore:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._failed: BaseException | None = None
+        # The files this writer opened, as (device, inode): compared before each commit batch.
+        self._identity: tuple[int, int] | None = None
+        self._wal_identity: tuple[int, int] | None = None
+        self._mark: AckedMark | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -90,6 +95,18 @@ class EventStore:
         self._submit(job)
         result: T = await job.future
         return result
+
+    def health(self) -> str:
+        """ok, or why this store must not be trusted: failed (a write failed), missing, replaced."""
+        if isinstance(self._failed, StoreIntegrityError):
+            return self._failed.reason
+        if self._failed is not None:
+            return "failed"
+        try:
+            self._check_files()
+        except StoreIntegrityError as exc:
+            return exc.reason
+        return "ok"
 
     # -- queries used at start-up -------------------------------------------------------------
     @staticmethod
@@ -191,23 +208,57 @@ class EventStore:
                 self._process(db, batch)
         finally:
             db.close()
+            if self._mark is not None:
+                self._mark.close()
 
     def _open(self) -> Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            check_start(self.path, None)  # a fresh store is fine only if nothing was ever acknowledged
         db = Database(self.path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")
         migrate(db)
+        last = self.last_seq(db)
+        try:
+            check_start(self.path, last)
+        except StoreIntegrityError:
+            db.close()
+            raise
+        self._identity = identity(self.path)
+        self._mark = AckedMark(self.path)
+        self._mark.write(last)
         return db
+
+    def _check_files(self) -> None:
+        """Raise unless the database (and its WAL, once seen) are still the files this writer opened."""
+        if self._identity is None:
+            return
+        for path, expected in ((self.path, self._identity), (Path(f"{self.path}-wal"), self._wal_identity)):
+            if expected is None:
+                continue
+            found = identity(path)
+            if found is None:
+                raise StoreIntegrityError("missing", f"{path} was deleted while the server ran")
+            if found != expected:
+                raise StoreIntegrityError("replaced", f"{path} was replaced while the server ran")
 
     def _process(self, db: Database, batch: list[_Job]) -> None:
         appends = [job for job in batch if job.records is not None]
         if appends:
             try:
+                self._check_files()
                 with db.atomic():
                     for job in appends:
                         self._write(db, job)
+                if self._wal_identity is None:
+                    self._wal_identity = identity(Path(f"{self.path}-wal"))
+                assert self._mark is not None
+                # Recorded before anyone is answered, so the mark is never below an acknowledged event.
+                seqs = [r.seq for job in appends for r in job.records or []]
+                if seqs:
+                    self._mark.write(max(seqs))
             except BaseException as exc:
                 # The in-memory state already holds these events: the server must stop and rebuild
                 # from disk rather than go on with a state the log does not have.
