@@ -133,8 +133,11 @@ def _server(args: argparse.Namespace) -> int:
             modem.open()
             return modem
 
+    from .api.limits import Limits
+
     app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
-                     clock_control=bool(args.manual_clock))
+                     clock_control=bool(args.manual_clock),
+                     limits=Limits.for_simulation() if args.manual_clock else None)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"

@@ -71,7 +71,11 @@ class SmsOutbox:
         await self.store.call(update)
 
     async def purge(self) -> int:
-        """Delete phone numbers past their retention: from contacts, and from the outbox's rows."""
+        """Delete phone numbers past their retention (contacts, the outbox) and person keys past their month.
+
+        secure_delete (set on the connection) zeroes the deleted bytes; the WAL checkpoint then writes
+        the zeroed pages into the database and truncates the -wal file, where the old ones still were.
+        """
         now = self.clock.now().isoformat()
 
         def purge(db: Database) -> int:
@@ -80,6 +84,9 @@ class SmsOutbox:
                 for ref in expired:
                     db.execute("DELETE FROM contacts WHERE ref = ?", [ref])
                     db.execute("UPDATE sms SET phone = '' WHERE ref = ?", [ref])
+                keys = db.execute("DELETE FROM person_bookings WHERE delete_after <= ?", [now]).rowcount
+            if expired or keys:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return len(expired)
 
         return await self.store.call(purge)
