@@ -173,3 +173,66 @@ async def test_the_slot_listing_does_no_work_that_grows_with_history(tmp_path) -
             free = {slot["start"]: slot["free"] for slot in (await r.json())["slots"]}
         assert free[kept] == places.count(kept) - 1, "a booking holds a place"
         assert free[cancelled] == places.count(cancelled), "a cancelled one gave it back"
+
+
+async def test_with_a_modem_random_numbers_book_nothing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With SMS configured, a booking counts only once the number's owner types the code texted to it."""
+    from queue_server.sms.modem import GsmModem
+    from tests.test_sms import FakeModem
+
+    fake = FakeModem()
+
+    def factory() -> GsmModem:
+        modem = GsmModem(fake.device, timeout=5)
+        modem.open()
+        return modem
+
+    try:
+        async with running_server(tmp_path, modem_factory=factory, sms_interval=0.05, limits=frozen(),
+                                  address_of=by_header) as server, aiohttp.ClientSession() as http:
+            places = await free_places(http, server.url, days=1)
+            slot = places[0]
+            free_before = places.count(slot)
+            # The hoarder's random numbers: each is only held, and no slot is taken.
+            held = [await book(http, server.url, slot, f"+38067{n:07d}") for n in range(min(free_before + 2, 10))]
+            assert {status for status, _ in held} == {202} and all(body["pending"] for _, body in held)
+            assert (await free_places(http, server.url, days=1)).count(slot) == free_before
+            # A guessed code books nothing; five wrong tries drop the request.
+            pending = held[0][1]["pending"]
+            for n in range(5):
+                async with http.post(server.url + "/api/bookings/confirm", headers={"X-Client": f"10.3.0.{n}"},
+                                     json={"command_id": new_command_id(), "pending": pending,
+                                           "code": f"{n:06d}"}) as r:
+                    assert r.status == 400 and (await r.json())["error"]["code"] == "confirmation_invalid"
+            async with http.post(server.url + "/api/bookings/confirm", headers={"X-Client": "10.3.1.1"},
+                                 json={"command_id": new_command_id(), "pending": pending, "code": "123456"}) as r:
+                assert r.status == 404 and (await r.json())["error"]["code"] == "unknown_pending"
+            # The real visitor gets the code by SMS (number in ASCII, whatever digits were typed) and books.
+            status, answer = await book(http, server.url, slot, "＋３８０５０１２３４５６７", client=VISITOR)
+            assert status == 202
+            for _ in range(200):
+                if any(phone == "+380501234567" for phone, _, _ in fake.sent):
+                    break
+                await asyncio.sleep(0.05)
+            text = next(text for phone, text, _ in fake.sent if phone == "+380501234567")
+            code = text.rsplit(" ", 1)[1]
+            assert text.startswith("ЦНАП: код підтвердження") and len(code) == 6
+            async with http.post(server.url + "/api/bookings/confirm", headers={"X-Client": VISITOR},
+                                 json={"command_id": new_command_id(), "pending": answer["pending"],
+                                       "code": code}) as r:
+                assert r.status == 201, await r.text()
+                booking = (await r.json())["booking"]
+            assert booking["start"] == slot and booking["channel"] == "web"
+            assert (await free_places(http, server.url, days=1)).count(slot) == free_before - 1
+            # An hour later the confirmation SMS's number is blanked; expired held requests are gone.
+            server.clock.advance(minutes=61)
+            from queue_server.sms.outbox import SmsOutbox
+
+            await SmsOutbox(server.store, server.clock).purge()
+            rows = await server.store.call(lambda db: [r[0] for r in db.execute(
+                "SELECT phone FROM sms WHERE kind = 'confirm'")])
+            held_rows = await server.store.call(lambda db: db.execute(
+                "SELECT count(*) FROM pending_bookings").fetchone()[0])
+            assert set(rows) == {""} and held_rows == 0
+    finally:
+        fake.close()

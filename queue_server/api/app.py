@@ -21,6 +21,7 @@ from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
 from .auth import Authenticator
 from .booking_api import ROUTES as BOOKING_ROUTES
+from .booking_confirm import SmsConfirmation
 from .errors import error_middleware
 from .limits import Guard, Limits
 from .rest import ROUTES
@@ -61,6 +62,8 @@ def create_app(
     add_routes(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
     outbox = SmsOutbox(store, clock)
+    if modem_factory is not None:
+        app[APP_STATE].confirmation = SmsConfirmation(store, clock, outbox)
     notifier = Notifier(service, outbox)
     sender = SmsSender(outbox, modem_factory, sms_interval) if modem_factory else None
     stop_background = asyncio.Event()

@@ -19,10 +19,10 @@ from sqlite_utils import Database
 
 from ..domain import commands as cmd
 from ..domain.booking import slots_for
-from ..domain.errors import CherhaError, InvalidInput, NotFound
+from ..domain.errors import CherhaError, InvalidInput, NotFound, Refused
 from ..passwords import person_key
 from ..views import booking_view
-from .auth import Role
+from .auth import Principal, Role
 from .errors import json_response
 from .messages import CommandId, Ident
 from .rest import _app, _json_body, _principal
@@ -40,6 +40,13 @@ class BookingBody(BaseModel):
     phone: Phone
     consent: bool = False
     lang: Literal["uk", "en"] = "uk"
+
+
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    command_id: CommandId
+    pending: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class CheckInBody(BaseModel):
@@ -104,30 +111,68 @@ async def book(request: web.Request) -> web.Response:
     principal = None
     if "Authorization" in request.headers:  # an operator booking by phone, or a kiosk
         principal = await _principal(request, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.KIOSK)
-    channel = "web" if principal is None else ("kiosk" if principal.role is Role.KIOSK else "phone")
     # Anonymous bookings are limited per client address: one client once took every slot for two weeks.
     # A refused booking gives its place back; staff and kiosks (authenticated) are not limited.
     booked = app.guard.take_booking(app.client(request)) if principal is None else None
+    try:
+        if principal is None and app.confirmation is not None:
+            # With a modem, a public booking waits for the SMS code (api/booking_confirm.py): no slot held.
+            if not _bookable_now(app, body.service_id, start):
+                raise Refused("slot_full")
+            held = await app.confirmation.hold(body.service_id, start, phone, body.lang, body.consent)
+            return json_response(held, status=202)
+        result = await _make_booking(app, body.command_id, body.service_id, start, phone, body.lang, body.consent,
+                                     principal)
+    except CherhaError:
+        if booked is not None:
+            booked()
+        raise
+    return json_response(result, status=201)
+
+
+async def confirm(request: web.Request) -> web.Response:
+    """The SMS code of a held public booking: the booking is made now (or refused if its slot filled up)."""
+    app = _app(request)
+    body = ConfirmBody.model_validate(await _json_body(request))
+    if app.confirmation is None:
+        raise NotFound("unknown_pending")
+    found = app.guard.take_code(app.client(request))  # codes are 6 digits: wrong ones throttled per address
+    held = await app.confirmation.take(body.pending, body.code)
+    found()
+    result = await _make_booking(app, body.command_id, held["service_id"], held["start"], held["phone"],
+                                 held["lang"], held["consent"], None)
+    return json_response(result, status=201)
+
+
+def _bookable_now(app: AppState, service_id: str, start: datetime) -> bool:
+    hall = app.service.hall
+    service = hall.services.get(service_id)
+    now = app.service.clock.now()
+    if service is None or not service.bookable or start.tzinfo is None or start <= now \
+            or (start.date() - now.date()).days > hall.booking.days_ahead:
+        return False
+    slot = next((s for s in slots_for(hall, hall.booking, service, start.date()) if s.start == start), None)
+    return slot is not None and app.service.published.bookings.taken(service_id, start) < slot.capacity
+
+
+async def _make_booking(app: AppState, command_id: str, service_id: str, start: datetime, phone: str, lang: str,
+                        consent: bool, principal: Principal | None) -> dict[str, Any]:
+    channel = "web" if principal is None else ("kiosk" if principal.role is Role.KIOSK else "phone")
     key = person_key(app.service.secret, phone)
     async with app.booking_lock:
-        command = cmd.BookSlot(actor=principal.name if principal else "web", service_id=body.service_id,
+        command = cmd.BookSlot(actor=principal.name if principal else "web", service_id=service_id,
                                start=start, person_bookings=await _person_bookings(app, key, start),
-                               channel=channel, lang=body.lang, contact=body.consent)
-        try:
-            result = await app.service.execute(command, body.command_id)
-        except CherhaError:
-            if booked is not None:
-                booked()
-            raise
+                               channel=channel, lang=lang, contact=consent)
+        result: dict[str, Any] = await app.service.execute(command, command_id)
         booking = result["booking"]
         slot_start = datetime.fromisoformat(booking["start"])
         retention = timedelta(days=app.service.hall.booking.phone_retention_days)
-        contact = [booking["booking_id"], phone, body.lang, app.service.clock.now().isoformat(),
-                   (slot_start + retention).isoformat()] if body.consent else None
+        contact = [booking["booking_id"], phone, lang, app.service.clock.now().isoformat(),
+                   (slot_start + retention).isoformat()] if consent else None
         # The person key is kept only until the slot's month is over: the limit needs it no longer.
         person = [booking["booking_id"], key, _next_month(slot_start).isoformat()]
         await app.service.store.call(lambda db: _remember(db, contact, person))
-    return json_response(result, status=201)
+    return result
 
 
 async def _person_bookings(app: AppState, key: str, start: datetime) -> int:
@@ -208,6 +253,7 @@ async def check_in(request: web.Request) -> web.Response:
 ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/booking/slots", slots),
     ("POST", "/api/bookings", book),
+    ("POST", "/api/bookings/confirm", confirm),
     ("GET", "/api/bookings/{code}", booking_status),
     ("DELETE", "/api/bookings/{code}", cancel),
     ("POST", "/api/checkins", check_in),

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from ..hall_service import HallService
 from .auth import Authenticator
+from .booking_confirm import SmsConfirmation
 from .limits import Guard
 
 
@@ -37,6 +38,8 @@ class AppState:
     address_of: Callable[[web.BaseRequest], str] = remote_address
     # Counting a person's bookings and booking must be one step, or two at once both pass the limit.
     booking_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # With a modem, public bookings are held until the number is confirmed by an SMS code.
+    confirmation: SmsConfirmation | None = None
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)

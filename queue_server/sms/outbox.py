@@ -52,6 +52,13 @@ class SmsOutbox:
 
         return await self.store.call(add)
 
+    async def enqueue_to(self, ref: str, kind: str, phone: str, text: str) -> None:
+        """Queue an SMS to a number given now (a booking's confirmation code), not from `contacts`."""
+        now = self.clock.now().isoformat()
+        await self.store.call(lambda db: _write(
+            db, "INSERT OR IGNORE INTO sms (ref, kind, phone, text, status, attempts, next_try, message_refs, "
+                "error, created) VALUES (?, ?, ?, ?, 'queued', 0, ?, '[]', '', ?)", [ref, kind, phone, text, now, now]))
+
     async def due(self) -> list[dict[str, Any]]:
         now = self.clock.now().isoformat()
         return await self.store.call(lambda db: [dict(r) for r in db.query(
@@ -77,6 +84,8 @@ class SmsOutbox:
         the zeroed pages into the database and truncates the -wal file, where the old ones still were.
         """
         now = self.clock.now().isoformat()
+        # A confirmation code's number is needed only until the code is sent (or has failed to be).
+        hour_ago = (self.clock.now() - timedelta(hours=1)).isoformat()
 
         def purge(db: Database) -> int:
             expired = [row[0] for row in db.execute("SELECT ref FROM contacts WHERE delete_after <= ?", [now])]
@@ -85,6 +94,9 @@ class SmsOutbox:
                     db.execute("DELETE FROM contacts WHERE ref = ?", [ref])
                     db.execute("UPDATE sms SET phone = '' WHERE ref = ?", [ref])
                 keys = db.execute("DELETE FROM person_bookings WHERE delete_after <= ?", [now]).rowcount
+                keys += db.execute("DELETE FROM pending_bookings WHERE expires <= ?", [now]).rowcount
+                keys += db.execute("UPDATE sms SET phone = '' WHERE kind = 'confirm' AND phone != '' AND "
+                                   "(status != 'queued' OR created <= ?)", [hour_ago]).rowcount
             if expired or keys:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return len(expired)

@@ -59,6 +59,11 @@ def _m6_person_bookings(db: Database) -> None:
         {"booking_id": str, "person_key": str, "delete_after": str}, pk="booking_id"
     )
     db["person_bookings"].create_index(["person_key"])  # type: ignore[union-attr]
+    # Public bookings waiting for the SMS code that confirms the number (api/booking_confirm.py).
+    db["pending_bookings"].create(  # type: ignore[union-attr]
+        {"pending_id": str, "service_id": str, "start": str, "phone": str, "lang": str, "consent": int,
+         "code_hash": str, "attempts": int, "expires": str}, pk="pending_id"
+    )
     # The key that made the person keys of older logs lived here, next to them; it now lives in its own
     # file. Deleted (with secure_delete on), the old keys in the log cannot be brute-forced any more.
     db.execute("DELETE FROM settings WHERE key = 'secret'")
