@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 
 from queue_server.api.limits import Limits
+from queue_server.api.state import APP_STATE
 from queue_server.passwords import BOOKING_ALPHABET
 from tests.support import TUESDAY_10, WsClient, new_command_id, running_server
 
@@ -236,3 +237,15 @@ async def test_with_a_modem_random_numbers_book_nothing(tmp_path) -> None:  # ty
             assert set(rows) == {""} and held_rows == 0
     finally:
         fake.close()
+
+
+async def test_the_throttles_memory_is_bounded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """An attacker with many addresses fills each table only up to its cap; the oldest keys go first."""
+    limits = Limits(clock=lambda: 1000.0, max_keys=50)
+    async with running_server(tmp_path, limits=limits, address_of=by_header) as server, \
+            aiohttp.ClientSession() as http:
+        for n in range(200):
+            async with http.get(f"{server.url}/api/bookings/{random_code()}", headers={"X-Client": f"10.9.{n}.1"}) as r:
+                assert r.status == 404
+        guard = server.app[APP_STATE].guard
+        assert len(guard.code_lookups) == 50

@@ -105,18 +105,18 @@ def spec() -> dict[str, Any]:
             "/api/bookings/{code}": {
                 "get": {"summary": "A booking's status, by its code",
                         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-                        "responses": {"200": {"description": "booking", **_json(OBJECT)}, **_errors(404)}},
+                        "responses": {"200": {"description": "booking", **_json(OBJECT)}, **_errors(404, 429)}},
                 "delete": {"summary": "Cancel a booking, by its code",
                            "parameters": [{"name": "code", "in": "path", "required": True,
                                            "schema": {"type": "string"}}],
                            "responses": {"200": {"description": "cancelled", **_json(OBJECT)},
-                                         **_errors(400, 404, 409)}}},
+                                         **_errors(400, 404, 409, 429)}}},
             "/api/checkins": {"post": {
                 "summary": "Check in a booking at a kiosk (typed code or scanned QR); gives the ticket",
                 "security": bearer,
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/CheckInBody"})},
                 "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
-                              **_errors(400, 401, 403, 404, 409)}}},
+                              **_errors(400, 401, 403, 404, 409, 429)}}},
             "/api/accessibility": {"post": {
                 "summary": "A kiosk logs one use of its accessible mode",
                 "security": bearer,
@@ -152,7 +152,7 @@ def spec() -> dict[str, Any]:
                 "post": {
                     "summary": "Operator login; returns a session token for REST and WebSocket",
                     "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/LoginBody"})},
-                    "responses": {"201": {"description": "session", **_json(OBJECT)}, **_errors(400, 401, 403)},
+                    "responses": {"201": {"description": "session", **_json(OBJECT)}, **_errors(400, 401, 403, 429)},
                 },
                 "delete": {"summary": "Log out (end this session token)", "security": bearer,
                            "responses": {"200": {"description": "ok", **_json(OBJECT)}, **_errors(401)}},
