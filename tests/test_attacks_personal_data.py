@@ -84,6 +84,7 @@ async def test_an_old_database_keeps_replaying_and_loses_its_key(tmp_path) -> No
         payload["person_key"] = person_key(old_key, PHONES[0])
         db.execute("UPDATE events SET payload = ? WHERE type = 'booking_made'", [json.dumps(payload)])
         db.execute("DROP TABLE person_bookings")
+        db.execute("DROP TABLE pending_bookings")
         db.execute("INSERT INTO settings (key, value) VALUES ('secret', ?)", [old_key])
         db.execute("PRAGMA user_version = 5")
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
