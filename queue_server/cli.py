@@ -39,6 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--log-level", default="info")
     server.add_argument("--manual-clock", metavar="ISO", help="simulation: the clock stands at ISO and moves only "
                         "when an admin sends set_clock (cherha simulate)")
+    server.add_argument("--key-file", type=Path, default=None,
+                        help="the key of person keys (created 0600 if missing; default: person.key in --data-dir)")
     server.add_argument("--sms-port", help="serial port of a GSM modem for SMS, e.g. /dev/ttyUSB1")
     server.add_argument("--sms-baud", type=int, default=115_200)
     server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
@@ -139,8 +141,11 @@ def _server(args: argparse.Namespace) -> int:
             modem.open()
             return modem
 
+    from .api.limits import Limits
+
     app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
-                     clock_control=bool(args.manual_clock))
+                     clock_control=bool(args.manual_clock),
+                     limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"

@@ -189,7 +189,7 @@ def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
     defaults = Policy()
     values = {}
     for key in ("recall_limit", "postpone_min_minutes", "postpone_max_minutes", "postpone_return_priority",
-                "sla_walk_in_minutes", "sla_booked_minutes"):
+                "sla_walk_in_minutes", "sla_booked_minutes", "min_pin_length"):
         value = r.get(table, ("policy",), key, int, getattr(defaults, key))
         if value < 0:
             raise r.fail(("policy", key), "must not be negative")
@@ -197,6 +197,8 @@ def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
     for key in table:
         if key not in values:
             raise r.fail(("policy", key), f"unknown setting {key!r}")
+    if not 4 <= values["min_pin_length"] <= 64:
+        raise r.fail(("policy", "min_pin_length"), "must be from 4 to 64")
     if values["postpone_min_minutes"] > values["postpone_max_minutes"]:
         raise r.fail(("policy", "postpone_min_minutes"), "is larger than postpone_max_minutes")
     return Policy(**values)

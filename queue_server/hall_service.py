@@ -57,7 +57,7 @@ class HallService:
         self.hall, self.store, self.clock = hall, store, clock
         self.token_factory = token_factory
         self.code_factory = new_booking_code
-        self.secret = ""  # the server's own key (person keys); loaded from the database at start
+        self.secret = ""  # the key of person keys: from its own file (passwords.load_or_create_key), set at start
         self.on_store_failure = on_store_failure
         # `state` decides and runs a few milliseconds ahead of the disk; `published` holds only durable
         # events, so a snapshot sent to a subscriber always matches its sequence number exactly.
@@ -84,7 +84,6 @@ class HallService:
                 event = ev.from_dict(record.payload)
                 self.state.apply(event)
                 self.published.apply(event)
-        self.secret = await self.store.call(lambda db: EventStore.setting(db, "secret", new_token))
         # What earlier days taught the forecast, saved as each day ended with the seq it runs to: the replay of
         # the latest day adds its own samples, unless that day has ended and is in the saved figures already.
         saved = json.loads(await self.store.call(lambda db: EventStore.setting(db, LEARNED_KEY, lambda: "{}")))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+from pathlib import Path
 
 _N, _R, _P = 2**14, 8, 1
 
@@ -48,6 +50,26 @@ def new_booking_code() -> str:
 def person_key(secret: str, phone: str) -> str:
     """A keyed hash of a phone number: counts one person's bookings without keeping the number."""
     return hmac.new(secret.encode(), phone.encode(), hashlib.sha256).hexdigest()
+
+
+def load_or_create_key(path: Path) -> str:
+    """The key of person keys, in its own file (mode 0600), never in the database.
+
+    A copy of the database alone then cannot be searched for a phone number by trying every number of an
+    operator's prefix: without this key the keyed hashes are just random.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) < 32:
+            raise ValueError(f"{path}: the person key file is damaged (too short)") from None
+        return key
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(new_token() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return path.read_text(encoding="ascii").strip()
 
 
 def token_hash(token: str) -> str:

@@ -7,7 +7,7 @@ import contextlib
 import itertools
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,8 @@ from aiohttp import web
 
 from queue_server.api.app import create_app
 from queue_server.api.auth import Role, create_device_token
-from queue_server.api.state import APP_STATE
+from queue_server.api.limits import Limits
+from queue_server.api.state import APP_STATE, remote_address
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, load_hall
 from queue_server.domain.hall import Hall
@@ -70,12 +71,14 @@ class Server:
 async def running_server(
     data_dir: Path, clock: ManualClock | None = None, hall: Hall | None = None, port: int = 0,
     outgoing_limit: int = 2048, voice_dir: Path | None = None, modem_factory: Any = None,
-    sms_interval: float = 1.0,
+    sms_interval: float = 1.0, limits: Limits | None = None,
+    address_of: Callable[[web.BaseRequest], str] = remote_address,
 ) -> AsyncIterator[Server]:
     clock = clock or ManualClock(TUESDAY_10)
     store = EventStore(data_dir / "cherha.sqlite3")
     app = create_app(hall or demo_hall(), store, clock, outgoing_limit=outgoing_limit, voice_dir=voice_dir,
-                     modem_factory=modem_factory, sms_interval=sms_interval)
+                     modem_factory=modem_factory, sms_interval=sms_interval, limits=limits,
+                     address_of=address_of)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)

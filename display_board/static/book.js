@@ -74,7 +74,29 @@ $("form").onsubmit = async (submit) => {
                                                   body: JSON.stringify(body) });
   const answer = await response.json();
   if (!response.ok) { $("error").textContent = answer.error.message[lang]; return; }
-  const booking = answer.booking;
+  if (response.status === 202) { askCode(answer.pending); return; }  // a modem: the number is confirmed first
+  showBooking(answer.booking);
+};
+
+// The server texted a code to the number; the booking is made once it is typed here.
+function askCode(pending) {
+  $("form").hidden = true;
+  $("confirm").hidden = false;
+  $("sms-code").focus();
+  $("confirm").onsubmit = async (submit) => {
+    submit.preventDefault();
+    $("confirm-error").textContent = "";
+    const body = { command_id: crypto.randomUUID().replaceAll("-", ""), pending, code: $("sms-code").value.trim() };
+    const response = await fetch("/api/bookings/confirm", { method: "POST", headers: { "Content-Type": "application/json" },
+                                                            body: JSON.stringify(body) });
+    const answer = await response.json();
+    if (!response.ok) { $("confirm-error").textContent = answer.error.message[lang]; return; }
+    $("confirm").hidden = true;
+    showBooking(answer.booking);
+  };
+}
+
+function showBooking(booking) {
   const link = `${location.origin}/b/${booking.code}?lang=${lang}`;
   $("done-when").textContent = `${hall.services[booking.service_id].name[lang]} — ${booking.start.slice(8, 10)}.${booking.start.slice(5, 7)} ${booking.start.slice(11, 16)}`;
   $("code").textContent = booking.code;
@@ -82,4 +104,4 @@ $("form").onsubmit = async (submit) => {
   $("open").href = link;
   $("form").hidden = true;
   $("done").hidden = false;
-};
+}

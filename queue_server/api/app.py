@@ -15,21 +15,24 @@ from display_board.web import add_routes
 from ..clock import Clock
 from ..domain.hall import Hall
 from ..hall_service import HallService
-from ..passwords import new_token
+from ..passwords import load_or_create_key, new_token
 from ..sms.notifier import Notifier
 from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
 from .auth import Authenticator
 from .booking_api import ROUTES as BOOKING_ROUTES
+from .booking_confirm import SmsConfirmation
 from .errors import error_middleware
+from .limits import Guard, Limits
 from .rest import ROUTES
-from .state import APP_STATE, AppState
+from .state import APP_STATE, AppState, remote_address
 from .supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from .websocket import websocket_handler
 
 MAX_REQUEST_BYTES = 64 * 1024
 PURGE_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
+DEFAULT_KEY_NAME = "person.key"
 
 
 def create_app(
@@ -42,11 +45,16 @@ def create_app(
     modem_factory: Callable[[], Modem] | None = None,
     sms_interval: float = 1.0,
     clock_control: bool = False,
+    limits: Limits | None = None,
+    address_of: Callable[[web.BaseRequest], str] = remote_address,
+    key_file: Path | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
-    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit,
-                              clock_control=clock_control)
+    guard = Guard(limits)
+    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock, guard),
+                              outgoing_limit=outgoing_limit, clock_control=clock_control, guard=guard,
+                              address_of=address_of)
     for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         app.router.add_route(method, path, handler)
     app.router.add_get("/ws", websocket_handler)
@@ -54,6 +62,8 @@ def create_app(
     add_routes(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
     outbox = SmsOutbox(store, clock)
+    if modem_factory is not None:
+        app[APP_STATE].confirmation = SmsConfirmation(store, clock, outbox)
     notifier = Notifier(service, outbox)
     sender = SmsSender(outbox, modem_factory, sms_interval) if modem_factory else None
     stop_background = asyncio.Event()
@@ -62,6 +72,9 @@ def create_app(
     async def start(_: web.Application) -> None:
         await store.start()
         await service.start()
+        # The key of person keys sits in its own file, by default next to the database (not in it).
+        service.secret = await asyncio.to_thread(
+            load_or_create_key, key_file or store.path.with_name(DEFAULT_KEY_NAME))
         notifier.attach()
         # SMS are queued (and old numbers purged) even with no modem; a modem sends them.
         background.append(asyncio.create_task(notifier.run(stop_background)))

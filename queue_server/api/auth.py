@@ -1,13 +1,14 @@
 """Who is calling: device tokens (kiosks, displays) and operator sessions (desks, supervisors, admins).
 
-Only hashes of tokens and secrets are stored. Operator PINs are short, so failed logins are throttled
-per login (5 failures lock the login for a minute).
+Only hashes of tokens and secrets are stored. Operator PINs are short, so login attempts are throttled
+(api/limits.py): per login and client address, per address, and per login from everywhere (slower, so a
+stranger cannot lock an operator out for long). Every failure costs the same scrypt, known login or not,
+so the answer's timing does not tell which logins exist.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,12 +19,11 @@ from sqlite_utils import Database
 from ..clock import Clock
 from ..domain.errors import Forbidden, InvalidInput, Unauthorized
 from ..domain.hall import Hall
-from ..passwords import new_token, token_hash, verify_secret
+from ..passwords import hash_secret, new_token, token_hash, verify_secret
 from ..store import EventStore
+from .limits import Guard
 
 SESSION_HOURS = 16
-MAX_FAILURES = 5
-LOCK_SECONDS = 60
 
 
 class Role(StrEnum):
@@ -46,9 +46,11 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, hall: Hall, store: EventStore, clock: Clock) -> None:
+    def __init__(self, hall: Hall, store: EventStore, clock: Clock, guard: Guard | None = None) -> None:
         self.hall, self.store, self.clock = hall, store, clock
-        self._failures: dict[str, tuple[int, float]] = {}
+        self.guard = guard or Guard()
+        # Checked instead of a real hash when the login is unknown: the same work, the same wait.
+        self._dummy_hash = hash_secret(new_token())
 
     async def by_token(self, token: str) -> Principal:
         digest = token_hash(token)
@@ -74,31 +76,35 @@ class Authenticator:
             raise Unauthorized("invalid_token")  # operator removed from the config since
         return principal
 
-    def visitor(self, state: Any, visit_token: str | None, booking_code: str | None) -> Principal:
+    def visitor(self, state: Any, visit_token: str | None, booking_code: str | None,
+                address: str = "") -> Principal:
         """A visitor follows their own visit: by the ticket's unguessable token or the booking's code."""
+        found = self.guard.take_code(address)  # booking codes are short: misses are throttled per address
         if visit_token:
             visit_id = state.by_feedback_token.get(visit_token)
             if visit_id is not None:
+                found()
                 return Principal(Role.VISITOR, visit_id)
         if booking_code:
             booking = state.bookings.by_code_or_none(booking_code)
             if booking is not None:
+                found()
                 return Principal(Role.VISITOR, booking.booking_id)
         raise Unauthorized("invalid_token")
 
-    async def login(self, login: str, secret: str, desk: int | None) -> tuple[Principal, str]:
-        locked_until = self._failures.get(login, (0, 0.0))[1]
-        if locked_until > time.monotonic():
-            raise Unauthorized("too_many_attempts", seconds=int(locked_until - time.monotonic()) + 1)
+    async def login(self, login: str, secret: str, desk: int | None, address: str = "") -> tuple[Principal, str]:
+        minimum = self.hall.policy.min_pin_length
+        if len(secret) < minimum:  # the policy is no secret: say so before any work
+            raise Unauthorized("pin_too_short", min=minimum)
+        # Reserved before the first await: concurrent guesses each take a token and cannot overrun the limit.
+        succeeded = self.guard.take_login(login, address)
         operator = self.hall.operators.get(login)
+        stored = operator.secret_hash if operator is not None else self._dummy_hash
         # scrypt takes tens of milliseconds: keep it off the event loop.
-        valid = operator is not None and await asyncio.to_thread(verify_secret, secret, operator.secret_hash)
+        valid = await asyncio.to_thread(verify_secret, secret, stored)
         if operator is None or not valid:
-            count = self._failures.get(login, (0, 0.0))[0] + 1
-            until = time.monotonic() + LOCK_SECONDS if count >= MAX_FAILURES else 0.0
-            self._failures[login] = (0 if until else count, until)
             raise Unauthorized("invalid_credentials")
-        self._failures.pop(login, None)
+        succeeded()
         if desk is not None:
             if desk not in self.hall.desks:
                 raise InvalidInput("unknown_desk", desk=desk)

@@ -8,21 +8,25 @@ is stored only with consent for SMS, outside the event log, and deleted after th
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, StringConstraints
+from sqlite_utils import Database
 
 from ..domain import commands as cmd
 from ..domain.booking import slots_for
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.errors import CherhaError, InvalidInput, NotFound, Refused
 from ..passwords import person_key
 from ..views import booking_view
-from .auth import Role
+from .auth import Principal, Role
 from .errors import json_response
 from .messages import CommandId, Ident
 from .rest import _app, _json_body, _principal
+from .state import AppState
 
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=30)]
 BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{8}$")]
@@ -38,6 +42,13 @@ class BookingBody(BaseModel):
     lang: Literal["uk", "en"] = "uk"
 
 
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    command_id: CommandId
+    pending: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+
+
 class CheckInBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     command_id: CommandId
@@ -46,10 +57,17 @@ class CheckInBody(BaseModel):
 
 
 def normalize_phone(raw: str) -> str:
-    digits = re.sub(r"[\s()\-]", "", raw)
-    if re.fullmatch(r"0\d{9}", digits):
+    """One spelling per number: fullwidth, Arabic-Indic or any other Unicode digits become ASCII.
+
+    Otherwise the same number typed in other digits counts as another person (the monthly limit) and
+    reaches the modem as characters it cannot dial.
+    """
+    text = unicodedata.normalize("NFKC", raw)  # fullwidth ＋ and digits, among others
+    text = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+    digits = re.sub(r"[\s()\-]", "", text)
+    if re.fullmatch(r"0[0-9]{9}", digits):
         digits = "+38" + digits
-    if not re.fullmatch(r"\+380\d{9}", digits):
+    if not re.fullmatch(r"\+380[0-9]{9}", digits):
         raise InvalidInput("phone_invalid")
     return digits
 
@@ -93,27 +111,120 @@ async def book(request: web.Request) -> web.Response:
     principal = None
     if "Authorization" in request.headers:  # an operator booking by phone, or a kiosk
         principal = await _principal(request, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.KIOSK)
-    channel = "web" if principal is None else ("kiosk" if principal.role is Role.KIOSK else "phone")
-    command = cmd.BookSlot(actor=principal.name if principal else "web", service_id=body.service_id, start=start,
-                           person_key=person_key(app.service.secret, phone), channel=channel, lang=body.lang,
-                           contact=body.consent)
-    result = await app.service.execute(command, body.command_id)
-    booking = result["booking"]
-    if body.consent:
-        retention = app.service.hall.booking.phone_retention_days
-        delete_after = (datetime.fromisoformat(booking["start"]) + timedelta(days=retention)).isoformat()
-        await app.service.store.call(lambda db: db.execute(
-            "INSERT OR REPLACE INTO contacts (ref, phone, lang, created, delete_after) VALUES (?, ?, ?, ?, ?)",
-            [booking["booking_id"], phone, body.lang, app.service.clock.now().isoformat(), delete_after]))
+    # Anonymous bookings are limited per client address: one client once took every slot for two weeks.
+    # A refused booking gives its place back; staff and kiosks (authenticated) are not limited.
+    booked = app.guard.take_booking(app.client(request)) if principal is None else None
+    try:
+        if principal is None and app.confirmation is not None:
+            # With a modem, a public booking waits for the SMS code (api/booking_confirm.py): no slot held.
+            if not _bookable_now(app, body.service_id, start):
+                raise Refused("slot_full")
+            held = await app.confirmation.hold(body.service_id, start, phone, body.lang, body.consent)
+            return json_response(held, status=202)
+        result = await _make_booking(app, body.command_id, body.service_id, start, phone, body.lang, body.consent,
+                                     principal)
+    except CherhaError:
+        if booked is not None:
+            booked()
+        raise
     return json_response(result, status=201)
 
 
-async def booking_status(request: web.Request) -> web.Response:
+async def confirm(request: web.Request) -> web.Response:
+    """The SMS code of a held public booking: the booking is made now (or refused if its slot filled up)."""
     app = _app(request)
-    booking = app.service.published.bookings.by_code_or_none(request.match_info["code"])
-    if booking is None:
-        raise NotFound("unknown_booking")
-    return json_response({"booking": booking_view(booking)})
+    body = ConfirmBody.model_validate(await _json_body(request))
+    if app.confirmation is None:
+        raise NotFound("unknown_pending")
+    found = app.guard.take_code(app.client(request))  # codes are 6 digits: wrong ones throttled per address
+    held = await app.confirmation.take(body.pending, body.code)
+    found()
+    result = await _make_booking(app, body.command_id, held["service_id"], held["start"], held["phone"],
+                                 held["lang"], held["consent"], None)
+    return json_response(result, status=201)
+
+
+def _bookable_now(app: AppState, service_id: str, start: datetime) -> bool:
+    hall = app.service.hall
+    service = hall.services.get(service_id)
+    now = app.service.clock.now()
+    if service is None or not service.bookable or start.tzinfo is None or start <= now \
+            or (start.date() - now.date()).days > hall.booking.days_ahead:
+        return False
+    slot = next((s for s in slots_for(hall, hall.booking, service, start.date()) if s.start == start), None)
+    return slot is not None and app.service.published.bookings.taken(service_id, start) < slot.capacity
+
+
+async def _make_booking(app: AppState, command_id: str, service_id: str, start: datetime, phone: str, lang: str,
+                        consent: bool, principal: Principal | None) -> dict[str, Any]:
+    channel = "web" if principal is None else ("kiosk" if principal.role is Role.KIOSK else "phone")
+    key = person_key(app.service.secret, phone)
+    async with app.booking_lock:
+        command = cmd.BookSlot(actor=principal.name if principal else "web", service_id=service_id,
+                               start=start, person_bookings=await _person_bookings(app, key, start),
+                               channel=channel, lang=lang, contact=consent)
+        result: dict[str, Any] = await app.service.execute(command, command_id)
+        booking = result["booking"]
+        slot_start = datetime.fromisoformat(booking["start"])
+        retention = timedelta(days=app.service.hall.booking.phone_retention_days)
+        contact = [booking["booking_id"], phone, lang, app.service.clock.now().isoformat(),
+                   (slot_start + retention).isoformat()] if consent else None
+        # The person key is kept only until the slot's month is over: the limit needs it no longer.
+        person = [booking["booking_id"], key, _next_month(slot_start).isoformat()]
+        await app.service.store.call(lambda db: _remember(db, contact, person))
+    return result
+
+
+async def _person_bookings(app: AppState, key: str, start: datetime) -> int:
+    """The person's live bookings in `start`'s month, from the person table (the log keeps no person keys)."""
+    ids = await app.service.store.call(lambda db: [row[0] for row in db.execute(
+        "SELECT booking_id FROM person_bookings WHERE person_key = ?", [key])])
+    bookings = app.service.state.bookings.by_id
+    return sum(1 for booking_id in ids if (b := bookings.get(booking_id)) is not None and not b.cancelled
+               and (b.start.year, b.start.month) == (start.year, start.month))
+
+
+def _remember(db: Database, contact: list[Any] | None, person: list[Any]) -> None:
+    with db.atomic():  # committed now, not with whatever transaction comes next
+        if contact is not None:
+            db.execute("INSERT OR REPLACE INTO contacts (ref, phone, lang, created, delete_after) "
+                       "VALUES (?, ?, ?, ?, ?)", contact)
+        db.execute("INSERT OR IGNORE INTO person_bookings (booking_id, person_key, delete_after) VALUES (?, ?, ?)",
+                   person)
+
+
+def _next_month(moment: datetime) -> datetime:
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    return moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+async def _by_code(request: web.Request, action: Callable[[], Awaitable[web.Response]]) -> web.Response:
+    """Run an action that names a booking by its code: unknown codes are throttled per client address.
+
+    The attempt is reserved before the action awaits anything and given back unless the code was unknown,
+    so neither sequential nor concurrent guessing gets past the limit (api/limits.py).
+    """
+    app = _app(request)
+    found = app.guard.take_code(app.client(request))
+    try:
+        response = await action()
+    except NotFound:
+        raise
+    except CherhaError:
+        found()  # a real code refused for another reason (already cancelled, too early): not a guess
+        raise
+    found()
+    return response
+
+
+async def booking_status(request: web.Request) -> web.Response:
+    async def status() -> web.Response:
+        booking = _app(request).service.published.bookings.by_code_or_none(request.match_info["code"])
+        if booking is None:
+            raise NotFound("unknown_booking")
+        return json_response({"booking": booking_view(booking)})
+
+    return await _by_code(request, status)
 
 
 async def cancel(request: web.Request) -> web.Response:
@@ -121,19 +232,28 @@ async def cancel(request: web.Request) -> web.Response:
     body: dict[str, Any] = await _json_body(request) if request.can_read_body else {}
     command_id = body.get("command_id") if isinstance(body, dict) else None
     command = cmd.CancelBooking(actor="web", code=request.match_info["code"].upper())
-    return json_response(await app.service.execute(command, command_id if isinstance(command_id, str) else None))
+
+    async def run() -> web.Response:
+        return json_response(await app.service.execute(command, command_id if isinstance(command_id, str) else None))
+
+    return await _by_code(request, run)
 
 
 async def check_in(request: web.Request) -> web.Response:
     principal = await _principal(request, Role.KIOSK, Role.ADMIN)
     body = CheckInBody.model_validate(await _json_body(request))
-    command = cmd.CheckIn(actor=principal.name, code=code_from_scan(body.code), lang=body.lang)
-    return json_response(await _app(request).service.execute(command, body.command_id), status=201)
+
+    async def run() -> web.Response:
+        command = cmd.CheckIn(actor=principal.name, code=code_from_scan(body.code), lang=body.lang)
+        return json_response(await _app(request).service.execute(command, body.command_id), status=201)
+
+    return await _by_code(request, run)
 
 
 ROUTES: list[tuple[str, str, Any]] = [
     ("GET", "/api/booking/slots", slots),
     ("POST", "/api/bookings", book),
+    ("POST", "/api/bookings/confirm", confirm),
     ("GET", "/api/bookings/{code}", booking_status),
     ("DELETE", "/api/bookings/{code}", cancel),
     ("POST", "/api/checkins", check_in),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .booking_api import BookingBody, CheckInBody
+from .booking_api import BookingBody, CheckInBody, ConfirmBody
 from .rest import AccessibleSessionBody, LoginBody, TicketBody
 from .supervisor_api import FeedbackBody, HeartbeatBody
 
@@ -64,6 +64,7 @@ def spec() -> dict[str, Any]:
                 "FeedbackBody": FeedbackBody.model_json_schema(),
                 "HeartbeatBody": HeartbeatBody.model_json_schema(),
                 "CheckInBody": CheckInBody.model_json_schema(),
+                "ConfirmBody": ConfirmBody.model_json_schema(),
             },
         },
         "paths": {
@@ -95,22 +96,29 @@ def spec() -> dict[str, Any]:
                 "summary": "Book a slot (public; with a session token: a phone booking by staff)",
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/BookingBody"})},
                 "responses": {"201": {"description": "the booking with its code", **_json(OBJECT)},
-                              **_errors(400, 401, 403, 404, 409)}}},
+                              "202": {"description": "held until the SMS code confirms the number (with a modem): "
+                                                     "`{pending, expires, confirm_minutes}`", **_json(OBJECT)},
+                              **_errors(400, 401, 403, 404, 409, 429)}}},
+            "/api/bookings/confirm": {"post": {
+                "summary": "Confirm a held public booking with the code texted to its number; makes the booking",
+                "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/ConfirmBody"})},
+                "responses": {"201": {"description": "the booking with its code", **_json(OBJECT)},
+                              **_errors(400, 404, 409, 429)}}},
             "/api/bookings/{code}": {
                 "get": {"summary": "A booking's status, by its code",
                         "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
-                        "responses": {"200": {"description": "booking", **_json(OBJECT)}, **_errors(404)}},
+                        "responses": {"200": {"description": "booking", **_json(OBJECT)}, **_errors(404, 429)}},
                 "delete": {"summary": "Cancel a booking, by its code",
                            "parameters": [{"name": "code", "in": "path", "required": True,
                                            "schema": {"type": "string"}}],
                            "responses": {"200": {"description": "cancelled", **_json(OBJECT)},
-                                         **_errors(400, 404, 409)}}},
+                                         **_errors(400, 404, 409, 429)}}},
             "/api/checkins": {"post": {
                 "summary": "Check in a booking at a kiosk (typed code or scanned QR); gives the ticket",
                 "security": bearer,
                 "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/CheckInBody"})},
                 "responses": {"201": {"description": "the ticket", **_json(OBJECT)},
-                              **_errors(400, 401, 403, 404, 409)}}},
+                              **_errors(400, 401, 403, 404, 409, 429)}}},
             "/api/accessibility": {"post": {
                 "summary": "A kiosk logs one use of its accessible mode",
                 "security": bearer,
@@ -146,7 +154,7 @@ def spec() -> dict[str, Any]:
                 "post": {
                     "summary": "Operator login; returns a session token for REST and WebSocket",
                     "requestBody": {"required": True, **_json({"$ref": "#/components/schemas/LoginBody"})},
-                    "responses": {"201": {"description": "session", **_json(OBJECT)}, **_errors(400, 401, 403)},
+                    "responses": {"201": {"description": "session", **_json(OBJECT)}, **_errors(400, 401, 403, 429)},
                 },
                 "delete": {"summary": "Log out (end this session token)", "security": bearer,
                            "responses": {"200": {"description": "ok", **_json(OBJECT)}, **_errors(401)}},

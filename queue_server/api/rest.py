@@ -11,10 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ..domain import commands as cmd
 from ..domain.errors import Forbidden, InvalidInput, Unauthorized
+from ..passwords import token_hash
 from .auth import Principal, Role
 from .errors import json_response
 from .messages import CommandId, TicketRequest
 from .state import APP_STATE, AppState
+
+CLOSE_LOGGED_OUT = 4003  # a WebSocket whose operator session was logged out
 
 
 class TicketBody(TicketRequest):
@@ -105,14 +108,20 @@ async def accessible_session(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     body = LoginBody.model_validate(await _json_body(request))
-    principal, token = await _app(request).auth.login(body.login, body.password, body.desk)
+    app = _app(request)
+    principal, token = await app.auth.login(body.login, body.password, body.desk, app.client(request))
     return json_response({"token": token, "role": principal.role.value, "name": principal.name,
                               "desk": principal.desk}, status=201)
 
 
 async def logout(request: web.Request) -> web.Response:
     await _principal(request)
-    await _app(request).auth.logout(request.headers["Authorization"][7:].strip())
+    token = request.headers["Authorization"][7:].strip()
+    app = _app(request)
+    await app.auth.logout(token)
+    # A console still connected with this session must not keep acting for the operator who left.
+    for ws in list(app.session_sockets.pop(token_hash(token), ())):
+        await ws.close(code=CLOSE_LOGGED_OUT, message=b"logged out")
     return json_response({}, status=200)
 
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import weakref
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from ..hall_service import HallService
 from .auth import Authenticator
+from .booking_confirm import SmsConfirmation
+from .limits import Guard
+
+
+def remote_address(request: web.BaseRequest) -> str:
+    return request.remote or ""
 
 
 @dataclass
@@ -22,6 +30,19 @@ class AppState:
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+    # Open sockets per operator session (token hash): logging out closes them.
+    session_sockets: defaultdict[str, set[web.WebSocketResponse]] = field(
+        default_factory=lambda: defaultdict(set))
+    guard: Guard = field(default_factory=Guard)
+    # Which client a request comes from, for the throttles (tests inject one to play several addresses).
+    address_of: Callable[[web.BaseRequest], str] = remote_address
+    # Counting a person's bookings and booking must be one step, or two at once both pass the limit.
+    booking_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # With a modem, public bookings are held until the number is confirmed by an SMS code.
+    confirmation: SmsConfirmation | None = None
+
+    def client(self, request: web.BaseRequest) -> str:
+        return self.address_of(request)
 
 
 APP_STATE = web.AppKey("cherha", AppState)

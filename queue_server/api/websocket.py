@@ -21,6 +21,7 @@ from ..catalogue import error_body
 from ..clock import ManualClock
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Refused, Unauthorized
 from ..hub import Subscriber, encode_event
+from ..passwords import token_hash
 from ..views import dashboard
 from .auth import DEVICE_ROLES, Principal
 from .errors import to_error, validation_error
@@ -39,7 +40,7 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
     await ws.prepare(request)
     app: AppState = request.app[APP_STATE]
-    connection = Connection(ws, app, request.transport)
+    connection = Connection(ws, app, request.transport, app.client(request))
     app.sockets.add(ws)
     try:
         await connection.run()
@@ -50,8 +51,9 @@ async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, app: AppState, transport: Any) -> None:
-        self.ws, self.app, self.transport = ws, app, transport
+    def __init__(self, ws: web.WebSocketResponse, app: AppState, transport: Any, address: str = "") -> None:
+        self.ws, self.app, self.transport, self.address = ws, app, transport, address
+        self.session: str | None = None  # the operator session's token hash, for logout
         self.principal: Principal | None = None
         self.outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=app.outgoing_limit)
         self.subscriptions: dict[int, Subscriber] = {}
@@ -82,6 +84,12 @@ class Connection:
             self.app.desk_connections[self.principal.desk] -= 1
             if self.app.desk_connections[self.principal.desk] <= 0:
                 del self.app.desk_connections[self.principal.desk]
+        if self.session is not None:
+            sockets = self.app.session_sockets.get(self.session)
+            if sockets is not None:
+                sockets.discard(self.ws)
+                if not sockets:
+                    del self.app.session_sockets[self.session]
         for subscriber in self.subscriptions.values():
             self.app.service.hub.unsubscribe(subscriber)
         self.subscriptions.clear()
@@ -106,15 +114,20 @@ class Connection:
             if isinstance(visit_token, str) or isinstance(booking_code, str):
                 self.principal = self.app.auth.visitor(
                     self.app.service.published, visit_token if isinstance(visit_token, str) else None,
-                    booking_code if isinstance(booking_code, str) else None)
+                    booking_code if isinstance(booking_code, str) else None, self.address)
                 session_token = None
             elif isinstance(token, str) and token:
                 self.principal = await self.app.auth.by_token(token)
                 session_token = None
+                if self.principal.role not in DEVICE_ROLES:
+                    self.session = token_hash(token)
             elif isinstance(login, str) and isinstance(secret, str) and (desk is None or _is_int(desk)):
-                self.principal, session_token = await self.app.auth.login(login, secret, desk)
+                self.principal, session_token = await self.app.auth.login(login, secret, desk, self.address)
+                self.session = token_hash(session_token)
             else:
                 raise Unauthorized("auth_required")
+            if self.session is not None:
+                self.app.session_sockets[self.session].add(self.ws)
         except (json.JSONDecodeError, CherhaError) as exc:
             await self._auth_failed(exc if isinstance(exc, CherhaError) else InvalidInput("invalid_json"))
             return False

@@ -8,6 +8,7 @@ time, and the share of capacity the centre offers for booking (the rest stays fo
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,7 +29,6 @@ class Booking:
     code: str
     service_id: str
     start: datetime
-    person_key: str
     channel: str
     lang: str
     contact: bool
@@ -43,11 +43,24 @@ class BookingBook:
     by_id: dict[str, Booking] = field(default_factory=dict)
     by_code: dict[str, str] = field(default_factory=dict)
     by_day: dict[date, list[Booking]] = field(default_factory=dict)  # the day's bookings, for the forecast
+    # Places taken per (service, slot start): the public slot listing must not scan every booking.
+    taken_places: Counter[tuple[str, datetime]] = field(default_factory=Counter)
 
     def add(self, booking: Booking) -> None:
         self.by_id[booking.booking_id] = booking
         self.by_code[booking.code] = booking.booking_id
         self.by_day.setdefault(booking.start.date(), []).append(booking)
+        if not booking.cancelled:
+            self.taken_places[(booking.service_id, booking.start)] += 1
+
+    def cancel(self, booking_id: str) -> None:
+        booking = self.by_id[booking_id]
+        if not booking.cancelled:
+            booking.cancelled = True
+            key = (booking.service_id, booking.start)
+            self.taken_places[key] -= 1
+            if self.taken_places[key] <= 0:
+                del self.taken_places[key]
 
     def on_day(self, day: date) -> list[Booking]:
         return self.by_day.get(day, [])
@@ -57,12 +70,7 @@ class BookingBook:
         return self.by_id.get(booking_id) if booking_id else None
 
     def taken(self, service_id: str, start: datetime) -> int:
-        return sum(1 for b in self.by_id.values()
-                   if b.service_id == service_id and b.start == start and not b.cancelled)
-
-    def person_count(self, person_key: str, month: date) -> int:
-        return sum(1 for b in self.by_id.values() if b.person_key == person_key and not b.cancelled
-                   and (b.start.year, b.start.month) == (month.year, month.month))
+        return self.taken_places.get((service_id, start), 0)
 
 
 def _overlaps(start: time, end: time, other: TimeRange) -> bool:

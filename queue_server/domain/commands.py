@@ -159,7 +159,9 @@ class SendMessage(Command):
 class BookSlot(Command):
     service_id: str
     start: datetime
-    person_key: str
+    # The person's live bookings in the slot's month, counted by the server from its own table (never the
+    # event log: the log is permanent and must hold nothing that leads back to a phone number).
+    person_bookings: int = 0
     channel: str = "web"  # web | kiosk | phone (by an operator)
     lang: str = "uk"
     contact: bool = False

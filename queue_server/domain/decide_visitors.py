@@ -25,14 +25,14 @@ def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event
         raise NotFound("unknown_slot")
     if state.bookings.taken(service.id, slot.start) >= slot.capacity:
         raise Refused("slot_full")
-    if state.bookings.person_count(c.person_key, c.start.date()) >= policy.per_person_month:
+    if c.person_bookings >= policy.per_person_month:
         raise Refused("booking_limit", limit=policy.per_person_month)
     # 40 random bits: a clash is rare, but a code is never reused (and a broken source never loops forever).
     code = next((c for c in (ctx.new_code() for _ in range(8)) if c not in state.bookings.by_code), None)
     if code is None:
         raise Refused("try_again")
     return [ev.BookingMade(at=ctx.now, booking_id=f"b-{code}", code=code, service_id=service.id, start=slot.start,
-                           person_key=c.person_key, channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
+                           channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
 
 
 def _cancel_booking(state: HallState, c: cmd.CancelBooking, ctx: Context) -> list[ev.Event]:

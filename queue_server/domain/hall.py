@@ -105,6 +105,8 @@ class Policy:
     postpone_return_priority: int = 1
     sla_walk_in_minutes: int = 15
     sla_booked_minutes: int = 5
+    # Shortest PIN a login accepts: a 4-digit PIN is 10,000 guesses, 6 digits a hundred times more.
+    min_pin_length: int = 4
 
 
 MAX_HEAD_START_MINUTES = 240  # a head start or cap longer than half a day means nothing in a hall

@@ -322,11 +322,11 @@ class HallState:
         self.announcement = (event.text_uk, event.text_en) if event.text_uk or event.text_en else None
 
     def _on_booking_made(self, event: ev.BookingMade) -> None:
-        self.bookings.add(Booking(event.booking_id, event.code, event.service_id, event.start, event.person_key,
-                                  event.channel, event.lang, event.contact))
+        self.bookings.add(Booking(event.booking_id, event.code, event.service_id, event.start, event.channel,
+                                  event.lang, event.contact))
 
     def _on_booking_cancelled(self, event: ev.BookingCancelled) -> None:
-        self.bookings.by_id[event.booking_id].cancelled = True
+        self.bookings.cancel(event.booking_id)
 
     def _on_accessible_session_logged(self, event: ev.AccessibleSessionLogged) -> None:
         pass  # a record for reports; the hall does not change

@@ -48,6 +48,7 @@ class DomainDriver:
         self.clock = ManualClock(start)
         self._tokens = (f"t{n}" for n in itertools.count())
         self._codes = itertools.count()
+        self._person_bookings: dict[tuple[str, int, int], int] = {}
 
     def _do(self, command: cmd.Command) -> list[Any] | None:
         now = self.clock.now()
@@ -92,7 +93,11 @@ class DomainDriver:
         self._do(cmd.PauseHall(actor="sim") if action == "hall_pause" else cmd.ResumeHall(actor="sim"))
 
     async def book(self, service_id: str, start: datetime, phone: str) -> str | None:
-        events = self._do(cmd.BookSlot(actor="sim-web", service_id=service_id, start=start, person_key=phone))
+        month = (phone, start.year, start.month)  # the server counts this from its table; here, in memory
+        events = self._do(cmd.BookSlot(actor="sim-web", service_id=service_id, start=start,
+                                       person_bookings=self._person_bookings.get(month, 0)))
+        if events:
+            self._person_bookings[month] = self._person_bookings.get(month, 0) + 1
         return str(events[0].code) if events else None
 
     async def check_in(self, code: str) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from ..api.app import create_app
 from ..api.auth import Role, create_device_token
+from ..api.limits import Limits
 from ..clock import ManualClock
 from ..domain.hall import Hall
 from ..store import EventStore
@@ -30,7 +31,8 @@ async def run_with_server(hall: Hall, profile: DayProfile, seed: int, data_dir: 
     zone = ZoneInfo(hall.timezone)
     clock = ManualClock(datetime.combine(profile.day, datetime.min.time(), zone) + timedelta(hours=7))
     store = EventStore(data_dir / "cherha.sqlite3")
-    app = create_app(hall, store, clock, clock_control=True, voice_dir=data_dir / "voice")
+    app = create_app(hall, store, clock, clock_control=True, voice_dir=data_dir / "voice",
+                     limits=Limits.for_simulation())
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

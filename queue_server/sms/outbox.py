@@ -52,6 +52,13 @@ class SmsOutbox:
 
         return await self.store.call(add)
 
+    async def enqueue_to(self, ref: str, kind: str, phone: str, text: str) -> None:
+        """Queue an SMS to a number given now (a booking's confirmation code), not from `contacts`."""
+        now = self.clock.now().isoformat()
+        await self.store.call(lambda db: _write(
+            db, "INSERT OR IGNORE INTO sms (ref, kind, phone, text, status, attempts, next_try, message_refs, "
+                "error, created) VALUES (?, ?, ?, ?, 'queued', 0, ?, '[]', '', ?)", [ref, kind, phone, text, now, now]))
+
     async def due(self) -> list[dict[str, Any]]:
         now = self.clock.now().isoformat()
         return await self.store.call(lambda db: [dict(r) for r in db.query(
@@ -71,8 +78,14 @@ class SmsOutbox:
         await self.store.call(update)
 
     async def purge(self) -> int:
-        """Delete phone numbers past their retention: from contacts, and from the outbox's rows."""
+        """Delete phone numbers past their retention (contacts, the outbox) and person keys past their month.
+
+        secure_delete (set on the connection) zeroes the deleted bytes; the WAL checkpoint then writes
+        the zeroed pages into the database and truncates the -wal file, where the old ones still were.
+        """
         now = self.clock.now().isoformat()
+        # A confirmation code's number is needed only until the code is sent (or has failed to be).
+        hour_ago = (self.clock.now() - timedelta(hours=1)).isoformat()
 
         def purge(db: Database) -> int:
             expired = [row[0] for row in db.execute("SELECT ref FROM contacts WHERE delete_after <= ?", [now])]
@@ -80,6 +93,12 @@ class SmsOutbox:
                 for ref in expired:
                     db.execute("DELETE FROM contacts WHERE ref = ?", [ref])
                     db.execute("UPDATE sms SET phone = '' WHERE ref = ?", [ref])
+                keys = db.execute("DELETE FROM person_bookings WHERE delete_after <= ?", [now]).rowcount
+                keys += db.execute("DELETE FROM pending_bookings WHERE expires <= ?", [now]).rowcount
+                keys += db.execute("UPDATE sms SET phone = '' WHERE kind = 'confirm' AND phone != '' AND "
+                                   "(status != 'queued' OR created <= ?)", [hour_ago]).rowcount
+            if expired or keys:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             return len(expired)
 
         return await self.store.call(purge)

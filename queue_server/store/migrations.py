@@ -52,8 +52,25 @@ def _m5_sms_outbox(db: Database) -> None:
     db["sms"].create_index(["ref", "kind"], unique=True)  # type: ignore[union-attr]  # once per booking
 
 
+def _m6_person_bookings(db: Database) -> None:
+    # The monthly per-person limit is counted here, not from the permanent event log: each row goes when
+    # its month is over (SmsOutbox.purge), so nothing in the file leads back to a number for long.
+    db["person_bookings"].create(  # type: ignore[union-attr]
+        {"booking_id": str, "person_key": str, "delete_after": str}, pk="booking_id"
+    )
+    db["person_bookings"].create_index(["person_key"])  # type: ignore[union-attr]
+    # Public bookings waiting for the SMS code that confirms the number (api/booking_confirm.py).
+    db["pending_bookings"].create(  # type: ignore[union-attr]
+        {"pending_id": str, "service_id": str, "start": str, "phone": str, "lang": str, "consent": int,
+         "code_hash": str, "attempts": int, "expires": str}, pk="pending_id"
+    )
+    # The key that made the person keys of older logs lived here, next to them; it now lives in its own
+    # file. Deleted (with secure_delete on), the old keys in the log cannot be brute-forced any more.
+    db.execute("DELETE FROM settings WHERE key = 'secret'")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
-                                                _m4_settings_and_contacts, _m5_sms_outbox]
+                                                _m4_settings_and_contacts, _m5_sms_outbox, _m6_person_bookings]
 
 
 def migrate(db: Database) -> int:
