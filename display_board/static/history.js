@@ -57,9 +57,15 @@ async function show() {
   const head = `<tr><th></th>${hours.map((h) => `<th>${h}:00</th>`).join("")}</tr>`;
   const rows = days.map((day, index) => `<tr><th>${t.weekdays[index]}</th>${hours.map((h) => {
     const n = grid.get(`${day}-${h}`) || 0;
-    return `<td data-cell="${day}-${h}" style="background: rgba(10,61,145,${(n / most).toFixed(2)}); color: ${n / most > 0.5 ? "#fff" : "#102a5c"}">${n}</td>`;
+    return `<td data-cell="${day}-${h}" data-share="${(n / most).toFixed(2)}">${n}</td>`;
   }).join("")}</tr>`).join("");
   $("heat").innerHTML = head + rows;
+  // Colours through the style object, not style attributes: the Content-Security-Policy forbids those.
+  for (const cell of $("heat").querySelectorAll("td[data-share]")) {
+    const share = Number(cell.dataset.share);
+    cell.style.background = `rgba(10,61,145,${share})`;
+    cell.style.color = share > 0.5 ? "#fff" : "#102a5c";
+  }
   const services = Object.entries(report.by_service).filter(([, f]) => f.wait.count > 0);
   chart("services-chart", services.map(([id]) => serviceName(id)), [
     { label: t.average, data: services.map(([, f]) => f.wait.avg), backgroundColor: "#0a3d91" },

@@ -21,13 +21,13 @@ from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
 from .auth import Authenticator
 from .booking_api import ROUTES as BOOKING_ROUTES
-from .errors import error_middleware
+from .errors import error_middleware, security_headers
+from .limits import MAX_REQUEST_BYTES, OUTGOING_BYTES
 from .rest import ROUTES
 from .state import APP_STATE, AppState
 from .supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from .websocket import websocket_handler
 
-MAX_REQUEST_BYTES = 64 * 1024
 PURGE_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
 
@@ -37,15 +37,15 @@ def create_app(
     store: EventStore,
     clock: Clock,
     token_factory: Callable[[], str] = new_token,
-    outgoing_limit: int = 2048,
+    outgoing_bytes: int = OUTGOING_BYTES,
     voice_dir: Path | None = None,
     modem_factory: Callable[[], Modem] | None = None,
     sms_interval: float = 1.0,
     clock_control: bool = False,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(middlewares=[security_headers, error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
-    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_limit=outgoing_limit,
+    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock), outgoing_bytes=outgoing_bytes,
                               clock_control=clock_control)
     for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         app.router.add_route(method, path, handler)

@@ -10,14 +10,15 @@ from aiohttp import web
 
 from ..hall_service import HallService
 from .auth import Authenticator
+from .limits import OUTGOING_BYTES
 
 
 @dataclass
 class AppState:
     service: HallService
     auth: Authenticator
-    # Messages queued for one client before it counts as too slow and is disconnected.
-    outgoing_limit: int = 2048
+    # Bytes queued for one client before it counts as too slow and is disconnected (4008).
+    outgoing_bytes: int = OUTGOING_BYTES
     clock_control: bool = False  # `set_clock` allowed: simulation servers only
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
