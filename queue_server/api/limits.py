@@ -15,7 +15,8 @@ MAX_REQUEST_BYTES = 64 * 1024  # one REST request body; larger: 413 payload_too_
 # Bytes waiting to be sent to one client. A client that does not read fills only its own outbox and is
 # closed with 4008; it resumes from its last sequence (a snapshot when the gap is large).
 OUTGOING_BYTES = 2 * 1024 * 1024
-# get_state / get_dashboard build a whole view of the hall on the event loop: a burst, then a steady rate.
+# get_state / get_dashboard / subscribe_events build a whole view of the hall on the event loop: a burst,
+# then a steady rate (the dashboard asks at most ~7 a second while events pour in).
 EXPENSIVE_BURST = 10
 EXPENSIVE_PER_SECOND = 10.0
 # A replay larger than this is answered with a snapshot instead (the client starts over from it).

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..hall_service import HallService
 from .auth import Authenticator
-from .limits import OUTGOING_BYTES
+from .limits import OUTGOING_BYTES, Outbox
 
 
 @dataclass
@@ -23,6 +23,8 @@ class AppState:
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
+    # Every connection's outbox while it lives: what the server holds for its clients, in bytes.
+    outboxes: weakref.WeakSet[Outbox] = field(default_factory=weakref.WeakSet)
 
 
 APP_STATE = web.AppKey("cherha", AppState)

@@ -43,7 +43,8 @@ AUTH_TIMEOUT = 10.0
 CLOSE_TOO_SLOW = 4008
 CLOSE_AUTH_FAILED = 4001
 CLOSE_INTERNAL = 1011  # an answer could not be sent: closed rather than left silently dead
-EXPENSIVE = frozenset({"get_state", "get_dashboard"})
+# Requests that build a whole view of the hall (a snapshot) on the event loop share one rate limit.
+EXPENSIVE = frozenset({"get_state", "get_dashboard", "subscribe_events"})
 # Live subscriptions one connection may hold at once: each costs work on every event for every client.
 LIVE_SUBSCRIPTIONS = {"watch_visit": 1, "subscribe_events": 4}
 PROTOCOL_VERSION = 1
@@ -69,6 +70,7 @@ class Connection:
         self.ws, self.app, self.transport = ws, app, transport
         self.principal: Principal | None = None
         self.outgoing = Outbox(app.outgoing_bytes)
+        app.outboxes.add(self.outgoing)
         self.expensive = Bucket(EXPENSIVE_BURST, EXPENSIVE_PER_SECOND)
         self.subscriptions: dict[int, Subscriber] = {}
         self.kinds: dict[int, str] = {}  # subscription id -> its message type (one live of each type)
