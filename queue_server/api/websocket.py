@@ -73,7 +73,7 @@ class Connection:
         app.outboxes.add(self.outgoing)
         self.expensive = Bucket(EXPENSIVE_BURST, EXPENSIVE_PER_SECOND)
         self.subscriptions: dict[int, Subscriber] = {}
-        self.kinds: dict[int, str] = {}  # subscription id -> its message type (one live of each type)
+        self.kinds: dict[int, str] = {}  # subscription id -> its message type (capped by LIVE_SUBSCRIPTIONS)
         self.last_id = 0
         self.sender: asyncio.Task[None] | None = None
         self.closing = False
