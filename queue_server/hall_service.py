@@ -247,4 +247,4 @@ class HallService:
             return [r for r in recent if r.seq <= upto]
         if upto - since > 50_000:
             return None
-        return await self.store.call(lambda db: EventStore.events_between(db, since, upto))
+        return await self.store.read(lambda db: EventStore.events_between(db, since, upto))

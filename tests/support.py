@@ -70,13 +70,13 @@ class Server:
 @contextlib.asynccontextmanager
 async def running_server(
     data_dir: Path, clock: ManualClock | None = None, hall: Hall | None = None, port: int = 0,
-    outgoing_limit: int = 2048, voice_dir: Path | None = None, modem_factory: Any = None,
+    outgoing_bytes: int = 2 * 1024 * 1024, voice_dir: Path | None = None, modem_factory: Any = None,
     sms_interval: float = 1.0, limits: Limits | None = None,
     address_of: Callable[[web.BaseRequest], str] = remote_address,
 ) -> AsyncIterator[Server]:
     clock = clock or ManualClock(TUESDAY_10)
     store = EventStore(data_dir / "cherha.sqlite3")
-    app = create_app(hall or demo_hall(), store, clock, outgoing_limit=outgoing_limit, voice_dir=voice_dir,
+    app = create_app(hall or demo_hall(), store, clock, outgoing_bytes=outgoing_bytes, voice_dir=voice_dir,
                      modem_factory=modem_factory, sms_interval=sms_interval, limits=limits,
                      address_of=address_of)
     runner = web.AppRunner(app, access_log=None)

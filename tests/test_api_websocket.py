@@ -277,7 +277,7 @@ async def test_desk_commands_need_a_desk_session(tmp_path) -> None:  # type: ign
 
 
 async def test_slow_client_is_dropped_and_others_keep_up(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    async with running_server(tmp_path, outgoing_limit=64) as server, aiohttp.ClientSession() as http:
+    async with running_server(tmp_path, outgoing_bytes=64 * 1024) as server, aiohttp.ClientSession() as http:
         kiosk = await server.device_token()
         for n in range(150):
             await issue(http, server, kiosk, "id-card" if n % 2 else "residence-register")

@@ -22,14 +22,14 @@ from ..store import EventStore
 from .auth import Authenticator
 from .booking_api import ROUTES as BOOKING_ROUTES
 from .booking_confirm import SmsConfirmation
-from .errors import error_middleware
+from .connection_limits import MAX_REQUEST_BYTES, OUTGOING_BYTES
+from .errors import error_middleware, security_headers
 from .limits import Guard, Limits
 from .rest import ROUTES
 from .state import APP_STATE, AppState, remote_address
 from .supervisor_api import ROUTES as SUPERVISOR_ROUTES
 from .websocket import websocket_handler
 
-MAX_REQUEST_BYTES = 64 * 1024
 PURGE_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
 DEFAULT_KEY_NAME = "person.key"
@@ -40,7 +40,7 @@ def create_app(
     store: EventStore,
     clock: Clock,
     token_factory: Callable[[], str] = new_token,
-    outgoing_limit: int = 2048,
+    outgoing_bytes: int = OUTGOING_BYTES,
     voice_dir: Path | None = None,
     modem_factory: Callable[[], Modem] | None = None,
     sms_interval: float = 1.0,
@@ -49,11 +49,11 @@ def create_app(
     address_of: Callable[[web.BaseRequest], str] = remote_address,
     key_file: Path | None = None,
 ) -> web.Application:
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_REQUEST_BYTES)
+    app = web.Application(middlewares=[security_headers, error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
     guard = Guard(limits)
     app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock, guard),
-                              outgoing_limit=outgoing_limit, clock_control=clock_control, guard=guard,
+                              outgoing_bytes=outgoing_bytes, clock_control=clock_control, guard=guard,
                               address_of=address_of)
     for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
         app.router.add_route(method, path, handler)

@@ -23,7 +23,7 @@ from ..domain.errors import CherhaError, InvalidInput, NotFound, Refused
 from ..passwords import person_key
 from ..views import booking_view
 from .auth import Principal, Role
-from .errors import json_response
+from .errors import aware_datetime, json_response
 from .messages import CommandId, Ident
 from .rest import _app, _json_body, _principal
 from .state import AppState
@@ -104,10 +104,7 @@ async def book(request: web.Request) -> web.Response:
     app = _app(request)
     body = BookingBody.model_validate(await _json_body(request))
     phone = normalize_phone(body.phone)
-    try:
-        start = datetime.fromisoformat(body.start)
-    except ValueError:
-        raise InvalidInput("invalid_message", details="start: an ISO date-time expected") from None
+    start = aware_datetime(body.start, "start")
     principal = None
     if "Authorization" in request.headers:  # an operator booking by phone, or a kiosk
         principal = await _principal(request, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.KIOSK)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
@@ -13,7 +11,7 @@ from ..domain import commands as cmd
 from ..domain.errors import Forbidden, InvalidInput, Unauthorized
 from ..passwords import token_hash
 from .auth import Principal, Role
-from .errors import json_response
+from .errors import aware_datetime, json_response, parse_json
 from .messages import CommandId, TicketRequest
 from .state import APP_STATE, AppState
 
@@ -38,9 +36,10 @@ def _app(request: web.Request) -> AppState:
 
 async def _json_body(request: web.Request) -> Any:
     try:
-        return json.loads(await request.text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        text = await request.text()
+    except UnicodeDecodeError:
         raise InvalidInput("invalid_json") from None
+    return parse_json(text)
 
 
 async def _principal(request: web.Request, *roles: Role) -> Principal:
@@ -96,10 +95,7 @@ async def accessible_session(request: web.Request) -> web.Response:
     """A kiosk reports one use of its accessible mode (for the dashboard's usage report)."""
     principal = await _principal(request, Role.KIOSK)
     body = AccessibleSessionBody.model_validate(await _json_body(request))
-    try:
-        started = datetime.fromisoformat(body.started_at)
-    except ValueError:
-        raise InvalidInput("invalid_message", details="started_at: an ISO date-time expected") from None
+    started = aware_datetime(body.started_at, "started_at")
     command = cmd.LogAccessibleSession(actor=principal.name, started_at=started, features=tuple(body.features),
                                        steps=body.steps, duration_seconds=body.duration_seconds,
                                        outcome=body.outcome, lang=body.lang)

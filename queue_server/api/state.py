@@ -13,6 +13,7 @@ from aiohttp import web
 from ..hall_service import HallService
 from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
+from .connection_limits import OUTGOING_BYTES, Outbox
 from .limits import Guard
 
 
@@ -24,8 +25,8 @@ def remote_address(request: web.BaseRequest) -> str:
 class AppState:
     service: HallService
     auth: Authenticator
-    # Messages queued for one client before it counts as too slow and is disconnected.
-    outgoing_limit: int = 2048
+    # Bytes queued for one client before it counts as too slow and is disconnected (4008).
+    outgoing_bytes: int = OUTGOING_BYTES
     clock_control: bool = False  # `set_clock` allowed: simulation servers only
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
@@ -40,6 +41,8 @@ class AppState:
     booking_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # With a modem, public bookings are held until the number is confirmed by an SMS code.
     confirmation: SmsConfirmation | None = None
+    # Every connection's outbox while it lives: what the server holds for its clients, in bytes.
+    outboxes: weakref.WeakSet[Outbox] = field(default_factory=weakref.WeakSet)
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)

@@ -52,7 +52,7 @@ async def _report(request: web.Request) -> dict[str, Any]:
     await _principal(request, Role.SUPERVISOR, Role.ADMIN)
     first, last = _range(request)
     service = _app(request).service
-    records = await service.store.call(lambda db: EventStore.events_of_days(db, first, last))
+    records = await service.store.read(lambda db: EventStore.events_of_days(db, first, last))
     report = build(service.hall, records)
     report["from"], report["to"] = first, last
     return report
@@ -83,7 +83,7 @@ async def _visit_facts(request: web.Request) -> dict[str, Any]:
     """The visit behind a feedback token, any day: service, desk and operator of its last service."""
     service = _app(request).service
     token = request.match_info["token"]
-    found = await service.store.call(lambda db: EventStore.visit_by_feedback_token(db, token))
+    found = await service.store.read(lambda db: EventStore.visit_by_feedback_token(db, token))
     if found is None:
         raise NotFound("unknown_ticket", ticket="")
     visit_id, payloads = found

@@ -1,13 +1,15 @@
 """The one WebSocket endpoint: auth phase, `{id, type}` envelope, subscriptions, commands.
 
-Per connection, every outgoing message goes through one bounded queue drained by one sender task, so
-results and events keep their order and a client that stops reading fills only its own queue; when it
-is full the connection is closed (code 4008) and the client resumes later from its last sequence.
+Per connection, every outgoing message goes through one outbox bounded in bytes and drained by one
+sender task, so results and events keep their order and a client that stops reading fills only its own
+outbox; when it is full the connection is closed (code 4008) and the client resumes later from its last
+sequence. Expensive requests are rate-limited and subscriptions capped per connection (limits.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -19,12 +21,21 @@ from pydantic import ValidationError
 
 from ..catalogue import error_body
 from ..clock import ManualClock
-from ..domain.errors import CherhaError, Forbidden, InvalidInput, Refused, Unauthorized
+from ..domain.errors import CherhaError, Forbidden, InvalidInput, Refused, TooMany, Unauthorized
 from ..hub import Subscriber, encode_event
 from ..passwords import token_hash
 from ..views import dashboard
 from .auth import DEVICE_ROLES, Principal
-from .errors import to_error, validation_error
+from .connection_limits import (
+    EXPENSIVE_BURST,
+    EXPENSIVE_PER_SECOND,
+    MAX_FRAME_BYTES,
+    REPLAY_MAX_BYTES,
+    REPLAY_MAX_EVENTS,
+    Bucket,
+    Outbox,
+)
+from .errors import dumps, parse_json, to_error, validation_error
 from .messages import SPECS, Message, SetClock, SubscribeEvents, UnsubscribeEvents, WatchVisit
 from .state import APP_STATE, AppState
 
@@ -32,12 +43,17 @@ log = logging.getLogger(__name__)
 AUTH_TIMEOUT = 10.0
 CLOSE_TOO_SLOW = 4008
 CLOSE_AUTH_FAILED = 4001
+CLOSE_INTERNAL = 1011  # an answer could not be sent: closed rather than left silently dead
+# Requests that build a whole view of the hall (a snapshot) on the event loop share one rate limit.
+EXPENSIVE = frozenset({"get_state", "get_dashboard", "subscribe_events"})
+# Live subscriptions one connection may hold at once: each costs work on every event for every client.
+LIVE_SUBSCRIPTIONS = {"watch_visit": 1, "subscribe_events": 4}
 PROTOCOL_VERSION = 1
 MAX_ID = 2**53  # the largest integer every JSON client (JavaScript) keeps exact
 
 
 async def websocket_handler(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=64 * 1024)
+    ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME_BYTES)
     await ws.prepare(request)
     app: AppState = request.app[APP_STATE]
     connection = Connection(ws, app, request.transport, app.client(request))
@@ -55,8 +71,11 @@ class Connection:
         self.ws, self.app, self.transport, self.address = ws, app, transport, address
         self.session: str | None = None  # the operator session's token hash, for logout
         self.principal: Principal | None = None
-        self.outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=app.outgoing_limit)
+        self.outgoing = Outbox(app.outgoing_bytes)
+        app.outboxes.add(self.outgoing)
+        self.expensive = Bucket(EXPENSIVE_BURST, EXPENSIVE_PER_SECOND)
         self.subscriptions: dict[int, Subscriber] = {}
+        self.kinds: dict[int, str] = {}  # subscription id -> its message type (capped by LIVE_SUBSCRIPTIONS)
         self.last_id = 0
         self.sender: asyncio.Task[None] | None = None
         self.closing = False
@@ -93,6 +112,8 @@ class Connection:
         for subscriber in self.subscriptions.values():
             self.app.service.hub.unsubscribe(subscriber)
         self.subscriptions.clear()
+        self.kinds.clear()
+        self.outgoing.clear()  # a client that left keeps nothing queued in the server
         if self.sender is not None:
             self.sender.cancel()
 
@@ -106,7 +127,7 @@ class Connection:
             await self._auth_failed(Unauthorized("auth_required"))
             return False
         try:
-            data = json.loads(frame.data)
+            data = parse_json(frame.data)
             if not isinstance(data, dict) or data.get("type") != "auth":
                 raise Unauthorized("auth_required")
             token, login, secret, desk = (data.get(k) for k in ("token", "login", "password", "desk"))
@@ -128,8 +149,8 @@ class Connection:
                 raise Unauthorized("auth_required")
             if self.session is not None:
                 self.app.session_sockets[self.session].add(self.ws)
-        except (json.JSONDecodeError, CherhaError) as exc:
-            await self._auth_failed(exc if isinstance(exc, CherhaError) else InvalidInput("invalid_json"))
+        except CherhaError as exc:
+            await self._auth_failed(exc)
             return False
         reply: dict[str, Any] = {
             "type": "auth_ok",
@@ -149,14 +170,10 @@ class Connection:
 
     # -- outgoing -------------------------------------------------------------------------------
     def _queue(self, text: str) -> bool:
-        try:
-            self.outgoing.put_nowait(text)
-        except asyncio.QueueFull:
-            return False
-        return True
+        return self.outgoing.put(text)
 
     def _send(self, payload: dict[str, Any]) -> None:
-        if not self._queue(json.dumps(payload, ensure_ascii=False)):
+        if not self._queue(dumps(payload)):
             self._too_slow()
 
     def _error(self, msg_id: int | None, exc: BaseException) -> None:
@@ -169,6 +186,13 @@ class Connection:
             try:
                 await self.ws.send_str(text)
             except (ConnectionResetError, RuntimeError):
+                return
+            except Exception:
+                # Never leave a connection that no longer answers: close it so the client reconnects.
+                log.exception("could not send to a client")
+                self.closing = True
+                with contextlib.suppress(Exception):
+                    await self.ws.close(code=CLOSE_INTERNAL, message=b"internal error")
                 return
 
     def _too_slow(self) -> None:
@@ -190,9 +214,9 @@ class Connection:
     # -- incoming -------------------------------------------------------------------------------
     async def _handle_text(self, text: str) -> None:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            self._error(None, InvalidInput("invalid_json"))
+            data = parse_json(text)
+        except CherhaError as exc:
+            self._error(None, exc)
             return
         if not isinstance(data, dict):
             self._error(None, InvalidInput("invalid_json"))
@@ -215,6 +239,7 @@ class Connection:
             self._error(msg_id, Forbidden("forbidden_for_role", role=self.principal.role.value, type=msg_type))
             return
         try:
+            self._admit(str(msg_type))
             message = spec.model.model_validate(data)
             result = await self._dispatch(message, spec.build)
         except ValidationError as exc:
@@ -225,6 +250,14 @@ class Connection:
             return
         if result is not None:
             self._send({"id": msg_id, "type": "result", "success": True, "result": result})
+
+    def _admit(self, msg_type: str) -> None:
+        """Refuse work one connection may not ask for: too many views, or a second live subscription."""
+        if msg_type in EXPENSIVE and not self.expensive.take():
+            raise TooMany("rate_limited", type=msg_type, per_second=int(EXPENSIVE_PER_SECOND))
+        allowed = LIVE_SUBSCRIPTIONS.get(msg_type)
+        if allowed is not None and sum(1 for kind in self.kinds.values() if kind == msg_type) >= allowed:
+            raise TooMany("subscription_limit", type=msg_type, limit=allowed)
 
     async def _dispatch(self, message: Message, build: Any) -> dict[str, Any] | None:
         assert self.principal is not None
@@ -248,6 +281,7 @@ class Connection:
             return None
         if isinstance(message, UnsubscribeEvents):
             subscriber = self.subscriptions.pop(message.subscription, None)
+            self.kinds.pop(message.subscription, None)
             if subscriber is None:
                 raise InvalidInput("unknown_subscription", subscription=message.subscription)
             service.hub.unsubscribe(subscriber)
@@ -276,9 +310,15 @@ class Connection:
         subscriber = Subscriber(deliver=deliver, on_overflow=self._too_slow, public=public)
         upto = service.hub.subscribe(subscriber)
         self.subscriptions[sub_id] = subscriber
+        self.kinds[sub_id] = message.type
         replay = None
-        if message.since is not None:
+        # A gap of any size can be resumed: a small one is replayed, a large one (a board off all
+        # morning, `since: 0` on a busy day) is answered with a snapshot, which fits any outbox.
+        if message.since is not None and upto - message.since <= REPLAY_MAX_EVENTS:
             replay = await service.events_between(message.since, upto)
+        bodies = [] if replay is None else [encode_event(record.payload, public) for record in replay]
+        if sum(len(body) for body in bodies) > REPLAY_MAX_BYTES:
+            replay, bodies = None, []
         if replay is None:
             # The published state is exactly at hub.last_seq (which may have passed `upto` if a
             # replay read was awaited): held events up to it are already in the snapshot.
@@ -290,8 +330,8 @@ class Connection:
         else:
             self._send({"id": sub_id, "type": "result", "success": True,
                         "result": {"subscription": sub_id, "seq": message.since, "replay": len(replay)}})
-            for record in replay:
-                self._send_event(sub_id, record.seq, encode_event(record.payload, public))
+            for record, body in zip(replay, bodies, strict=True):
+                self._send_event(sub_id, record.seq, body)
         for seq, body in held:
             self._send_event(sub_id, seq, body)
         live = True
@@ -327,6 +367,7 @@ class Connection:
         subscriber = Subscriber(deliver=lambda _seq, _body: push(), on_overflow=self._too_slow, public=True)
         service.hub.subscribe(subscriber)
         self.subscriptions[sub_id] = subscriber
+        self.kinds[sub_id] = "watch_visit"
         self._send({"id": sub_id, "type": "result", "success": True, "result": {"subscription": sub_id}})
         push()
 

@@ -54,3 +54,9 @@ class Unavailable(CherhaError):
     """Something the server needs is missing or down (voice segments not generated, a device offline)."""
 
     status = 503
+
+
+class TooMany(CherhaError):
+    """A client asks for more than its share: too often, or more subscriptions than one connection needs."""
+
+    status = 429

@@ -5,13 +5,16 @@ Durability rule: an event is broadcast only after the transaction holding it has
 it. Commands waiting at the same time are committed together (group commit), so throughput does not
 fall to one fsync per ticket when many kiosks and desks act at once.
 
-sqlite-utils binds a connection to its thread; every statement, reads included, runs on the writer
-thread through `call`.
+sqlite-utils binds a connection to its thread; writes (and reads that must see them in order) run on
+the writer thread through `call`. Reads a client can ask for at will (a feedback link, a report, a
+replay) run through `read` on a second connection and thread: WAL lets them see every committed event
+without queueing behind, or holding up, a ticket being written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import queue
 import threading
@@ -66,6 +69,9 @@ class EventStore:
         self._identity: tuple[int, int] | None = None
         self._wal_identity: tuple[int, int] | None = None
         self._mark: AckedMark | None = None
+        # One reader thread with its own connection, opened in that thread on first use.
+        self._reader: concurrent.futures.ThreadPoolExecutor | None = None
+        self._read_db: Database | None = None
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -75,6 +81,10 @@ class EventStore:
         await ready
 
     async def close(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await asyncio.get_running_loop().run_in_executor(reader, self._close_reader)
+            reader.shutdown(wait=False)
         if self._thread is not None:
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
@@ -107,6 +117,24 @@ class EventStore:
         except StoreIntegrityError as exc:
             return exc.reason
         return "ok"
+    async def read(self, fn: Callable[[Database], T]) -> T:
+        """Run the read-only `fn(db)` on the reader thread: it never waits for, nor delays, a write."""
+        if self._reader is None:
+            self._reader = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="cherha-reader")
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, fn)
+
+    def _read(self, fn: Callable[[Database], T]) -> T:
+        if self._read_db is None:
+            db = Database(self.path)
+            db.execute("PRAGMA busy_timeout=5000")
+            db.execute("PRAGMA query_only=ON")  # a read connection: a bug here cannot write
+            self._read_db = db
+        return fn(self._read_db)
+
+    def _close_reader(self) -> None:
+        if self._read_db is not None:
+            self._read_db.close()
+            self._read_db = None
 
     # -- queries used at start-up -------------------------------------------------------------
     @staticmethod
@@ -134,7 +162,10 @@ class EventStore:
 
     @staticmethod
     def visit_by_feedback_token(db: Database, token: str) -> tuple[str, list[dict[str, Any]]] | None:
-        """A visit of any day by its feedback token: its id and its own events, oldest first."""
+        """A visit of any day by its feedback token: its id and its own events, oldest first.
+
+        Both lookups go through the expression indexes of migration 6 (the expressions must stay
+        exactly as written there), so a guessed token costs one index probe, not a scan of the log."""
         row = db.execute("SELECT json_extract(payload, '$.visit_id') FROM events WHERE type = 'ticket_issued' "
                          "AND json_extract(payload, '$.feedback_token') = ?", [token]).fetchone()
         if row is None:

@@ -69,8 +69,17 @@ def _m6_person_bookings(db: Database) -> None:
     db.execute("DELETE FROM settings WHERE key = 'secret'")
 
 
+def _m7_visit_indexes(db: Database) -> None:
+    # A feedback link (public, any day) finds its visit and the visit's events without scanning the log.
+    # Queries must use these exact expressions (EventStore.visit_by_feedback_token).
+    db.execute("CREATE INDEX IF NOT EXISTS events_feedback_token ON events "
+               "(json_extract(payload, '$.feedback_token')) WHERE type = 'ticket_issued'")
+    db.execute("CREATE INDEX IF NOT EXISTS events_visit_id ON events (json_extract(payload, '$.visit_id'))")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
-                                                _m4_settings_and_contacts, _m5_sms_outbox, _m6_person_bookings]
+                                                _m4_settings_and_contacts, _m5_sms_outbox, _m6_person_bookings,
+                                                _m7_visit_indexes]
 
 
 def migrate(db: Database) -> int:
