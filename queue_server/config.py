@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
+from collections.abc import Callable
 from datetime import date, time
 from pathlib import Path
 from typing import Any
@@ -161,21 +162,6 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
     )
 
 
-def _dispatch(r: _Reader, table: dict[str, Any]) -> DispatchPolicy:
-    where = ("dispatch",)
-    defaults = DispatchPolicy()
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(DispatchPolicy):
-        kind = bool if f.name == "strict_tiers" else float
-        values[f.name] = r.get(table, where, f.name, kind, getattr(defaults, f.name))
-        if kind is float and not 0 <= values[f.name] <= MAX_HEAD_START_MINUTES:
-            raise r.fail((*where, f.name), f"must be from 0 to {MAX_HEAD_START_MINUTES} minutes")
-    for key in table:
-        if key not in values:
-            raise r.fail((*where, key), f"unknown setting {key!r}")
-    return DispatchPolicy(**values)
-
-
 def _date(r: _Reader, value: Any) -> date:
     if isinstance(value, date):
         return value
@@ -185,18 +171,34 @@ def _date(r: _Reader, value: Any) -> date:
         raise r.fail(("hours", "holidays"), f"bad date {value!r}") from None
 
 
-def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
-    defaults = Policy()
-    values = {}
-    for key in ("recall_limit", "postpone_min_minutes", "postpone_max_minutes", "postpone_return_priority",
-                "sla_walk_in_minutes", "sla_booked_minutes", "min_pin_length"):
-        value = r.get(table, ("policy",), key, int, getattr(defaults, key))
+def _table(r: _Reader, table: dict[str, Any], where: tuple[str, ...], cls: type[Any],
+           kind_of: Callable[[str], type], high: float | None = None) -> dict[str, Any]:
+    """Every field of a settings dataclass from its table (its default when absent), none negative (nor over
+    `high` minutes); a key the dataclass does not have is a mistake, not something to ignore."""
+    defaults = cls()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        kind = kind_of(f.name)
+        values[f.name] = value = r.get(table, where, f.name, kind, getattr(defaults, f.name))
+        if kind is bool:
+            continue
+        if high is not None and not 0 <= value <= high:
+            raise r.fail((*where, f.name), f"must be from 0 to {high:g} minutes")
         if value < 0:
-            raise r.fail(("policy", key), "must not be negative")
-        values[key] = value
+            raise r.fail((*where, f.name), "must not be negative")
     for key in table:
         if key not in values:
-            raise r.fail(("policy", key), f"unknown setting {key!r}")
+            raise r.fail((*where, key), f"unknown setting {key!r}")
+    return values
+
+
+def _dispatch(r: _Reader, table: dict[str, Any]) -> DispatchPolicy:
+    return DispatchPolicy(**_table(r, table, ("dispatch",), DispatchPolicy,
+                                   lambda name: bool if name == "strict_tiers" else float, MAX_HEAD_START_MINUTES))
+
+
+def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
+    values = _table(r, table, ("policy",), Policy, lambda _: int)
     if not 4 <= values["min_pin_length"] <= 64:
         raise r.fail(("policy", "min_pin_length"), "must be from 4 to 64")
     if values["postpone_min_minutes"] > values["postpone_max_minutes"]:
@@ -227,16 +229,7 @@ def _board(r: _Reader, table: dict[str, Any]) -> BoardSettings:
 
 def _booking(r: _Reader, table: dict[str, Any]) -> BookingPolicy:
     where = ("booking",)
-    defaults = BookingPolicy()
-    values: dict[str, Any] = {}
-    for f in dataclasses.fields(BookingPolicy):
-        kind = float if f.name == "share" else int
-        values[f.name] = r.get(table, where, f.name, kind, getattr(defaults, f.name))
-        if values[f.name] < 0:
-            raise r.fail((*where, f.name), "must not be negative")
-    for key in table:
-        if key not in values:
-            raise r.fail((*where, key), f"unknown setting {key!r}")
+    values = _table(r, table, where, BookingPolicy, lambda name: float if name == "share" else int)
     if not 0 < values["share"] <= 1:
         raise r.fail((*where, "share"), "share must be more than 0 and at most 1")
     if values["slot_minutes"] < 5:
