@@ -72,6 +72,14 @@ def test_english_ticket_and_booking_mark() -> None:
     assert "Your ticket" in text and "PRE-BOOKED FOR 10:30" in text and "Nobody is ahead of you" in text
 
 
+@pytest.mark.parametrize(("lang", "words"), [("uk", "Вікна цієї послуги ще не відкриті"),
+                                             ("en", "No desk for this service is open yet")])
+def test_no_desk_open_prints_no_invented_minutes(lang: str, words: str) -> None:
+    blocks = ticket_blocks(ticket(lang=lang, ahead=2, wait_minutes=None), 48)
+    text = " ".join(b.text for b in blocks if isinstance(b, Line))
+    assert words in text and "хв" not in text.replace("хвилин", "") and " min" not in text
+
+
 @pytest.mark.parametrize("codec", ["cp1251", "cp1125"])
 def test_every_ukrainian_letter_survives_the_code_page(codec: str) -> None:
     encoded = encode(UKRAINIAN + "\u02bc", codec)

@@ -161,12 +161,16 @@ class Connection:
         }
         if session_token is not None:
             reply["session_token"] = session_token
-        await self.ws.send_json(reply)
+        try:
+            await self.ws.send_json(reply)
+        except ConnectionError:  # the client left before hearing it: nothing to serve
+            return False
         return True
 
     async def _auth_failed(self, exc: CherhaError) -> None:
-        await self.ws.send_json({"type": "auth_invalid", "error": error_body(exc.code, exc.params)})
-        await self.ws.close(code=CLOSE_AUTH_FAILED, message=b"auth failed")
+        with contextlib.suppress(ConnectionError):  # a client that already left needs no answer
+            await self.ws.send_json({"type": "auth_invalid", "error": error_body(exc.code, exc.params)})
+            await self.ws.close(code=CLOSE_AUTH_FAILED, message=b"auth failed")
 
     # -- outgoing -------------------------------------------------------------------------------
     def _queue(self, text: str) -> bool:
