@@ -73,7 +73,7 @@ _Entry = tuple[float, str, str, int | None, float, float, str]
 def forecast(state: HallState, target: Target, now: datetime, replications: int = REPLICATIONS) -> Forecast:
     desks = _desks(state, target, now)
     if not desks:  # no minutes to promise; checked first, so a hall with no desk open stays cheap to issue in
-        return Forecast(None, _ahead_in_own_queue(state, target, now))
+        return Forecast(None, _ahead_in_line(state, target, now))
     start = _Start.build(state, target, now, desks)
     seed = zlib.crc32(target.visit_id.encode())
     runs = [start.run(Random(seed + r)) for r in range(replications)]
@@ -246,8 +246,13 @@ class _WalkIns:
         return out
 
 
-def _ahead_in_own_queue(state: HallState, target: Target, now: datetime) -> int:
-    """While no desk is open: how many of the target's own queue stand before it."""
+def ahead_in_own_queue(state: HallState, visit: Visit, now: datetime) -> int:
+    """How many of the visit's own queue stand before it (all of them are called first, whatever else)."""
+    return _ahead_in_line(state, Target.of(visit, now, state.hall.policy.postpone_return_priority), now)
+
+
+def _ahead_in_line(state: HallState, target: Target, now: datetime) -> int:
+    """How many of the target's own queue stand before it (also what a ticket says while no desk is open)."""
     mine = target.since - timedelta(minutes=head_start(state.dispatch, target.priority, target.booked_for is not None))
     count = 0
     for visit in state.live_in_service(target.service_id):

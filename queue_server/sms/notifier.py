@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Catalogue
+from ..domain.forecast import ahead_in_own_queue
 from ..hall_service import HallService
 from ..hub import Subscriber
 from .outbox import SmsOutbox
@@ -65,17 +66,19 @@ class Notifier:
         await self._turn_near()
 
     def _booking_of_visit(self, visit_id: str) -> Any:
-        for booking in self.service.published.bookings.by_id.values():
-            if booking.visit_id == visit_id:
-                return booking
-        return None
+        now = self.service.clock.now()
+        return next((b for b in self.service.published.bookings.on_day(now.date()) if b.visit_id == visit_id), None)
 
     async def _turn_near(self) -> None:
+        """"Your turn is near" to today's checked-in bookings with SMS consent. Runs after every event, so the
+        forecast runs only for those whose own line is already short (everyone ahead in it will be called
+        first, so the forecast's count can only be larger)."""
         state, now = self.service.published, self.service.clock.now()
         limit = self.service.hall.booking.sms_near_count
-        for booking in state.bookings.by_id.values():
+        for booking in state.bookings.on_day(now.date()):
             visit = state.visits.get(booking.visit_id or "")
-            if visit is None or booking.booking_id in self.near_sent or not visit.is_waiting(now):
+            if (visit is None or not booking.contact or booking.booking_id in self.near_sent
+                    or not visit.is_waiting(now) or ahead_in_own_queue(state, visit, now) > limit):
                 continue
             ahead = self.service.quotes.for_visit(state, visit, self.service.hub.last_seq, now).ahead
             if ahead <= limit:
