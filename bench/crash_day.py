@@ -101,7 +101,9 @@ async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
                     async with http.post(server.url + "/api/tickets",
                                          json={"command_id": command_id, "service_id": "id-card"},
                                          headers={"Authorization": f"Bearer {kiosk_token}"}) as response:
-                        answered[command_id] = (await response.json())["ticket"]
+                        body = await response.json()
+                        assert "ticket" in body, body
+                        answered[command_id] = body["ticket"]
                 for command_id in rng.sample(sorted(answered), min(50, len(answered))):
                     async with http.post(server.url + "/api/tickets",
                                          json={"command_id": command_id, "service_id": "id-card"},

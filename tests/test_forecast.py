@@ -144,3 +144,19 @@ def test_later_arrivals_may_overtake(hall: Hall) -> None:
     waiting_now = sum(1 for v in d.state.live_visits() if v.is_waiting(d.clock.now()))
     event = issued(d, "birth")
     assert event.predicted_ahead is not None and event.predicted_ahead > waiting_now
+
+
+def test_desks_that_finish_at_once_do_not_break_the_forecast(hall: Hall) -> None:
+    """A desk clicking call, start and finish in the same second teaches zero-minute services."""
+    d = Driver(hall, TUESDAY_10)
+    d.open(7, "op07")
+    for _ in range(8):
+        issued(d, "birth")
+        d.call(7, "op07")
+        d.do(cmd.StartService(actor="op07", desk=7))
+        d.do(cmd.Finish(actor="op07", desk=7))
+    assert d.state.service_times.by_service["birth"].mean == 0.0
+    for _ in range(3):
+        issued(d, "birth")
+    event = issued(d, "birth")
+    assert event.predicted_ahead == 3 and event.predicted_wait_minutes is not None

@@ -20,6 +20,7 @@ MIN_SAMPLES = 5  # samples before a learned figure is trusted over the next fall
 DEFAULT_SPREAD = 0.5  # lognormal sigma of service times before anything is learned
 DEFAULT_CALL_MINUTES = 1.0  # from the call to the visitor at the desk (or marked absent)
 DEFAULT_PAUSE_MINUTES = 15.0  # a desk's pause, until the hall's own are learned
+SHORTEST_MINUTES = 0.2  # a service is never taken as shorter (desks that click "finish" at once teach zeros)
 
 
 @dataclass
@@ -67,12 +68,13 @@ class ServiceTimes:
         self.no_show.add(0.0 if came else 1.0)
 
     def service(self, service_id: str, desk: int | None, configured: float) -> tuple[float, float]:
-        """(mean minutes, lognormal spread) for this service at this desk."""
+        """(mean minutes, lognormal spread) for this service at this desk; the mean is never below
+        `SHORTEST_MINUTES` (the forecast draws lognormal lengths, which need a positive mean)."""
         for figure in (self.by_desk.get((service_id, desk)) if desk is not None else None,
                        self.by_service.get(service_id)):
             if figure is not None and figure.count >= MIN_SAMPLES:
-                return figure.mean, figure.spread
-        return configured, DEFAULT_SPREAD
+                return max(SHORTEST_MINUTES, figure.mean), figure.spread
+        return max(SHORTEST_MINUTES, configured), DEFAULT_SPREAD
 
     def observe_pause(self, minutes: float) -> None:
         self.pause.add(minutes)
