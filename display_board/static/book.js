@@ -25,11 +25,13 @@ function options(select, items) {
 }
 
 options($("category"), hall.categories.map((c) => [c.id, c.name[lang]]));
-const today = new Date(hall.now.slice(0, 10) + "T12:00:00");
+// The hall's calendar days, counted in UTC: a phone in another time zone (booking from abroad) must still
+// see and ask for the hall's dates, not its own.
+const today = new Date(hall.now.slice(0, 10) + "T12:00:00Z");
 const days = [];
 for (let n = 0; n <= hall.booking.days_ahead; n += 1) {
   const day = new Date(today.getTime() + n * 86400000);
-  const label = day.toLocaleDateString(lang === "uk" ? "uk-UA" : "en-GB", { weekday: "short", day: "numeric", month: "long" });
+  const label = day.toLocaleDateString(lang === "uk" ? "uk-UA" : "en-GB", { weekday: "short", day: "numeric", month: "long", timeZone: "UTC" });
   days.push([day.toISOString().slice(0, 10), label]);
 }
 options($("date"), days);
