@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day
+from bench import abuse, crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,6 +54,8 @@ def main() -> None:
     crashed_day = asyncio.run(crash_sim.run())
     step("fuzzing")
     fuzzed = fuzz.run()
+    step("abuse: PIN guessing, slot grabbing, a flooding display")
+    abused = asyncio.run(abuse.run())
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -146,6 +148,7 @@ def main() -> None:
         "  tests/test_board.py (each waits, says so, and recovers alone without losing or doubling an action).",
         "",
     ]
+    lines += abuse.markdown(abused)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -252,16 +252,20 @@ def ahead_in_own_queue(state: HallState, visit: Visit, now: datetime) -> int:
 
 
 def _ahead_in_line(state: HallState, target: Target, now: datetime) -> int:
-    """How many of the target's own queue stand before it (also what a ticket says while no desk is open)."""
-    mine = target.since - timedelta(minutes=head_start(state.dispatch, target.priority, target.booked_for is not None))
+    """How many of the target's own queue stand before it (also what a ticket says while no desk is open).
+
+    Linear in the queue, on every issue while no desk is open: keys are compared as float minutes, and the
+    tie-breaking ticket order (an isoformat per visit) only on an exact tie."""
+    policy, returning = state.dispatch, state.hall.policy.postpone_return_priority
+    mine = _minutes(target.since, now) - head_start(policy, target.priority, target.booked_for is not None)
     count = 0
     for visit in state.live_in_service(target.service_id):
         if visit.visit_id == target.visit_id or visit.target_desk != target.pinned_desk or not visit.is_waiting(now):
             continue
-        priority = visit.effective_priority(now, state.hall.policy.postpone_return_priority)
-        key = (visit.booked_for or visit.issued_at) - timedelta(
-            minutes=head_start(state.dispatch, priority, visit.booked_for is not None))
-        if (key, visit_order(visit)) < (mine, target.order):
+        booked = visit.booked_for is not None
+        key = _minutes(visit.booked_for or visit.issued_at, now) - head_start(
+            policy, visit.effective_priority(now, returning), booked)
+        if key < mine or (key == mine and visit_order(visit) < target.order):
             count += 1
     return count
 
