@@ -146,11 +146,6 @@ def choose_next(state: HallState, desk_number: int, now: datetime) -> Choice | N
     return Choice(heads[chosen.service_id][1], rule)
 
 
-def select_next(state: HallState, desk_number: int, now: datetime) -> Visit | None:
-    choice = choose_next(state, desk_number, now)
-    return choice.visit if choice is not None else None
-
-
 def waiting_visits(state: HallState, now: datetime, service_id: str | None = None) -> list[Visit]:
     pool = state.live_visits() if service_id is None else state.live_in_service(service_id)
     return [v for v in pool if v.is_waiting(now)]

@@ -257,14 +257,16 @@ def _ahead_in_line(state: HallState, target: Target, now: datetime) -> int:
     Linear in the queue, on every issue while no desk is open: keys are compared as float minutes, and the
     tie-breaking ticket order (an isoformat per visit) only on an exact tie."""
     policy, returning = state.dispatch, state.hall.policy.postpone_return_priority
-    mine = _minutes(target.since, now) - head_start(policy, target.priority, target.booked_for is not None)
+    # The same order as the live rule (dispatch.candidate): a booking's head start counts once its slot has come.
+    mine = _minutes(target.since, now) - head_start(
+        policy, target.priority, target.booked_for is not None and target.booked_for <= now)
     count = 0
     for visit in state.live_in_service(target.service_id):
         if visit.visit_id == target.visit_id or visit.target_desk != target.pinned_desk or not visit.is_waiting(now):
             continue
-        booked = visit.booked_for is not None
+        due = visit.booked_for is not None and visit.booked_for <= now
         key = _minutes(visit.booked_for or visit.issued_at, now) - head_start(
-            policy, visit.effective_priority(now, returning), booked)
+            policy, visit.effective_priority(now, returning), due)
         if key < mine or (key == mine and visit_order(visit) < target.order):
             count += 1
     return count
