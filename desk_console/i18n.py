@@ -1,10 +1,10 @@
-"""The console's message catalogue (Ukrainian first), on the shared TOML catalogue."""
+"""The console's texts (Ukrainian first): its own TOML file, read by the one catalogue mechanism (texts/)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from queue_server.catalogue import Catalogue as _Catalogue
+from texts import Catalogue as _Catalogue
 
 CATALOGUE = Path(__file__).parent / "locales" / "console.toml"
 

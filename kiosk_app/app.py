@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from printers.profiles import BUILT_IN
 from printers.transport import TicketPrinter, parse_printer_spec
-from queue_server.catalogue import Catalogue
+from texts import Catalogue
 
 from .api import KioskApi
 from .controller import KioskController

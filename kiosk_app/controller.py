@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from printers.escpos_render import render_escpos
 from printers.layout import InfoCardContent, TicketContent, info_card_blocks, ticket_blocks
 from printers.transport import PrintError, TicketPrinter
-from queue_server.catalogue import Catalogue
+from texts import Catalogue
 
 from .api import KioskApi, Offline, Refused
 from .flow import KioskFlow, Screen

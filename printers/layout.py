@@ -1,4 +1,5 @@
-"""What goes on the paper, as printer-independent blocks: pure, no escpos, no I/O beyond the label file.
+"""What goes on the paper, as printer-independent blocks: pure, no escpos, no I/O beyond the label file
+(read by the one catalogue mechanism, texts/).
 
 A ticket becomes a list of `Line`, `QrCode`, `Feed` and `Cut` blocks laid out for a number of columns;
 the renderers (ESC/POS bytes, or an image) turn blocks into output. Text is wrapped at word boundaries
@@ -9,11 +10,12 @@ number, a service, times and a link, never a name.
 from __future__ import annotations
 
 import textwrap
-import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+
+from texts import Catalogue
 
 LABELS_FILE = Path(__file__).parent / "locales" / "labels.toml"
 
@@ -71,14 +73,13 @@ class InfoCardContent:
 
 
 @lru_cache(maxsize=1)
-def _labels() -> dict[str, dict[str, str]]:
-    with LABELS_FILE.open("rb") as handle:
-        return tomllib.load(handle)
+def _labels() -> Catalogue:
+    return Catalogue(LABELS_FILE)
 
 
 def label(lang: str, key: str, **params: object) -> str:
-    table = _labels().get(lang) or _labels()["uk"]
-    return table[key].format(**params)
+    """A ticket's label; a ticket asked for in a language we lack is printed in Ukrainian."""
+    return _labels().t_in(lang, key, **params)
 
 
 def wrap(text: str, columns: int, size: int = 1) -> list[str]:

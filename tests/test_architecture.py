@@ -42,6 +42,9 @@ def _only_seeded_random(path: Path) -> None:
             assert [alias.name for alias in node.names] == ["Random"], f"{path.name}: import Random only"
 
 
+OUR_PACKAGES = {"queue_server", "printers", "kiosk_app", "desk_console", "display_board", "texts", "bench", "tests"}
+
+
 def test_only_apps_import_qt_and_printers_know_no_server() -> None:
     for path in ROOT.glob("*/**/*.py"):
         parts = path.relative_to(ROOT).parts
@@ -50,5 +53,16 @@ def test_only_apps_import_qt_and_printers_know_no_server() -> None:
         for name in _imports(path):
             if name.split(".")[0] == "PySide6":
                 assert parts[0] in ("kiosk_app", "desk_console"), f"{path} imports Qt"
-            if parts[0] == "printers":
+            if parts[0] == "printers":  # printers may use the texts package, never the server
                 assert not name.startswith("queue_server"), f"{path} imports the server"
+
+
+def test_texts_package_imports_nothing_of_ours_nor_qt() -> None:
+    """texts/ is the one catalogue mechanism of the server, the apps and the printers: it must stand alone."""
+    files = list((ROOT / "texts").glob("*.py"))
+    assert files
+    for path in files:
+        for name in _imports(path):
+            top = name.split(".")[0]
+            assert not name.startswith(".."), f"{path.name} imports {name}"
+            assert top not in OUR_PACKAGES | {"PySide6"}, f"texts/{path.name} imports {name}"

@@ -284,7 +284,7 @@ def test_information_card_on_screen_and_printed(qtbot, server) -> None:  # type:
 
 def test_kiosk_catalogue_has_both_languages() -> None:
     from kiosk_app.app import CATALOGUE
-    from queue_server.catalogue import Catalogue
+    from texts import Catalogue
 
     catalogue = Catalogue(CATALOGUE)
     assert catalogue.keys("uk") == catalogue.keys("en")

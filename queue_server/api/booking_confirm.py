@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from ..catalogue import Catalogue
+from texts import Catalogue
+
 from ..clock import Clock
 from ..domain.errors import InvalidInput, NotFound
 from ..passwords import new_token

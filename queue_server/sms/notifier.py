@@ -10,7 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ..catalogue import Catalogue
+from texts import Catalogue
+
 from ..domain.forecast import ahead_in_own_queue
 from ..hall_service import HallService
 from ..hub import Subscriber
