@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from .domain import events as ev
 from .domain.hall import Hall
+from .domain.sla import sla_share
 from .domain.state import HallState
 from .domain.visit import PeriodKind, Visit, VisitState
 from .store import EventRecord
@@ -64,18 +65,8 @@ def replay(hall: Hall, records: list[EventRecord]) -> tuple[list[Visit], list[ev
     return visits, other
 
 
-def _above_sla(hall: Hall, visit: Visit) -> bool:
-    waits = [p for p in visit.periods if p.kind is PeriodKind.WAITING]
-    if not waits:
-        return False
-    first = waits[0]
-    end = first.end or first.start
-    if visit.booked_for is not None:
-        return _minutes(end - max(first.start, visit.booked_for)) > hall.policy.sla_booked_minutes
-    return _minutes(end - first.start) > hall.policy.sla_walk_in_minutes
-
-
-def build(hall: Hall, records: list[EventRecord]) -> dict[str, Any]:
+def build(hall: Hall, records: list[EventRecord], now: datetime) -> dict[str, Any]:
+    """The report; `now` measures a wait still going on today (the SLA rule: domain/sla.py)."""
     visits, other = replay(hall, records)
     heat: Counter[tuple[int, int]] = Counter(
         (v.issued_at.weekday(), v.issued_at.hour) for v in visits)
@@ -96,7 +87,7 @@ def build(hall: Hall, records: list[EventRecord]) -> dict[str, Any]:
     outcomes = Counter(v.state.value for v in visits)
     feedback = [e for e in other if isinstance(e, ev.FeedbackGiven)]
     accessible = [e for e in other if isinstance(e, ev.AccessibleSessionLogged)]
-    above = sum(1 for v in visits if _above_sla(hall, v))
+    sla = sla_share(hall.policy, visits, now)
     bad = sum(1 for f in feedback if not f.good)
     return {
         "visits": len(visits),
@@ -106,7 +97,7 @@ def build(hall: Hall, records: list[EventRecord]) -> dict[str, Any]:
             "cancelled": outcomes[VisitState.CANCELLED.value],
             "transferred": sum(1 for e in other if isinstance(e, ev.VisitTransferred)),
         },
-        "sla": {"above": above, "within_share": round(1 - above / len(visits), 3) if visits else 1.0,
+        "sla": {"above": sla.above, "within_share": sla.within_share,
                 "walk_in_minutes": hall.policy.sla_walk_in_minutes,
                 "booked_minutes": hall.policy.sla_booked_minutes},
         "heatmap": [{"weekday": WEEKDAY_NAMES[d], "hour": h, "arrivals": n} for (d, h), n in sorted(heat.items())],

@@ -15,6 +15,7 @@ from .domain.decide import unavailable_reason
 from .domain.dispatch import waiting_visits
 from .domain.forecast import Forecast
 from .domain.hall import Hall, Text
+from .domain.sla import sla_share
 from .domain.state import DeskState, DeskStatus, HallState
 from .domain.visit import PeriodKind, Visit
 
@@ -148,20 +149,9 @@ KIOSK_SILENCE_SECONDS = 180
 
 
 def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
-    """Visits of the day whose first wait is (or was) over the target: booked ones against their slot."""
-    policy = state.hall.policy
-    above = 0
-    for visit in state.visits.values():
-        waits = [p for p in visit.periods if p.kind is PeriodKind.WAITING]
-        if not waits:
-            continue
-        end = waits[0].end or now
-        start = max(waits[0].start, visit.booked_for) if visit.booked_for else waits[0].start
-        limit = policy.sla_booked_minutes if visit.booked_for else policy.sla_walk_in_minutes
-        if (end - start).total_seconds() > limit * 60:
-            above += 1
-    total = len(state.visits)
-    return {"visits": total, "above": above, "within_share": round(1 - above / total, 3) if total else 1.0}
+    """The day's visits within the waiting target so far (the rule: domain/sla.py, shared with the reports)."""
+    share = sla_share(state.hall.policy, state.visits.values(), now)
+    return {"visits": share.visits, "above": share.above, "within_share": share.within_share}
 
 
 def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],

@@ -96,7 +96,7 @@ async def test_visit_at_a_desk_at_midnight_is_finished_with_its_outcome(tmp_path
         await desk.close()
         running = _comparable(server)
         records = await server.store.call(lambda db: EventStore.events_of_days(db, "2026-11-24", "2026-11-25"))
-    report = build(server.service.hall, records)
+    report = build(server.service.hall, records, clock.now())
     rows = {row["ticket"]: row for row in report["rows"]}
     assert rows[served]["outcome"] == "finished" and rows[served]["result"] == "done", rows[served]
     assert rows[served]["service_min"] == 15.0 and rows[served]["desk"] == 1, "its whole service, across midnight"

@@ -266,3 +266,26 @@ async def test_only_supervisors_see_reports_and_the_dashboard(tmp_path) -> None:
         await expect(page.locator("#offline")).to_contain_text("не може виконувати")
         async with http.get(server.url + "/api/feedback/" + "y" * 43) as response:
             assert response.status == 404
+
+
+async def test_the_dashboard_and_the_report_agree_on_the_share_within_target(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """One SLA rule (domain/sla.py): the live share and the day's report, asked at the same moment, agree,
+    also about visitors still waiting past the target (the report once counted them as within)."""
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
+        day = await play_day(server, http)
+        for _ in range(2):
+            await issue(http, server, day["kiosk"], "consultation")
+        server.clock.advance(minutes=20)  # both still wait, now past the 15-minute target
+        async with http.post(server.url + "/api/sessions",
+                             json={"login": "supervisor", "password": "super-demo"}) as response:
+            token = (await response.json())["token"]
+        async with http.get(server.url + "/api/reports?from=2026-11-24&to=2026-11-24",
+                            headers={"Authorization": f"Bearer {token}"}) as response:
+            report = (await response.json())["sla"]
+        supervisor = await WsClient.connect(server.ws_url, token=token)
+        live = (await supervisor.request("get_dashboard"))["sla"]
+        await supervisor.close()
+        above, visits = day["above_sla"] + 2, day["visits"] + 2
+        assert (live["above"], live["visits"]) == (above, visits)
+        assert report["above"] == live["above"] and report["within_share"] == live["within_share"]
+        assert live["within_share"] == round(1 - above / visits, 3)

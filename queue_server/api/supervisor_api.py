@@ -53,7 +53,7 @@ async def _report(request: web.Request) -> dict[str, Any]:
     first, last = _range(request)
     service = _app(request).service
     records = await service.store.read(lambda db: EventStore.events_of_days(db, first, last))
-    report = build(service.hall, records)
+    report = build(service.hall, records, service.now())
     report["from"], report["to"] = first, last
     return report
 
