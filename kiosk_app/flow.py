@@ -29,13 +29,12 @@ class Screen(StrEnum):
 
 NORMAL_TIMEOUT, ACCESSIBLE_TIMEOUT = 45, 120  # seconds without a touch before returning home
 PAGE_SIZE, ACCESSIBLE_PAGE_SIZE = 6, 3
-ACCESSIBLE_FEATURES = ("large_print", "high_contrast", "voice", "low_reach", "long_timeouts")
 
 
 @dataclass
 class AccessibleSession:
     started_at: datetime
-    features: set[str] = field(default_factory=lambda: set(ACCESSIBLE_FEATURES))
+    features: set[str]  # those the mode itself brings; one used on request is added when used
     steps: int = 0
 
     def record(self, outcome: str, now: datetime, lang: str) -> dict[str, Any]:
@@ -103,7 +102,7 @@ class KioskFlow:
     def touched(self, now: datetime) -> None:
         """Any touch: an accessible terminal's session starts with the first one."""
         if self.accessible and self.session is None:
-            self.session = AccessibleSession(now)
+            self.session = AccessibleSession(now, self._mode_features())
 
     def _step(self, screen: Screen) -> None:
         self.screen = screen
@@ -187,7 +186,7 @@ class KioskFlow:
             self.accessible = False
         elif not self.accessible:
             self.accessible = True
-            self.session = AccessibleSession(now)
+            self.session = AccessibleSession(now, self._mode_features())
 
     def repeated_voice(self) -> None:
         if self.session is not None:
@@ -195,6 +194,10 @@ class KioskFlow:
 
     def info_printed(self, now: datetime) -> None:
         self._end_session("info", now)
+
+    def _mode_features(self) -> set[str]:
+        # The server's list (GET /api/hall, defined once in its domain), not a copy of ours.
+        return {f["id"] for f in self.hall.get("accessible_features", []) if not f.get("on_request")}
 
     def _end_session(self, outcome: str, now: datetime) -> None:
         if self.session is not None:

@@ -13,6 +13,7 @@ from typing import Any
 from .domain.booking import Booking
 from .domain.decide import unavailable_reason
 from .domain.dispatch import waiting_visits
+from .domain.enums import ACCESSIBLE_FEATURES, ACCESSIBLE_OUTCOMES, FEEDBACK_REASONS, Choice
 from .domain.forecast import Forecast
 from .domain.hall import Hall, Text
 from .domain.sla import sla_share
@@ -192,7 +193,12 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
 
 
 def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
-    """What a kiosk shows: the services tree, whether each can be taken now and the expected wait."""
+    """What a kiosk shows: the services tree, whether each can be taken now and the expected wait; and the
+    lists the pages and apps name things by (domain/enums.py, the hall's priority categories)."""
+
+    def choices(items: tuple[Choice, ...]) -> list[dict[str, Any]]:
+        return [{"id": c.id, "name": text(c.name)} for c in items]
+
     queues = queue_summary(state, now, quotes)
     services = {}
     for service in hall.services.values():
@@ -227,4 +233,8 @@ def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str
         "bundles": [
             {"id": b.id, "name": text(b.name), "service_ids": list(b.service_ids)} for b in hall.bundles.values()
         ],
+        "feedback_reasons": choices(FEEDBACK_REASONS),
+        "accessible_features": [{"id": f.id, "name": text(f.name), "on_request": f.on_request}
+                                for f in ACCESSIBLE_FEATURES],
+        "accessible_outcomes": choices(ACCESSIBLE_OUTCOMES),
     }

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from queue_server.api.auth import Role
+from queue_server.domain.enums import ACCESSIBLE_FEATURE_IDS, ACCESSIBLE_OUTCOME_IDS, FEEDBACK_REASON_IDS
 
 from .support import ProtocolError, issue, new_command_id, running_server
 
@@ -22,6 +23,13 @@ async def test_health_hall_and_ticket(tmp_path) -> None:  # type: ignore[no-unty
         assert len(hall["services"]) == 67 and len(hall["categories"]) == 14
         assert hall["services"]["id-card"]["name"]["uk"].startswith("Оформлення паспорта")
         assert hall["services"]["id-card"]["unavailable"] is None
+        # The enumerations, each defined once on the server, reach every client with their names.
+        assert [p["id"] for p in hall["priority_categories"]] == list(server.service.hall.priority_categories)
+        assert {r["id"] for r in hall["feedback_reasons"]} == FEEDBACK_REASON_IDS
+        assert {f["id"] for f in hall["accessible_features"]} == ACCESSIBLE_FEATURE_IDS
+        assert {o["id"] for o in hall["accessible_outcomes"]} == ACCESSIBLE_OUTCOME_IDS
+        assert hall["feedback_reasons"][0] == {"id": "wait", "name": {"uk": "Довге очікування", "en": "Long wait"}}
+        assert [f["id"] for f in hall["accessible_features"] if f["on_request"]] == ["repeat_voice"]
         ticket = await issue(http, server, token, "id-card")
         assert ticket["ticket"] == "П-001" and ticket["ahead"] == 0
         assert ticket["feedback_url"] == f"/f/{ticket['feedback_token']}"

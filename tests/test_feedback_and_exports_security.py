@@ -38,6 +38,8 @@ async def test_feedback_waits_for_the_end_of_the_visit_and_staff_never_see_token
         assert token not in str(replayed) and token not in str(await replay.events_until(server.service.hub.last_seq))
         for command in ("call_next", "start_service", "finish"):
             await desk.command(command)
+        async with http.post(url, json={"good": True, "reason": "rude"}) as response:
+            assert response.status == 400, "a reason outside the one list (domain/enums.py) is refused"
         async with http.post(url, json={"good": True, "reason": "politeness"}) as response:
             assert response.status == 201, await response.text()
         async with http.post(url, json={"good": False}) as response:

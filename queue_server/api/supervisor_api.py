@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
 
 from ..domain import commands as cmd
 from ..domain import events as ev
+from ..domain.enums import FEEDBACK_REASON_IDS, FEEDBACK_REASONS
 from ..domain.errors import InvalidInput, NotFound, Refused
 from ..domain.state import HallState
 from ..domain.visit import PeriodKind
@@ -24,10 +25,17 @@ from .rest import _app, _json_body, _principal
 MAX_RANGE_DAYS = 400
 
 
+def _feedback_reason(value: str) -> str:
+    if value not in FEEDBACK_REASON_IDS:  # the one list: domain/enums.py
+        raise ValueError("not a feedback reason")
+    return value
+
+
 class FeedbackBody(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     good: bool
-    reason: Literal["wait", "politeness", "competence", "documents", "premises", "other"] | None = None
+    reason: Annotated[str, AfterValidator(_feedback_reason),
+                      WithJsonSchema({"type": "string", "enum": [r.id for r in FEEDBACK_REASONS]})] | None = None
     comment: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 

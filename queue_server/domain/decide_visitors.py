@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import commands as cmd
 from . import events as ev
 from .booking import checkin_window, slots_for
+from .enums import ACCESSIBLE_FEATURE_IDS, ACCESSIBLE_OUTCOME_IDS, FEEDBACK_REASON_IDS
 from .errors import InvalidInput, NotFound, Refused
 from .guards import Context, _booking, _service
 from .issuing import _issue
@@ -58,13 +59,8 @@ def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
     return _issue(state, issue, ctx, booking_id=booking.booking_id)
 
 
-ACCESSIBLE_FEATURES = frozenset({"large_print", "high_contrast", "voice", "repeat_voice", "low_reach",
-                                 "long_timeouts"})
-ACCESSIBLE_OUTCOMES = frozenset({"ticket", "checkin", "info", "abandoned", "timeout"})
-
-
 def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context) -> list[ev.Event]:
-    if not set(c.features) <= ACCESSIBLE_FEATURES or c.outcome not in ACCESSIBLE_OUTCOMES:
+    if not set(c.features) <= ACCESSIBLE_FEATURE_IDS or c.outcome not in ACCESSIBLE_OUTCOME_IDS:
         raise InvalidInput("invalid_message", details="unknown feature or outcome")
     return [ev.AccessibleSessionLogged(at=ctx.now, terminal=c.actor, started_at=c.started_at, features=c.features,
                                        steps=c.steps, duration_seconds=c.duration_seconds, outcome=c.outcome,
@@ -76,16 +72,13 @@ def _document_ready(state: HallState, c: cmd.MarkDocumentReady, ctx: Context) ->
     return [ev.DocumentReady(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
 
 
-FEEDBACK_REASONS = frozenset({"wait", "politeness", "competence", "documents", "premises", "other"})
-
-
 def _feedback(state: HallState, c: cmd.GiveFeedback, ctx: Context) -> list[ev.Event]:
     if c.visit_id in state.feedback_given:
         raise Refused("feedback_already_given")
     visit = state.visits.get(c.visit_id)  # today's visits; an earlier day's has ended by definition
     if visit is not None and not visit.state.is_final:
         raise Refused("feedback_not_yet")
-    if c.reason is not None and c.reason not in FEEDBACK_REASONS:
+    if c.reason is not None and c.reason not in FEEDBACK_REASON_IDS:
         raise InvalidInput("invalid_message", details="reason")
     return [ev.FeedbackGiven(at=ctx.now, visit_id=c.visit_id, service_id=c.service_id, desk=c.desk,
                              operator=c.operator, good=c.good, reason=c.reason, comment=c.comment)]
