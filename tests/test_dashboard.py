@@ -109,6 +109,7 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         await expect(page.locator("#thanks")).to_have_text("Ви вже оцінили цей візит. Дякуємо!")
         page = await phone.new_page()
         await page.goto(f"{server.url}/f/{tickets['R1']['feedback_token']}?lang=en")
+        await expect(page.locator("#reason option[value=wait]")).to_have_text("Long wait")  # GET /api/hall's list
         await page.select_option("#reason", "wait")
         await page.click("#bad")
         await expect(page.locator("#thanks")).to_have_text("Thank you for your feedback!")
@@ -151,6 +152,8 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         }""")
         assert operators == {op: round(sum(v) / len(v), 1) for op, v in day["service_by_operator"].items()}
         await expect(history.locator("#comments li")).to_have_count(2)
+        await expect(history.locator("#comments")).to_contain_text("(довге очікування)")  # named by GET /api/hall
+        await expect(history.locator("#accessible")).to_contain_text("отримано талон")
         await history.screenshot(path=SHOTS / "dashboard-history.png", full_page=True)
 
         # -- exports, opened with real readers ----------------------------------------------------------

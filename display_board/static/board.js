@@ -1,22 +1,14 @@
 // The hall board: recent calls (newest blinking), waiting counts per category, clock, running line,
 // air-raid banner, spoken calls queued one after another.
-import { LABELS } from "./labels.js";
+import { LABELS } from "./board_labels.js";
+import { applyLabels } from "./labels.js";
 import { HallModel } from "./hall_model.js";
 import { Connection, clockText } from "./connection.js";
 
 const params = new URLSearchParams(location.search);
 const token = params.get("token") || "";
 const zone = params.get("zone");
-const uk = LABELS.uk;
-const en = LABELS.en;
-
-document.querySelectorAll("[data-label]").forEach((el) => { el.textContent = uk[el.dataset.label]; });
-document.querySelectorAll("[data-label-en]").forEach((el) => { el.textContent = en[el.dataset.labelEn]; });
-document.getElementById("head-ticket").textContent = `${uk.ticket} / ${en.ticket}`;
-document.getElementById("head-desk").textContent = `${uk.desk} / ${en.desk}`;
-document.getElementById("offline").textContent = `⚠ ${uk.offline} / ${en.offline}`;
-document.getElementById("no-calls").textContent = `${uk.noCalls} / ${en.noCalls}`;
-document.getElementById("queue-empty").textContent = `${uk.queueEmpty} / ${en.queueEmpty}`;
+const uk = applyLabels(LABELS);
 
 const hall = await (await fetch("/api/hall")).json();
 const model = new HallModel(hall, zone);

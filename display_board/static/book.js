@@ -1,15 +1,10 @@
 // The public booking page: category, service, date, a free time, a phone number → a code and a QR code.
-import { LABELS, currentLang, switchLanguageLink } from "./visitor_labels.js";
+import { LABELS } from "./visitor_labels.js";
+import { applyLabels, languageLink, pageLang } from "./labels.js";
 
-const lang = currentLang();
-const t = LABELS[lang];
-document.documentElement.lang = lang;
-document.getElementById("title").textContent = t.bookTitle;
-const switcher = document.getElementById("language");
-switcher.textContent = t.language;
-switcher.href = switchLanguageLink(lang);
-document.querySelectorAll("[data-label]").forEach((el) => { el.textContent = t[el.dataset.label]; });
-document.getElementById("no-slots").textContent = t.noSlots;
+const lang = pageLang();
+const t = applyLabels(LABELS, lang);
+languageLink(document.getElementById("language"), lang);
 
 const hall = await (await fetch("/api/hall")).json();
 const $ = (id) => document.getElementById(id);

@@ -1,10 +1,10 @@
 // The supervisor's live hall: every event pushed over the WebSocket brings a fresh dashboard.
-import { LABELS, fill, session } from "./dashboard_labels.js";
+import { LABELS, session } from "./dashboard_labels.js";
+import { applyLabels, fill, languageLink, pageLang } from "./labels.js";
 import { el } from "./dom.js";
 
-const params = new URLSearchParams(location.search);
-const lang = params.get("lang") === "en" ? "en" : "uk";
-const t = LABELS[lang];
+const lang = pageLang();
+const t = applyLabels(LABELS, lang);
 const $ = (id) => document.getElementById(id);
 const hall = await (await fetch("/api/hall")).json();
 const serviceName = (id) => (hall.services[id] ? hall.services[id].name[lang] : id);
@@ -15,23 +15,7 @@ let refreshTimer = null;
 let current = null;
 
 function texts() {
-  $("title").textContent = t.title;
-  $("sla-label").textContent = t.sla;
-  $("history-link").textContent = t.history;
-  $("language").textContent = lang === "uk" ? "English" : "Українська";
-  $("language").href = `?lang=${lang === "uk" ? "en" : "uk"}`;
-  $("desks-title").textContent = t.desks;
-  $("alerts-title").textContent = t.alerts;
-  $("queues-title").textContent = t.queues;
-  for (const [id, key] of [["th-service", "service"], ["th-waiting", "waiting"], ["th-longest", "longest"],
-    ["th-estimate", "estimate"], ["announcement-label", "announcement"], ["announce", "setAnnouncement"],
-    ["message-label", "message"], ["send", "send"], ["priority-label", "priority"], ["set-priority", "apply"],
-    ["weights-label", "deskServices"], ["set-weights", "apply"], ["offline", "offline"],
-    ["dispatch-title", "dispatchTitle"], ["level-label", "levelHeadStart"], ["priority-head-label", "priorityHeadStart"],
-    ["booked-label", "bookedHeadStart"], ["cap-label", "cap"], ["strict-label", "strictTiers"],
-    ["set-dispatch", "apply"]]) {
-    $(id).textContent = t[key];
-  }
+  languageLink($("language"), lang);
   const desks = hall.desks.map((d) => d.number);
   $("message-desk").replaceChildren(new Option(t.allDesks, ""), ...desks.map((n) => new Option(`${n}`, `${n}`)));
   $("weights-desk").replaceChildren(...desks.map((n) => new Option(`${n}`, `${n}`)));
@@ -78,7 +62,7 @@ function render(data) {
     li.dataset.kind = alert.kind;
     li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
       longest: alert.longest_minutes, minutes: alert.silent_minutes,
-      problem: t.printerProblems[alert.problem] || alert.problem });
+      problem: t.printerProblems[alert.problem] || alert.problem }, lang);
     return li;
   });
   if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }

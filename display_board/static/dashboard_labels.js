@@ -1,4 +1,7 @@
-// Каталог панелі керівника / supervisor's dashboard catalogue: Ukrainian first, English second.
+// Каталог панелі керівника / supervisor's dashboard catalogue: Ukrainian first, English second (picked by
+// labels.js). Feedback reasons and accessible-use outcomes are named by the server (GET /api/hall).
+import { pick } from "./labels.js";
+
 export const LABELS = {
   uk: {
     title: "Панель керівника залу", login: "Логін", password: "Пароль", signIn: "Увійти", history: "Звіти",
@@ -32,10 +35,6 @@ export const LABELS = {
     comments: "Відгуки відвідувачів", accessible: "Використання доступного терміналу", average: "середнє",
     p90: "90-й перцентиль", max: "максимум", count: "кількість",
     weekdays: ["пн", "вт", "ср", "чт", "пт", "сб", "нд"],
-    reasons: { wait: "довге очікування", politeness: "ввічливість", competence: "компетентність",
-               documents: "документи", premises: "приміщення", other: "інше" },
-    outcomes: { ticket: "отримано талон", checkin: "реєстрація за записом", info: "інформаційна картка",
-                abandoned: "перервано", timeout: "час вичерпано" },
   },
   en: {
     title: "Hall supervisor's dashboard", login: "Login", password: "Password", signIn: "Sign in", history: "Reports",
@@ -69,22 +68,14 @@ export const LABELS = {
     comments: "Visitors' feedback", accessible: "Accessible terminal use", average: "average",
     p90: "90th percentile", max: "maximum", count: "count",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-    reasons: { wait: "long wait", politeness: "politeness", competence: "competence", documents: "documents",
-               premises: "premises", other: "other" },
-    outcomes: { ticket: "ticket taken", checkin: "booking check-in", info: "information card", abandoned: "abandoned",
-                timeout: "timed out" },
   },
 };
-
-export function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (_, key) => values[key] ?? "");
-}
 
 // The supervisor signs in once per browser tab; the session token (never the password) is kept.
 export async function session(lang, onReady) {
   const saved = sessionStorage.getItem("cherha-token");
   if (saved) return onReady(saved);
-  const t = LABELS[lang];
+  const t = pick(LABELS, lang);
   const form = document.getElementById("login");
   form.hidden = false;
   form.querySelector("[name=login]").placeholder = t.login;

@@ -1,9 +1,10 @@
 // The display over one desk: its number, the ticket called or served there, or "break" / "closed".
-import { LABELS } from "./labels.js";
+import { LABELS } from "./board_labels.js";
+import { applyLabels, both } from "./labels.js";
 import { HallModel } from "./hall_model.js";
 import { Connection } from "./connection.js";
 
-const uk = LABELS.uk;
+const uk = applyLabels(LABELS);
 const en = LABELS.en;
 const number = Number(location.pathname.split("/").pop());
 const token = new URLSearchParams(location.search).get("token") || "";
@@ -12,7 +13,6 @@ const model = new HallModel(hall, null);
 let blinkUntil = 0;
 
 document.getElementById("desk-number").textContent = `${uk.desk} ${number} · ${en.desk} ${number}`;
-document.getElementById("offline").textContent = `⚠ ${uk.offline}`;
 
 function render() {
   const desk = model.desks.get(number) || { status: "closed", ticket: null, visitState: null };
@@ -21,17 +21,17 @@ function render() {
   let state = "";
   if (desk.status === "closed") {
     body.classList.add("closed");
-    state = `${uk.closed} / ${en.closed}`;
+    state = both(LABELS, "closed");
   } else if (desk.status === "paused") {
     body.classList.add("paused");
-    state = `${uk.break} / ${en.break}`;
+    state = both(LABELS, "break");
   } else if (desk.ticket && desk.visitState === "called") {
     if (Date.now() < blinkUntil) body.classList.add("calling");
-    state = `${uk.calling} / ${en.calling}`;
+    state = both(LABELS, "calling");
   } else if (desk.ticket) {
-    state = `${uk.serving} / ${en.serving}`;
+    state = both(LABELS, "serving");
   } else {
-    state = `${uk.free} / ${en.free}`;
+    state = both(LABELS, "free");
   }
   document.getElementById("ticket").textContent = desk.status === "open" ? desk.ticket || "" : "";
   document.getElementById("state").textContent = state;

@@ -1,22 +1,17 @@
 // The supervisor's reports for any date range: figures, heat map, charts (Chart.js, served locally), exports.
 import { LABELS, session } from "./dashboard_labels.js";
+import { applyLabels, nameOf, pageLang } from "./labels.js";
 import { el } from "./dom.js";
 
 const params = new URLSearchParams(location.search);
-const lang = params.get("lang") === "en" ? "en" : "uk";
-const t = LABELS[lang];
+const lang = pageLang();
+const t = applyLabels(LABELS, lang);
 const $ = (id) => document.getElementById(id);
 const hall = await (await fetch("/api/hall")).json();
 const serviceName = (id) => (hall.services[id] ? hall.services[id].name[lang] : id);
 const charts = {};
 let token = null;
 
-for (const [id, key] of [["title", "history"], ["from-label", "from"], ["to-label", "to"], ["show", "show"],
-  ["csv", "exportCsv"], ["xlsx", "exportXlsx"], ["live", "live"], ["heat-title", "heatmap"],
-  ["services-title", "waitsByService"], ["operators-title", "byOperator"], ["comments-title", "comments"],
-  ["accessible-title", "accessible"]]) {
-  $(id).textContent = t[key];
-}
 const today = hall.now.slice(0, 10);
 $("from").value = params.get("from") || today;
 $("to").value = params.get("to") || today;
@@ -69,12 +64,14 @@ async function show() {
     { label: t.max, data: operators.map(([, f]) => f.max), backgroundColor: "#b71c1c" }]);
   $("comments").replaceChildren(...report.feedback.comments.map((c) => {
     const li = document.createElement("li");
-    const reason = c.reason ? ` (${t.reasons[c.reason] || c.reason})` : "";
+    // The reason's name (GET /api/hall) begins a sentence on the visitor's page; here it is mid-line.
+    const name = c.reason ? nameOf(hall.feedback_reasons, c.reason, lang) : "";
+    const reason = c.reason ? ` (${name.charAt(0).toLocaleLowerCase(lang)}${name.slice(1)})` : "";
     li.textContent = `${c.good ? "☺" : "☹"} ${serviceName(c.service_id)}${reason}${c.comment ? `: ${c.comment}` : ""}`;
     return li;
   }));
   $("accessible").replaceChildren(...Object.entries(report.accessible.outcomes)
-    .map(([outcome, n]) => el("tr", {}, el("td", {}, t.outcomes[outcome] || outcome), el("td", { className: "num" }, n))));
+    .map(([outcome, n]) => el("tr", {}, el("td", {}, nameOf(hall.accessible_outcomes, outcome, lang)), el("td", { className: "num" }, n))));
   document.body.dataset.loaded = `${report.from}..${report.to}`;
 }
 

@@ -1,17 +1,13 @@
 // A visitor's own page, from the ticket's QR (/f/<token>) or the booking (/b/<code>): live, never polled.
-import { LABELS, currentLang, switchLanguageLink } from "./visitor_labels.js";
+import { LABELS } from "./visitor_labels.js";
+import { applyLabels, languageLink, pageLang } from "./labels.js";
 
-const lang = currentLang();
-const t = LABELS[lang];
+const lang = pageLang();
+const t = applyLabels(LABELS, lang);
 const [, kind, key] = location.pathname.split("/");
 const $ = (id) => document.getElementById(id);
-document.documentElement.lang = lang;
 $("title").textContent = kind === "b" ? t.yourBooking : t.yourTicket;
-$("language").textContent = t.language;
-$("language").href = switchLanguageLink(lang);
-$("offline").textContent = t.offline;
-$("not-found").textContent = t.notFound;
-$("cancel").textContent = t.cancel;
+languageLink($("language"), lang);
 const hall = await (await fetch("/api/hall")).json();
 
 function show(status) {
@@ -43,13 +39,7 @@ function show(status) {
 }
 
 // -- feedback: once the visit is finished, from the ticket's own page ------------------------------
-$("feedback-title").textContent = t.feedbackTitle;
-$("good").textContent = t.good;
-$("bad").textContent = t.bad;
-$("reason-label").textContent = t.reason;
-$("comment-label").textContent = t.comment;
-$("feedback-note").textContent = t.feedbackNote;
-$("reason").replaceChildren(new Option("—", ""), ...Object.entries(t.reasons).map(([k, v]) => new Option(v, k)));
+$("reason").replaceChildren(new Option("—", ""), ...hall.feedback_reasons.map((r) => new Option(r.name[lang], r.id)));
 let feedbackChecked = false;
 
 async function offerFeedback() {

@@ -1,4 +1,5 @@
-// Каталог сторінок відвідувача / visitor pages catalogue: Ukrainian first, English second.
+// Каталог сторінок відвідувача / visitor pages catalogue: Ukrainian first, English second (picked by
+// labels.js). Feedback reasons are named by the server (GET /api/hall).
 export const LABELS = {
   uk: {
     bookTitle: "Попередній запис до ЦНАП", category: "Категорія", service: "Послуга", date: "Дата",
@@ -12,12 +13,10 @@ export const LABELS = {
     noDesk: "Вікна цієї послуги ще не відкриті — вас викличуть, щойно почнуть приймати",
     minutes: "хв", called: "Вас запрошують до вікна", serving: "Вас обслуговують", done: "Візит завершено. Дякуємо!",
     postponed: "Вас відкладено: чекайте повторного виклику", offline: "Немає зв’язку — оновлюємо…",
-    notFound: "Запис або талон не знайдено", language: "English", choose: "— оберіть —",
+    notFound: "Запис або талон не знайдено", choose: "— оберіть —",
     feedbackTitle: "Як вас обслужили?", good: "☺ Добре", bad: "☹ Погано", reason: "Що саме? (необов’язково)",
     comment: "Коментар (необов’язково)", feedbackNote: "Відповідь анонімна: зберігаються лише послуга та вікно.",
     thanks: "Дякуємо за відгук!", alreadyRated: "Ви вже оцінили цей візит. Дякуємо!",
-    reasons: { wait: "Довге очікування", politeness: "Ввічливість", competence: "Компетентність",
-               documents: "Документи", premises: "Приміщення", other: "Інше" },
   },
   en: {
     bookTitle: "Book a visit to the centre", category: "Category", service: "Service", date: "Date",
@@ -31,21 +30,9 @@ export const LABELS = {
     noDesk: "No desk for this service is open yet — you will be called as soon as one opens",
     minutes: "min", called: "Please go to desk", serving: "You are being served", done: "Your visit is finished. Thank you!",
     postponed: "Postponed: wait to be called again", offline: "No connection — reconnecting…",
-    notFound: "No such booking or ticket", language: "Українська", choose: "— choose —",
+    notFound: "No such booking or ticket", choose: "— choose —",
     feedbackTitle: "How were you served?", good: "☺ Good", bad: "☹ Bad", reason: "What about? (optional)",
     comment: "Comment (optional)", feedbackNote: "Anonymous: only the service and the desk are kept.",
     thanks: "Thank you for your feedback!", alreadyRated: "You have already rated this visit. Thank you!",
-    reasons: { wait: "Long wait", politeness: "Politeness", competence: "Competence",
-               documents: "Documents", premises: "Premises", other: "Other" },
   },
 };
-
-export function currentLang() {
-  return new URLSearchParams(location.search).get("lang") === "en" ? "en" : "uk";
-}
-
-export function switchLanguageLink(lang) {
-  const params = new URLSearchParams(location.search);
-  params.set("lang", lang === "uk" ? "en" : "uk");
-  return `${location.pathname}?${params}`;
-}

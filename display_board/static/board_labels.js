@@ -1,0 +1,18 @@
+// Каталог підписів табло / board label catalogue: Ukrainian first, English second (picked by labels.js).
+export const LABELS = {
+  uk: {
+    nowCalling: "Запрошуємо", ticket: "Талон", desk: "Вікно", waiting: "Очікують у черзі",
+    people: "осіб", offline: "Немає зв’язку з сервером", pauseTitle: "Повітряна тривога",
+    pauseText: "Прямуйте до укриття. Черга збережена і продовжиться після відбою.",
+    free: "Вільно", break: "Перерва", closed: "Не працює", serving: "Обслуговується", calling: "Запрошується",
+    noCalls: "Зачекайте, будь ласка, на виклик", queueEmpty: "Черги немає", weekdays: ["неділя", "понеділок", "вівторок", "середа", "четвер", "п’ятниця", "субота"],
+    months: ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"],
+  },
+  en: {
+    nowCalling: "Now calling", ticket: "Ticket", desk: "Desk", waiting: "Waiting", people: "people",
+    offline: "No connection to the server", pauseTitle: "Air-raid alert",
+    pauseText: "Please go to the shelter. The queue is kept and resumes after the all-clear.",
+    free: "Free", break: "Break", closed: "Closed", serving: "Serving", calling: "Calling",
+    noCalls: "Please wait for your number to be called", queueEmpty: "No one is waiting",
+  },
+};
