@@ -92,3 +92,22 @@ async def test_cancel_a_booking_from_its_page(tmp_path) -> None:  # type: ignore
         await page.click("#cancel")
         await expect(page.locator("#booking-state")).to_have_text("The booking is cancelled")
         assert server.service.state.bookings.by_code_or_none(code).cancelled
+
+
+async def test_the_one_label_helper_picks_plural_forms_and_applies_labels(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """labels.js, which every page uses: CLDR plural forms (as texts/ in Python) and data-label attributes."""
+    async with running_server(tmp_path) as server, chromium() as browser:
+        page = await browser.new_page()
+        await page.goto(server.url + "/book?lang=en")
+        await expect(page.locator("#title")).to_have_text("Book a visit to the centre")
+        await expect(page.locator("#language")).to_have_text("Українська")
+        assert await page.evaluate("document.documentElement.lang") == "en"
+        said = await page.evaluate("""async () => {
+            const { fill } = await import("/static/labels.js");
+            const uk = { one: "{count} особа", few: "{count} особи", many: "{count} осіб" };
+            const en = { one: "{count} person", other: "{count} people" };
+            return [1, 2, 5, 11, 21, 22, 25].map((n) => [fill(uk, { count: n }, "uk"), fill(en, { count: n }, "en")]);
+        }""")
+        assert said == [["1 особа", "1 person"], ["2 особи", "2 people"], ["5 осіб", "5 people"],
+                        ["11 осіб", "11 people"], ["21 особа", "21 people"], ["22 особи", "22 people"],
+                        ["25 осіб", "25 people"]]
