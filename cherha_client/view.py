@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-KEYED = {"desks": "number", "visits": "visit_id"}  # lists patched entry by entry, by this key
 ANNOTATIONS = ("at", "cause")  # about a patch, not part of the view
 
 
