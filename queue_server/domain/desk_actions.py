@@ -1,32 +1,34 @@
 """What a desk may do now: the one rule the console greys its buttons by.
 
-The server sends the list with each desk's view (views.desk_view), so no client re-derives it; `decide`
-refuses the same things with a reason when a client asks anyway (a stale screen, a second console).
+Each desk action declares, where its decision is written (decide.py `@decides(..., desk_may=...)`), the
+situations it makes sense in; the server sends the list with each desk's view (views.desk_view), so no
+client re-derives it, and `decide` refuses the same things with a reason when asked anyway.
 """
 
 from __future__ import annotations
 
+from . import decide  # noqa: F401  (registers every decision, and with it DESK_RULES)
+from .guards import DESK_RULES
 from .state import DeskStatus, HallState
 from .visit import VisitState
 
-# Every desk action, in the order a console lists them. The console's own table (desk_console/actions.py)
-# gives each a key and a label; a test checks both name the same actions.
-DESK_ACTIONS = ("call_next", "call_ticket", "recall", "start_service", "finish", "no_show", "transfer", "postpone",
-                "add_service", "desk_pause", "desk_resume", "desk_close", "desk_open")
+DESK_ACTIONS = tuple(DESK_RULES)  # every desk action, in the order they are written
 
-_CALLED = ("recall", "start_service", "no_show", "transfer", "postpone")
-_SERVING = ("finish", "transfer", "postpone", "add_service")
+
+def situation(state: HallState, number: int) -> str:
+    desk = state.desks[number]
+    if desk.status is DeskStatus.CLOSED:
+        return "closed"
+    if desk.status is DeskStatus.PAUSED:
+        return "paused"
+    current = state.visits.get(desk.visit_id) if desk.visit_id else None
+    if current is not None and current.state is VisitState.CALLED:
+        return "called"
+    if current is not None and current.state is VisitState.SERVING:
+        return "serving"
+    return "held" if state.paused else "idle"  # an air-raid pause calls nobody; a desk may still pause or close
 
 
 def available_actions(state: HallState, number: int) -> list[str]:
-    desk = state.desks[number]
-    if desk.status is DeskStatus.CLOSED:
-        return ["desk_open"]
-    if desk.status is DeskStatus.PAUSED:
-        return ["desk_resume", "desk_close"]
-    current = state.visits.get(desk.visit_id) if desk.visit_id else None
-    if current is None or current.state not in (VisitState.CALLED, VisitState.SERVING):
-        # A paused hall (air-raid alert) calls nobody: the desk may still pause or close.
-        calls = [] if state.paused else ["call_next", "call_ticket"]
-        return [*calls, "desk_pause", "desk_close"]
-    return list(_CALLED if current.state is VisitState.CALLED else _SERVING)
+    now = situation(state, number)
+    return [action for action, situations in DESK_RULES.items() if now in situations]
