@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
+ESLINT := .cache/npm/node_modules/.bin/eslint
 
 .DEFAULT_GOAL := help
 .PHONY: help setup system-deps run test test-clock check lint bench clean screenshots
@@ -34,6 +35,12 @@ $(CHARTJS):
 	@mkdir -p .cache/npm display_board/static/vendor
 	cd .cache/npm && npm install --silent --no-audit --no-fund chart.js@4.4
 	cp .cache/npm/node_modules/chart.js/dist/chart.umd.js $@
+
+# ESLint for the pages, from the npm registry into the same cache (a development tool, never shipped).
+$(ESLINT):
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	@mkdir -p .cache/npm
+	cd .cache/npm && npm install --silent --no-audit --no-fund eslint@9 @eslint/js@9 globals@15
 
 setup: system-deps $(STAMP) $(CHARTJS) ## create .venv and install Cherha with its dependencies
 
@@ -67,9 +74,10 @@ test-clock: setup ## the suite with the date moved a month, then a year, and in 
 screenshots: setup ## run the tests and keep their screenshots in docs/img
 	CHERHA_SHOTS=docs $(VENV)/bin/pytest
 
-lint: setup ## ruff and mypy
+lint: setup $(ESLINT) ## ruff, mypy and ESLint (the pages' JavaScript)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(ESLINT) display_board/static
 
 check: lint test ## lint, type-check and test
 

@@ -1,6 +1,6 @@
 """Printer models as data: paper width, code page and its ESC t slot, native QR support.
 
-The ESC t slot that selects CP1251 differs by vendor (../shared/hardware-notes.md): 46 on Epson, 73 on
+The ESC t slot that selects CP1251 differs by vendor (docs/printing.md, "Code pages"): 46 on Epson, 73 on
 many cheap 58 mm printers (POS-5890, NT-5890K), 34 Star (ESC/POS mode), 12 OCD-100/300, 6 RP326, 51 KR-306.
 A profile with no code page prints the whole ticket as an image (printers without Cyrillic). A kiosk's
 config names a built-in profile and may override any field.

@@ -25,10 +25,11 @@ from .domain.hall import Hall
 from .domain.service_times import ServiceTimes
 from .domain.state import HallState
 from .hub import Hub
+from .live_view import LiveView
 from .passwords import new_booking_code, new_token
 from .quotes import Quotes
 from .store import EventRecord, EventStore, StoredCommand
-from .views import booking_view, public_hall, snapshot, visit_view, visitor_status
+from .views import booking_view, public_hall, visit_view, visitor_status
 
 log = logging.getLogger(__name__)
 LEARNED_KEY = "service_times"  # the settings row holding what the forecast has learned from earlier days
@@ -70,6 +71,8 @@ class HallService:
         self.devices: dict[str, tuple[float, str | None]] = {}
         self._inflight: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.quotes = Quotes()
+        # What every screen is kept current with: views of the published state, patched per event.
+        self.live_view = LiveView(self.published, self.now, self.quotes, lambda: self.hub.last_seq)
         self._learned_at_day_end: str | None = None
 
     async def start(self) -> None:
@@ -225,8 +228,14 @@ class HallService:
 
     # -- queries --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
-        now = self.now()
-        return snapshot(self.published, self.hub.last_seq, now, self.quotes.for_services(self.published, now))
+        return self.live_view.full(staff=True)
+
+    def tick(self) -> None:
+        """Send every live view what time alone changed (live_view.py)."""
+        if self.hub.subscriber_count:
+            frame = self.live_view.tick_frame()
+            for staff in (True, False):
+                self.hub.broadcast(self.live_view.encoder(staff), frame)
 
     def public_hall(self) -> dict[str, Any]:
         now = self.now()

@@ -33,13 +33,32 @@ def encode_event(payload: dict[str, object], public: bool) -> str:
     return json.dumps(payload, ensure_ascii=False)
 
 
+def event_frame(record: EventRecord, public: bool) -> str:
+    """A raw event as a frame (without the subscription id, which the connection puts first)."""
+    return f'{{"type":"event","seq":{record.seq},"event":{encode_event(record.payload, public)}}}'
+
+
+def staff_event(record: EventRecord) -> str:
+    """The event alone, as staff see it (the SMS notifier's feed)."""
+    return encode_event(record.payload, public=False)
+
+
+def staff_event_frame(record: EventRecord) -> str:
+    return event_frame(record, public=False)
+
+
+def public_event_frame(record: EventRecord) -> str:
+    return event_frame(record, public=True)
+
+
 @dataclass(eq=False)
 class Subscriber:
-    """One subscription. `deliver` puts an encoded event on the connection's queue; False = full."""
+    """One subscription. `encode` turns a record into the frame this subscriber gets (built once per record
+    for all subscribers sharing the same `encode`); `deliver` queues it on the connection; False = full."""
 
     deliver: Callable[[int, str], bool]
     on_overflow: Callable[[], None]
-    public: bool = False  # a kiosk or a display: private fields are removed
+    encode: Callable[[EventRecord], str]
     alive: bool = field(default=True)
 
 
@@ -92,12 +111,21 @@ class Hub:
                 del self._recent[: len(self._recent) - MEMORY_EVENTS]
             if self._on_record is not None:
                 self._on_record(record)
-            bodies: dict[bool, str] = {}
+            bodies: dict[Callable[[EventRecord], str], str] = {}
             for subscriber in list(self._subscribers):
-                body = bodies.get(subscriber.public)
+                body = bodies.get(subscriber.encode)
                 if body is None:
-                    body = bodies[subscriber.public] = encode_event(record.payload, subscriber.public)
-                if not subscriber.deliver(record.seq, body):
-                    log.warning("subscriber too slow, disconnecting", extra={"seq": record.seq})
-                    self.unsubscribe(subscriber)
-                    subscriber.on_overflow()
+                    body = bodies[subscriber.encode] = subscriber.encode(record)
+                self._deliver(subscriber, record.seq, body)
+
+    def broadcast(self, encode: Callable[[EventRecord], str], body: str) -> None:
+        """Send a frame that is no event (a view's time tick) to every subscriber of that encoding."""
+        for subscriber in list(self._subscribers):
+            if subscriber.encode == encode:
+                self._deliver(subscriber, self.last_seq, body)
+
+    def _deliver(self, subscriber: Subscriber, seq: int, body: str) -> None:
+        if not subscriber.deliver(seq, body):
+            log.warning("subscriber too slow, disconnecting", extra={"seq": seq})
+            self.unsubscribe(subscriber)
+            subscriber.on_overflow()

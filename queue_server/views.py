@@ -6,19 +6,20 @@ Nothing personal is in these views: a visit is a ticket number, a service and ti
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from .domain.booking import Booking
 from .domain.decide import unavailable_reason
+from .domain.desk_actions import available_actions
 from .domain.dispatch import waiting_visits
 from .domain.enums import ACCESSIBLE_FEATURES, ACCESSIBLE_OUTCOMES, FEEDBACK_REASONS, Choice
 from .domain.forecast import Forecast
 from .domain.hall import Hall, Text
 from .domain.sla import sla_share
 from .domain.state import DeskState, DeskStatus, HallState
-from .domain.visit import PeriodKind, Visit
+from .domain.visit import PeriodKind, Visit, VisitState
 
 
 def text(value: Text | None) -> dict[str, str] | None:
@@ -66,6 +67,7 @@ def visit_view(visit: Visit, now: datetime) -> dict[str, Any]:
         "ticket": visit.ticket,
         "service_id": visit.service_id,
         "state": visit.state.value,
+        "waiting": visit.is_waiting(now),  # also true for a visit back from the postpone pool by time alone
         "issued_at": visit.issued_at.isoformat(),
         "priority": visit.priority,
         "priority_category": visit.priority_category,
@@ -106,21 +108,52 @@ def desk_view(desk: DeskState, state: HallState) -> dict[str, Any]:
         "weights": {sid: weight for sid, weight in desk.weights},
         "served_today": desk.served_today,
         "no_shows_today": desk.no_shows_today,
+        "actions": available_actions(state, desk.number),
     }
 
 
-def queue_summary(state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, dict[str, Any]]:
+def call_view(visit: Visit, state: HallState) -> dict[str, Any]:
+    """A standing call: a visitor invited to a desk who has not reached it yet. `key` changes with every
+    recall, so a board announces a recall again and a repeated view of the same call never twice."""
+    assert visit.desk is not None
+    return {
+        "visit_id": visit.visit_id,
+        "ticket": visit.ticket,
+        "desk": visit.desk,
+        "zone": state.hall.desks[visit.desk].zone,
+        "called_at": (visit.called_at or visit.last_period_start()).isoformat(),
+        "recall_count": visit.recall_count,
+        "key": f"{visit.visit_id}/{visit.recall_count}",
+    }
+
+
+def calls_view(state: HallState) -> list[dict[str, Any]]:
+    """Every standing call, newest first: one per desk at most, so an 18-desk hall has at most 18."""
+    called = [v for v in state.at_desks() if v.state is VisitState.CALLED]
+    called.sort(key=lambda v: v.called_at or v.last_period_start(), reverse=True)
+    return [call_view(v, state) for v in called]
+
+
+def messages_view(state: HallState) -> list[dict[str, Any]]:
+    """The day's supervisor messages, oldest first (staff only: the hub's private field `text`)."""
+    return [{"at": at.isoformat(), "desk": desk, "text": text, "by": by} for at, desk, text, by in state.messages]
+
+
+def queue_summary(state: HallState, now: datetime, quotes: Mapping[str, Forecast],
+                  service_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
     """Per service: how many wait in its own line, the longest wait so far, and what a ticket taken now would
     be promised (`ahead` counts everyone who will be called first, from every queue the desks share;
     `estimated_wait_minutes` is null while no desk that serves it is open)."""
     out: dict[str, dict[str, Any]] = {}
-    for service_id in state.hall.services:
+    for service_id in state.hall.services if service_ids is None else service_ids:
         members = waiting_visits(state, now, service_id)
         longest = max((int((now - v.issued_at).total_seconds()) for v in members), default=0)
         quote = quotes.get(service_id)
         out[service_id] = {
             "waiting": len(members),
             "longest_wait_seconds": longest,
+            # The oldest waiting ticket's issue time: a screen counts the longest wait on from it by itself.
+            "waiting_since": min(v.issued_at for v in members).isoformat() if members else None,
             "ahead": quote.ahead if quote else len(members),
             "estimated_wait_minutes": quote.minutes if quote else None,
         }
@@ -131,18 +164,30 @@ def announcement_view(state: HallState) -> dict[str, str] | None:
     return {"uk": state.announcement[0], "en": state.announcement[1]} if state.announcement else None
 
 
-def snapshot(state: HallState, seq: int, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
+def hall_fields(state: HallState) -> dict[str, Any]:
+    """The hall-wide part of the view: one patch replaces all of it."""
     return {
-        "seq": seq,
         "day": state.day,
-        "now": now.isoformat(),
         "paused": state.paused,
         "pause_reason": state.pause_reason,
         "announcement": announcement_view(state),
         "closed_services": dict(state.closed_services),
+        "dispatch": dataclasses.asdict(state.dispatch),
+    }
+
+
+def snapshot(state: HallState, seq: int, now: datetime, quotes: Mapping[str, Forecast],
+             staff: bool = True) -> dict[str, Any]:
+    """The whole view of the hall at `seq`; live patches (live_view.py) change it by key from there."""
+    return {
+        "seq": seq,
+        "now": now.isoformat(),
+        **hall_fields(state),
         "desks": [desk_view(d, state) for d in sorted(state.desks.values(), key=lambda d: d.number)],
         "visits": [visit_view(v, now) for v in state.live_visits()],
         "queues": queue_summary(state, now, quotes),
+        "calls": calls_view(state),
+        "messages": messages_view(state) if staff else [],
     }
 
 

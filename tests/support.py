@@ -136,7 +136,7 @@ class WsClient:
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     continue
                 message = json.loads(frame.data)
-                if message["type"] in ("event", "visit_status"):
+                if message["type"] in ("event", "visit_status", "view", "patch"):
                     self.events.put_nowait(message)
                     continue
                 future = self._waiting.pop(message.get("id"), None)

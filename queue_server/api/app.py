@@ -15,6 +15,7 @@ from display_board.web import add_routes
 from ..clock import Clock
 from ..domain.hall import Hall
 from ..hall_service import HallService
+from ..live_view import TICK_SECONDS
 from ..passwords import load_or_create_key, new_token
 from ..sms.notifier import Notifier
 from ..sms.outbox import Modem, SmsOutbox, SmsSender
@@ -80,6 +81,7 @@ def create_app(
         background.append(asyncio.create_task(notifier.run(stop_background)))
         background.append(asyncio.create_task(sender.run(stop_background) if sender else
                                               _purge_forever(outbox, stop_background)))
+        background.append(asyncio.create_task(_every(TICK_SECONDS, service.tick, stop_background)))
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.
@@ -95,6 +97,14 @@ def create_app(
     app.on_shutdown.append(close_sockets)
     app.on_cleanup.append(stop)
     return app
+
+
+async def _every(seconds: float, action: Callable[[], None], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+        if not stop.is_set():
+            action()
 
 
 async def _purge_forever(outbox: SmsOutbox, stop: asyncio.Event) -> None:

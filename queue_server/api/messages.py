@@ -1,18 +1,21 @@
-"""Every WebSocket message type: its schema, the roles that may send it, and the command it becomes.
+"""Every WebSocket message, declared once: its type, schema, the roles that may send it, whether it acts on
+the session's desk, and what it becomes — a domain command (its fields passed by name) or a handler of the
+connection (websocket.py `on_<handler>`). Limits come from the domain's constants.
 
-This table is the single place the protocol is defined; docs/protocol.md documents each entry and a
-test fails when a type here is missing from the document.
+docs/protocol.md documents each entry; a test fails when a type here is missing from the document.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ..domain import commands as cmd
+from ..domain.decide import MAX_PRIORITY, MAX_WEIGHT
 from ..domain.errors import Forbidden
 from ..domain.hall import MAX_HEAD_START_MINUTES
 from .auth import Principal, Role
@@ -22,6 +25,64 @@ Ident = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_\-]{0,63}$")
 Ticket = Annotated[str, StringConstraints(min_length=1, max_length=16)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 DeskNumber = Annotated[int, Field(ge=1, le=10_000)]
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+ALL = frozenset(Role)
+STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR}
+SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
+
+
+ModelClass = type[BaseModel]
+CommandClass = type[cmd.Command]
+
+
+@dataclass(frozen=True)
+class MessageSpec:
+    type: str
+    model: ModelClass
+    roles: frozenset[Role]  # empty for `auth`, which comes before there is a principal
+    summary: str
+    command: CommandClass | None = None  # what the message becomes, or
+    handler: str | None = None  # the connection's `on_<handler>` that answers it
+    expensive: bool = False  # builds a whole view of the hall: rate-limited per connection
+    live_limit: int | None = None  # live subscriptions of this type one connection may hold
+
+    @property
+    def needs_desk(self) -> bool:
+        """Desk commands act on the session's desk; a message can never name another."""
+        return self.command is not None and issubclass(self.command, cmd.DeskCommand)
+
+    def build(self, message: BaseModel, principal: Principal) -> cmd.Command:
+        assert self.command is not None
+        names = {f.name for f in dataclasses.fields(self.command)}
+        values = {name: _plain(getattr(message, name)) for name in type(message).model_fields if name in names}
+        if self.needs_desk:
+            if principal.desk is None:
+                raise Forbidden("desk_required")
+            values["desk"] = principal.desk
+        return self.command(actor=principal.name, **values)
+
+
+def _plain(value: Any) -> Any:
+    # Commands are frozen dataclasses: a mapping (a desk's weights) becomes a tuple of pairs, in its order.
+    return tuple(value.items()) if isinstance(value, dict) else value
+
+
+SPECS: dict[str, MessageSpec] = {}
+M = TypeVar("M", bound=BaseModel)
+
+
+def declare(type_: str, roles: frozenset[Role], summary: str, *, command: type[cmd.Command] | None = None,
+            handler: str | None = None, expensive: bool = False,
+            live_limit: int | None = None) -> Callable[[type[M]], type[M]]:
+    assert (command is None) != (handler is None), type_
+
+    def register(model: type[M]) -> type[M]:
+        SPECS[type_] = MessageSpec(type_, model, roles, summary, command, handler, expensive, live_limit)
+        return model
+
+    return register
 
 
 class Strict(BaseModel):
@@ -30,43 +91,79 @@ class Strict(BaseModel):
 
 class Message(Strict):
     id: int = Field(ge=1, le=2**53)
-    type: str
+    type: str  # which one is the table's key: the connection looks the message up by it
 
 
 class CommandMessage(Message):
     command_id: CommandId
 
 
-# -- session and subscription --------------------------------------------------------------------
+# -- session -------------------------------------------------------------------------------------
+@declare("auth", frozenset(), "The first message: a device or session token, a PIN login, or a visitor's code.",
+         handler="auth")
+class Auth(Strict):
+    type: str
+    token: Secret | None = None
+    login: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    password: Secret | None = None
+    desk: DeskNumber | None = None
+    visit_token: Secret | None = None
+    booking_code: Secret | None = None
+
+    @model_validator(mode="after")
+    def one_way(self) -> Auth:
+        ways = [self.token is not None, self.login is not None or self.password is not None,
+                self.visit_token is not None or self.booking_code is not None]
+        if sum(ways) != 1 or (ways[1] and (self.login is None or self.password is None)):
+            raise ValueError("one of: token; login with password (and desk); visit_token or booking_code")
+        return self
+
+
+@declare("ping", ALL, "Keep-alive; answered with pong.", handler="ping")
 class Ping(Message):
-    type: Literal["ping"]
+    pass
 
 
+@declare("get_state", STAFF_AND_DEVICES, "The hall's whole view now.", handler="get_state", expensive=True)
 class GetState(Message):
-    type: Literal["get_state"]
+    pass
 
 
-class SubscribeEvents(Message):
-    type: Literal["subscribe_events"]
+@declare("subscribe", STAFF_AND_DEVICES,
+         "The hall's view (or, given `since`, what changed since), then a patch at every change.",
+         handler="subscribe", expensive=True, live_limit=4)
+class Subscribe(Message):
     since: int | None = Field(default=None, ge=0)
 
 
-class WatchVisit(Message):
-    type: Literal["watch_visit"]
+@declare("subscribe_events", STAFF_AND_DEVICES,
+         "For integrations: the raw event log from `since` (or a snapshot), then live events.",
+         handler="subscribe_events", expensive=True, live_limit=4)
+class SubscribeEvents(Message):
+    since: int | None = Field(default=None, ge=0)
 
 
+@declare("unsubscribe", ALL, "Cancel a subscription by its id.", handler="unsubscribe")
+class Unsubscribe(Message):
+    subscription: int = Field(ge=1)
+
+
+@declare("get_dashboard", SUPERVISORS, "Live desks, queues, the day's SLA share and alerts.",
+         handler="get_dashboard", expensive=True)
 class GetDashboard(Message):
-    type: Literal["get_dashboard"]
+    pass
 
 
+@declare("set_clock", frozenset({Role.ADMIN}),
+         "Simulation only (server started with --manual-clock): move the hall's clock on.", handler="set_clock")
 class SetClock(Message):
-    type: Literal["set_clock"]
     at: Annotated[str, StringConstraints(min_length=10, max_length=40)]
 
 
-class UnsubscribeEvents(Message):
-    type: Literal["unsubscribe_events"]
-    subscription: int = Field(ge=1)
+@declare("watch_visit", frozenset({Role.VISITOR}), "A visitor's own visit: its status now and at every change.",
+         handler="watch_visit", live_limit=1)
+class WatchVisit(Message):
+    pass
 
 
 # -- kiosk ---------------------------------------------------------------------------------------
@@ -79,95 +176,112 @@ class TicketRequest(Strict):
     lang: Literal["uk", "en"] = "uk"
 
 
+@declare("issue_ticket", frozenset({Role.KIOSK, Role.ADMIN}), "Issue a ticket for a service or a bundle.",
+         command=cmd.IssueTicket)
 class IssueTicket(CommandMessage, TicketRequest):
-    type: Literal["issue_ticket"]
+    pass
 
 
-# -- desk ----------------------------------------------------------------------------------------
+# -- desk: each acts on the session's desk ------------------------------------------------------------
+@declare("desk_open", DESK_ROLES, "Open the session's desk.", command=cmd.OpenDesk)
 class DeskOpen(CommandMessage):
-    type: Literal["desk_open"]
+    pass
 
 
+@declare("desk_pause", DESK_ROLES, "Pause the desk with a reason.", command=cmd.PauseDesk)
 class DeskPause(CommandMessage):
-    type: Literal["desk_pause"]
     reason: Reason = "break"
 
 
+@declare("desk_resume", DESK_ROLES, "End the desk's pause.", command=cmd.ResumeDesk)
 class DeskResume(CommandMessage):
-    type: Literal["desk_resume"]
+    pass
 
 
+@declare("desk_close", DESK_ROLES, "Close the desk.", command=cmd.CloseDesk)
 class DeskClose(CommandMessage):
-    type: Literal["desk_close"]
+    pass
 
 
+@declare("call_next", DESK_ROLES, "Call the next visitor by the dispatch rules.", command=cmd.CallNext)
 class CallNext(CommandMessage):
-    type: Literal["call_next"]
+    pass
 
 
+@declare("call_ticket", DESK_ROLES, "Call a specific waiting or postponed ticket.", command=cmd.CallTicket)
 class CallTicket(CommandMessage):
-    type: Literal["call_ticket"]
     ticket: Ticket
 
 
+@declare("recall", DESK_ROLES, "Call the current visitor again (no-show past the limit).", command=cmd.Recall)
 class Recall(CommandMessage):
-    type: Literal["recall"]
+    pass
 
 
+@declare("start_service", DESK_ROLES, "The called visitor has come: start serving.", command=cmd.StartService)
 class StartService(CommandMessage):
-    type: Literal["start_service"]
+    pass
 
 
+@declare("finish", DESK_ROLES, "Finish the current service with a result.", command=cmd.Finish)
 class Finish(CommandMessage):
-    type: Literal["finish"]
     result: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] = "served"
 
 
+@declare("no_show", DESK_ROLES, "The called visitor did not come.", command=cmd.NoShow)
 class NoShow(CommandMessage):
-    type: Literal["no_show"]
+    pass
 
 
+@declare("transfer", DESK_ROLES, "Send the visitor to another service or desk.", command=cmd.Transfer)
 class Transfer(CommandMessage):
-    type: Literal["transfer"]
     to_service: Ident | None = None
     to_desk: DeskNumber | None = None
     back_to_me: bool = False
 
 
+@declare("postpone", DESK_ROLES, "Put the visitor in the postpone pool for some minutes.", command=cmd.Postpone)
 class Postpone(CommandMessage):
-    type: Literal["postpone"]
-    minutes: int = Field(ge=1, le=240)
+    # The hall's own bounds (policy postpone_min/max_minutes) are checked by the domain, with their values.
+    minutes: int = Field(ge=1, le=MAX_HEAD_START_MINUTES)
 
 
+@declare("add_service", DESK_ROLES, "Add a further service to the current visit.", command=cmd.AddService)
 class AddService(CommandMessage):
-    type: Literal["add_service"]
     service_id: Ident
 
 
+@declare("document_ready", DESK_ROLES, "The result of a booked service is ready (SMS if consented).",
+         command=cmd.MarkDocumentReady)
+class DocumentReady(CommandMessage):
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{8}$", to_upper=True)]
+
+
 # -- supervisor ------------------------------------------------------------------------------------
+@declare("cancel_visit", SUPERVISORS, "Cancel a live visit.", command=cmd.CancelVisit)
 class CancelVisit(CommandMessage):
-    type: Literal["cancel_visit"]
     ticket: Ticket
     reason: Reason = "cancelled"
 
 
+@declare("change_priority", SUPERVISORS, "Change a waiting visit's priority.", command=cmd.ChangePriority)
 class ChangePriority(CommandMessage):
-    type: Literal["change_priority"]
     ticket: Ticket
-    priority: int = Field(ge=0, le=9)
+    priority: int = Field(ge=0, le=MAX_PRIORITY)
 
 
+@declare("set_desk_services", SUPERVISORS, "Replace a desk's services and weights.", command=cmd.SetDeskServices)
 class SetDeskServices(CommandMessage):
-    type: Literal["set_desk_services"]
     desk: DeskNumber
-    weights: dict[Ident, Annotated[int, Field(ge=0, le=100)]] = Field(min_length=1, max_length=500)
+    weights: dict[Ident, Annotated[int, Field(ge=0, le=MAX_WEIGHT)]] = Field(min_length=1, max_length=500)
 
 
 HeadStart = Annotated[float, Field(ge=0, le=MAX_HEAD_START_MINUTES)]
 
 
+@declare("set_dispatch_policy", SUPERVISORS, "Change the dispatch head starts and cap for the rest of the day.",
+         command=cmd.SetDispatchPolicy)
 class SetDispatchPolicy(CommandMessage):
-    type: Literal["set_dispatch_policy"]
     level_head_start_minutes: HeadStart
     priority_head_start_minutes: HeadStart
     booked_head_start_minutes: HeadStart
@@ -175,163 +289,47 @@ class SetDispatchPolicy(CommandMessage):
     strict_tiers: bool = False
 
 
+@declare("hall_pause", SUPERVISORS, "Pause the whole hall (air-raid alert).", command=cmd.PauseHall)
 class HallPause(CommandMessage):
-    type: Literal["hall_pause"]
     reason: Reason = "air_raid"
 
 
+@declare("hall_resume", SUPERVISORS, "Resume the hall after the all-clear.", command=cmd.ResumeHall)
 class HallResume(CommandMessage):
-    type: Literal["hall_resume"]
+    pass
 
 
+@declare("service_close", SUPERVISORS, "Close a service for the rest of the day.", command=cmd.CloseService)
 class ServiceClose(CommandMessage):
-    type: Literal["service_close"]
     service_id: Ident
     reason: Reason = "closed"
 
 
+@declare("service_reopen", SUPERVISORS, "Reopen a closed service.", command=cmd.ReopenService)
 class ServiceReopen(CommandMessage):
-    type: Literal["service_reopen"]
     service_id: Ident
 
 
+@declare("set_announcement", SUPERVISORS, "Set (or clear, with empty texts) the board's running line.",
+         command=cmd.SetAnnouncement)
 class SetAnnouncement(CommandMessage):
-    type: Literal["set_announcement"]
     text_uk: Annotated[str, StringConstraints(max_length=300)] = ""
     text_en: Annotated[str, StringConstraints(max_length=300)] = ""
 
 
+@declare("send_message", SUPERVISORS, "Send a message to one desk, or to every desk without `desk`.",
+         command=cmd.SendMessage)
 class SendMessage(CommandMessage):
-    type: Literal["send_message"]
     text: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     desk: DeskNumber | None = None
 
 
-class DocumentReadyMessage(CommandMessage):
-    type: Literal["document_ready"]
-    code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{8}$")]
-
-
+@declare("end_day", SUPERVISORS, "End the business day: waiting visits are closed, one at a desk stays.",
+         command=cmd.EndDay)
 class EndDay(CommandMessage):
-    type: Literal["end_day"]
+    pass
 
-
-# -- the table -----------------------------------------------------------------------------------
-ALL = frozenset(Role)
-STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR}
-SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
-DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
-
-
-@dataclass(frozen=True)
-class MessageSpec:
-    model: type[Message]
-    roles: frozenset[Role]
-    summary: str
-    build: Callable[[Any, Principal], cmd.Command] | None = None  # None: handled by the connection
-
-
-def _desk(principal: Principal) -> int:
-    if principal.desk is None:
-        raise Forbidden("desk_required")
-    return principal.desk
-
-
-def _at_desk(factory: Callable[..., cmd.Command], **fields: str) -> Callable[[Any, Principal], cmd.Command]:
-    """A builder for a desk command: the desk comes from the session, never from the message."""
-
-    def build(message: Any, principal: Principal) -> cmd.Command:
-        extra = {name: getattr(message, attr) for name, attr in fields.items()}
-        return factory(actor=principal.name, desk=_desk(principal), **extra)
-
-    return build
-
-
-SPECS: dict[str, MessageSpec] = {
-    "ping": MessageSpec(Ping, ALL, "Keep-alive; answered with pong."),
-    "get_state": MessageSpec(GetState, STAFF_AND_DEVICES, "The hall snapshot now."),
-    "subscribe_events": MessageSpec(SubscribeEvents, STAFF_AND_DEVICES,
-                                    "Snapshot or replay from `since`, then live events."),
-    "unsubscribe_events": MessageSpec(UnsubscribeEvents, ALL, "Cancel a subscription by its id."),
-    "get_dashboard": MessageSpec(GetDashboard, SUPERVISORS,
-                                 "Live desks, queues, the day's SLA share and alerts."),
-    "set_clock": MessageSpec(SetClock, frozenset({Role.ADMIN}),
-                             "Simulation only (server started with --manual-clock): move the hall's clock on."),
-    "watch_visit": MessageSpec(WatchVisit, frozenset({Role.VISITOR}),
-                               "A visitor's own visit: its status now and at every change."),
-    "issue_ticket": MessageSpec(
-        IssueTicket, frozenset({Role.KIOSK, Role.ADMIN}), "Issue a ticket for a service or a bundle.",
-        lambda m, p: cmd.IssueTicket(actor=p.name, service_id=m.service_id, bundle_id=m.bundle_id,
-                                     priority_category=m.priority_category, lang=m.lang),
-    ),
-    "desk_open": MessageSpec(DeskOpen, DESK_ROLES, "Open the session's desk.", _at_desk(cmd.OpenDesk)),
-    "desk_pause": MessageSpec(DeskPause, DESK_ROLES, "Pause the desk with a reason.",
-                              _at_desk(cmd.PauseDesk, reason="reason")),
-    "desk_resume": MessageSpec(DeskResume, DESK_ROLES, "End the desk's pause.", _at_desk(cmd.ResumeDesk)),
-    "desk_close": MessageSpec(DeskClose, DESK_ROLES, "Close the desk.", _at_desk(cmd.CloseDesk)),
-    "call_next": MessageSpec(CallNext, DESK_ROLES, "Call the next visitor by the dispatch rules.",
-                             _at_desk(cmd.CallNext)),
-    "call_ticket": MessageSpec(CallTicket, DESK_ROLES, "Call a specific waiting or postponed ticket.",
-                               _at_desk(cmd.CallTicket, ticket="ticket")),
-    "recall": MessageSpec(Recall, DESK_ROLES, "Call the current visitor again (no-show past the limit).",
-                          _at_desk(cmd.Recall)),
-    "start_service": MessageSpec(StartService, DESK_ROLES, "The called visitor has come: start serving.",
-                                 _at_desk(cmd.StartService)),
-    "finish": MessageSpec(Finish, DESK_ROLES, "Finish the current service with a result.",
-                          _at_desk(cmd.Finish, result="result")),
-    "no_show": MessageSpec(NoShow, DESK_ROLES, "The called visitor did not come.", _at_desk(cmd.NoShow)),
-    "transfer": MessageSpec(Transfer, DESK_ROLES, "Send the visitor to another service or desk.",
-                            _at_desk(cmd.Transfer, to_service="to_service", to_desk="to_desk",
-                                     back_to_me="back_to_me")),
-    "postpone": MessageSpec(Postpone, DESK_ROLES, "Put the visitor in the postpone pool for some minutes.",
-                            _at_desk(cmd.Postpone, minutes="minutes")),
-    "add_service": MessageSpec(AddService, DESK_ROLES, "Add a further service to the current visit.",
-                               _at_desk(cmd.AddService, service_id="service_id")),
-    "cancel_visit": MessageSpec(
-        CancelVisit, SUPERVISORS, "Cancel a live visit.",
-        lambda m, p: cmd.CancelVisit(actor=p.name, ticket=m.ticket, reason=m.reason),
-    ),
-    "change_priority": MessageSpec(
-        ChangePriority, SUPERVISORS, "Change a waiting visit's priority.",
-        lambda m, p: cmd.ChangePriority(actor=p.name, ticket=m.ticket, priority=m.priority),
-    ),
-    "set_desk_services": MessageSpec(
-        SetDeskServices, SUPERVISORS, "Replace a desk's services and weights.",
-        lambda m, p: cmd.SetDeskServices(actor=p.name, desk=m.desk, weights=tuple(m.weights.items())),
-    ),
-    "set_dispatch_policy": MessageSpec(
-        SetDispatchPolicy, SUPERVISORS, "Change the dispatch head starts and cap for the rest of the day.",
-        lambda m, p: cmd.SetDispatchPolicy(
-            actor=p.name, level_head_start_minutes=m.level_head_start_minutes,
-            priority_head_start_minutes=m.priority_head_start_minutes,
-            booked_head_start_minutes=m.booked_head_start_minutes, cap_minutes=m.cap_minutes,
-            strict_tiers=m.strict_tiers),
-    ),
-    "hall_pause": MessageSpec(HallPause, SUPERVISORS, "Pause the whole hall (air-raid alert).",
-                              lambda m, p: cmd.PauseHall(actor=p.name, reason=m.reason)),
-    "hall_resume": MessageSpec(HallResume, SUPERVISORS, "Resume the hall after the all-clear.",
-                               lambda m, p: cmd.ResumeHall(actor=p.name)),
-    "service_close": MessageSpec(
-        ServiceClose, SUPERVISORS, "Close a service for the rest of the day.",
-        lambda m, p: cmd.CloseService(actor=p.name, service_id=m.service_id, reason=m.reason),
-    ),
-    "service_reopen": MessageSpec(ServiceReopen, SUPERVISORS, "Reopen a closed service.",
-                                  lambda m, p: cmd.ReopenService(actor=p.name, service_id=m.service_id)),
-    "set_announcement": MessageSpec(
-        SetAnnouncement, SUPERVISORS, "Set (or clear, with empty texts) the board's running line.",
-        lambda m, p: cmd.SetAnnouncement(actor=p.name, text_uk=m.text_uk, text_en=m.text_en),
-    ),
-    "send_message": MessageSpec(
-        SendMessage, SUPERVISORS, "Send a message to one desk, or to every desk without `desk`.",
-        lambda m, p: cmd.SendMessage(actor=p.name, text=m.text, desk=m.desk),
-    ),
-    "document_ready": MessageSpec(
-        DocumentReadyMessage, DESK_ROLES, "The result of a booked service is ready (SMS if consented).",
-        lambda m, p: cmd.MarkDocumentReady(actor=p.name, code=m.code.upper()),
-    ),
-    "end_day": MessageSpec(EndDay, SUPERVISORS, "End the business day: waiting visits are closed, one at a desk stays.",
-                           lambda m, p: cmd.EndDay(actor=p.name)),
-}
 
 # Messages the server sends (documented in docs/protocol.md as well).
-SERVER_TYPES = ("auth_required", "auth_ok", "auth_invalid", "result", "event", "visit_status", "pong")
+SERVER_TYPES = ("auth_required", "auth_ok", "auth_invalid", "result", "view", "patch", "event", "visit_status",
+                "pong")

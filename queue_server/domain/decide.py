@@ -6,17 +6,26 @@ Nothing here changes state; `HallState.apply` does that once the events are dura
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from . import commands as cmd
-from . import decide_visitors as visitors
+from . import decide_visitors, issuing  # noqa: F401  (their decisions register themselves)
 from . import events as ev
 from .dispatch import choose_next
 from .errors import Forbidden, InvalidInput, Refused
-from .guards import Context, _current, _desk, _my_desk, _ready_to_call, _service, _visit_by_ticket
+from .guards import (
+    DECIDERS,
+    Context,
+    current_visit,
+    decides,
+    find_desk,
+    find_service,
+    find_visit_by_ticket,
+    own_desk,
+    ready_to_call,
+)
 from .hall import MAX_HEAD_START_MINUTES
-from .issuing import _issue, format_ticket, unavailable_reason
+from .issuing import format_ticket, unavailable_reason
 from .state import DeskStatus, HallState
 from .visit import VisitState
 
@@ -85,15 +94,16 @@ def _day_ended(state: HallState, now: datetime) -> ev.DayEnded:
 
 
 def decide(state: HallState, command: cmd.Command, ctx: Context) -> list[ev.Event]:
-    handler = _HANDLERS.get(type(command))
+    handler = DECIDERS.get(type(command))
     if handler is None:
         raise InvalidInput("unknown_command")
     return handler(state, command, ctx)
 
 
 # -- desks ---------------------------------------------------------------------------------------
+@decides(cmd.OpenDesk, "desk_open", ('closed',))
 def _open_desk(state: HallState, c: cmd.OpenDesk, ctx: Context) -> list[ev.Event]:
-    desk = _desk(state, c.desk)
+    desk = find_desk(state, c.desk)
     operator = state.hall.operators.get(c.actor)
     if operator is not None and operator.desks and c.desk not in operator.desks:
         raise Forbidden("desk_not_allowed", desk=c.desk)
@@ -107,8 +117,9 @@ def _open_desk(state: HallState, c: cmd.OpenDesk, ctx: Context) -> list[ev.Event
     return [ev.DeskOpened(at=ctx.now, desk=c.desk, operator=c.actor)]
 
 
+@decides(cmd.PauseDesk, "desk_pause", ('idle', 'held'))
 def _pause_desk(state: HallState, c: cmd.PauseDesk, ctx: Context) -> list[ev.Event]:
-    desk = _my_desk(state, c)
+    desk = own_desk(state, c)
     if desk.status is DeskStatus.PAUSED:
         raise Refused("desk_already_paused", desk=c.desk)
     if desk.visit_id is not None:
@@ -116,23 +127,26 @@ def _pause_desk(state: HallState, c: cmd.PauseDesk, ctx: Context) -> list[ev.Eve
     return [ev.DeskPaused(at=ctx.now, desk=c.desk, operator=c.actor, reason=c.reason)]
 
 
+@decides(cmd.ResumeDesk, "desk_resume", ('paused',))
 def _resume_desk(state: HallState, c: cmd.ResumeDesk, ctx: Context) -> list[ev.Event]:
-    desk = _my_desk(state, c)
+    desk = own_desk(state, c)
     if desk.status is not DeskStatus.PAUSED:
         raise Refused("desk_not_paused", desk=c.desk)
     return [ev.DeskResumed(at=ctx.now, desk=c.desk, operator=c.actor)]
 
 
+@decides(cmd.CloseDesk, "desk_close", ('idle', 'held', 'paused'))
 def _close_desk(state: HallState, c: cmd.CloseDesk, ctx: Context) -> list[ev.Event]:
-    desk = _my_desk(state, c)
+    desk = own_desk(state, c)
     if desk.visit_id is not None:
         raise Refused("desk_busy", desk=c.desk)
     return [ev.DeskClosed(at=ctx.now, desk=c.desk, operator=c.actor)]
 
 
 # -- calling and serving ---------------------------------------------------------------------------
+@decides(cmd.CallNext, "call_next", ('idle',))
 def _call_next(state: HallState, c: cmd.CallNext, ctx: Context) -> list[ev.Event]:
-    _ready_to_call(state, c)
+    ready_to_call(state, c)
     choice = choose_next(state, c.desk, ctx.now)
     if choice is None:
         raise Refused("queue_empty", desk=c.desk)
@@ -140,9 +154,10 @@ def _call_next(state: HallState, c: cmd.CallNext, ctx: Context) -> list[ev.Event
                            rule=choice.rule)]
 
 
+@decides(cmd.CallTicket, "call_ticket", ('idle',))
 def _call_ticket(state: HallState, c: cmd.CallTicket, ctx: Context) -> list[ev.Event]:
-    _ready_to_call(state, c)
-    visit = _visit_by_ticket(state, c.ticket)
+    ready_to_call(state, c)
+    visit = find_visit_by_ticket(state, c.ticket)
     # A postponed visitor may be called back early by any desk; otherwise only a waiting one.
     if visit.state not in (VisitState.WAITING, VisitState.POSTPONED):
         raise Refused("visit_not_waiting", ticket=c.ticket, state=visit.state.value)
@@ -153,8 +168,9 @@ def _call_ticket(state: HallState, c: cmd.CallTicket, ctx: Context) -> list[ev.E
     ]
 
 
+@decides(cmd.Recall, "recall", ('called',))
 def _recall(state: HallState, c: cmd.Recall, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.CALLED)
+    visit = current_visit(state, c, VisitState.CALLED)
     if state.paused:
         raise Refused("hall_paused")
     # The visitor may be recalled `recall_limit` times; asking once more marks the no-show.
@@ -165,38 +181,43 @@ def _recall(state: HallState, c: cmd.Recall, ctx: Context) -> list[ev.Event]:
                              recall_count=visit.recall_count + 1)]
 
 
+@decides(cmd.StartService, "start_service", ('called',))
 def _start(state: HallState, c: cmd.StartService, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.CALLED)
+    visit = current_visit(state, c, VisitState.CALLED)
     return [ev.ServiceStarted(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor)]
 
 
+@decides(cmd.Finish, "finish", ('serving',))
 def _finish(state: HallState, c: cmd.Finish, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.SERVING)
+    visit = current_visit(state, c, VisitState.SERVING)
     return [ev.ServiceFinished(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor,
                                result=c.result)]
 
 
+@decides(cmd.NoShow, "no_show", ('called',))
 def _no_show(state: HallState, c: cmd.NoShow, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.CALLED)
+    visit = current_visit(state, c, VisitState.CALLED)
     return [ev.VisitNoShow(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor)]
 
 
+@decides(cmd.Transfer, "transfer", ('called', 'serving'))
 def _transfer(state: HallState, c: cmd.Transfer, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.CALLED, VisitState.SERVING)
+    visit = current_visit(state, c, VisitState.CALLED, VisitState.SERVING)
     if c.to_service is None and c.to_desk is None:
         raise InvalidInput("transfer_target_required")
     to_service = c.to_service or visit.service_id
-    _service(state, to_service)
+    find_service(state, to_service)
     if c.to_desk is not None:
-        _desk(state, c.to_desk)
+        find_desk(state, c.to_desk)
         if c.to_desk == c.desk:
             raise Refused("transfer_to_self", desk=c.desk)
     return [ev.VisitTransferred(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor,
                                 to_service=to_service, to_desk=c.to_desk, back_to_me=c.back_to_me)]
 
 
+@decides(cmd.Postpone, "postpone", ('called', 'serving'))
 def _postpone(state: HallState, c: cmd.Postpone, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.CALLED, VisitState.SERVING)
+    visit = current_visit(state, c, VisitState.CALLED, VisitState.SERVING)
     policy = state.hall.policy
     if not policy.postpone_min_minutes <= c.minutes <= policy.postpone_max_minutes:
         raise InvalidInput("postpone_out_of_range", low=policy.postpone_min_minutes,
@@ -206,23 +227,26 @@ def _postpone(state: HallState, c: cmd.Postpone, ctx: Context) -> list[ev.Event]
                               until=until)]
 
 
+@decides(cmd.AddService, "add_service", ('serving',))
 def _add_service(state: HallState, c: cmd.AddService, ctx: Context) -> list[ev.Event]:
-    visit = _current(state, c, VisitState.SERVING)
-    _service(state, c.service_id)
+    visit = current_visit(state, c, VisitState.SERVING)
+    find_service(state, c.service_id)
     return [ev.ServiceAdded(at=ctx.now, visit_id=visit.visit_id, desk=c.desk, operator=c.actor,
                             service_id=c.service_id)]
 
 
 # -- supervisor ----------------------------------------------------------------------------------
+@decides(cmd.CancelVisit)
 def _cancel(state: HallState, c: cmd.CancelVisit, ctx: Context) -> list[ev.Event]:
-    visit = _visit_by_ticket(state, c.ticket)
+    visit = find_visit_by_ticket(state, c.ticket)
     if visit.state.is_final:
         raise Refused("visit_already_closed", ticket=c.ticket, state=visit.state.value)
     return [ev.VisitCancelled(at=ctx.now, visit_id=visit.visit_id, by=c.actor, reason=c.reason)]
 
 
+@decides(cmd.ChangePriority)
 def _change_priority(state: HallState, c: cmd.ChangePriority, ctx: Context) -> list[ev.Event]:
-    visit = _visit_by_ticket(state, c.ticket)
+    visit = find_visit_by_ticket(state, c.ticket)
     if visit.state.is_final:
         raise Refused("visit_already_closed", ticket=c.ticket, state=visit.state.value)
     if not 0 <= c.priority <= MAX_PRIORITY:
@@ -230,17 +254,19 @@ def _change_priority(state: HallState, c: cmd.ChangePriority, ctx: Context) -> l
     return [ev.PriorityChanged(at=ctx.now, visit_id=visit.visit_id, priority=c.priority, by=c.actor)]
 
 
+@decides(cmd.SetDeskServices)
 def _set_desk_services(state: HallState, c: cmd.SetDeskServices, ctx: Context) -> list[ev.Event]:
-    _desk(state, c.desk)
+    find_desk(state, c.desk)
     if not c.weights:
         raise InvalidInput("desk_needs_services", desk=c.desk)
     for service_id, weight in c.weights:
-        _service(state, service_id)
+        find_service(state, service_id)
         if not 0 <= weight <= MAX_WEIGHT:
             raise InvalidInput("weight_out_of_range", high=MAX_WEIGHT)
     return [ev.DeskServicesChanged(at=ctx.now, desk=c.desk, weights=c.weights, by=c.actor)]
 
 
+@decides(cmd.SetDispatchPolicy)
 def _set_dispatch_policy(state: HallState, c: cmd.SetDispatchPolicy, ctx: Context) -> list[ev.Event]:
     for name in ("level_head_start_minutes", "priority_head_start_minutes", "booked_head_start_minutes",
                  "cap_minutes"):
@@ -252,79 +278,51 @@ def _set_dispatch_policy(state: HallState, c: cmd.SetDispatchPolicy, ctx: Contex
                                      cap_minutes=c.cap_minutes, strict_tiers=c.strict_tiers, by=c.actor)]
 
 
+@decides(cmd.PauseHall)
 def _pause_hall(state: HallState, c: cmd.PauseHall, ctx: Context) -> list[ev.Event]:
     if state.paused:
         raise Refused("hall_already_paused")
     return [ev.HallPaused(at=ctx.now, reason=c.reason, by=c.actor)]
 
 
+@decides(cmd.ResumeHall)
 def _resume_hall(state: HallState, c: cmd.ResumeHall, ctx: Context) -> list[ev.Event]:
     if not state.paused:
         raise Refused("hall_not_paused")
     return [ev.HallResumed(at=ctx.now, by=c.actor)]
 
 
+@decides(cmd.CloseService)
 def _close_service(state: HallState, c: cmd.CloseService, ctx: Context) -> list[ev.Event]:
-    _service(state, c.service_id)
+    find_service(state, c.service_id)
     if c.service_id in state.closed_services:
         raise Refused("service_closed", service=c.service_id)
     return [ev.ServiceClosed(at=ctx.now, service_id=c.service_id, reason=c.reason, by=c.actor)]
 
 
+@decides(cmd.ReopenService)
 def _reopen_service(state: HallState, c: cmd.ReopenService, ctx: Context) -> list[ev.Event]:
-    _service(state, c.service_id)
+    find_service(state, c.service_id)
     if c.service_id not in state.closed_services:
         raise Refused("service_not_closed", service=c.service_id)
     return [ev.ServiceReopened(at=ctx.now, service_id=c.service_id, by=c.actor)]
 
 
+@decides(cmd.SetAnnouncement)
 def _set_announcement(state: HallState, c: cmd.SetAnnouncement, ctx: Context) -> list[ev.Event]:
     return [ev.AnnouncementSet(at=ctx.now, text_uk=c.text_uk.strip(), text_en=c.text_en.strip(), by=c.actor)]
 
 
+@decides(cmd.SendMessage)
 def _send_message(state: HallState, c: cmd.SendMessage, ctx: Context) -> list[ev.Event]:
     if c.desk is not None:
-        _desk(state, c.desk)
+        find_desk(state, c.desk)
     if not c.text.strip():
         raise InvalidInput("message_empty")
     return [ev.DeskMessage(at=ctx.now, desk=c.desk, text=c.text.strip(), by=c.actor)]
 
 
+@decides(cmd.EndDay)
 def _end_day(state: HallState, c: cmd.EndDay, ctx: Context) -> list[ev.Event]:
     assert state.day is not None  # day_events always opens the day first
     return [_day_ended(state, ctx.now)]
-
-
-_HANDLERS: dict[type[cmd.Command], Callable[..., list[ev.Event]]] = {
-    cmd.IssueTicket: _issue,
-    cmd.OpenDesk: _open_desk,
-    cmd.PauseDesk: _pause_desk,
-    cmd.ResumeDesk: _resume_desk,
-    cmd.CloseDesk: _close_desk,
-    cmd.CallNext: _call_next,
-    cmd.CallTicket: _call_ticket,
-    cmd.Recall: _recall,
-    cmd.StartService: _start,
-    cmd.Finish: _finish,
-    cmd.NoShow: _no_show,
-    cmd.Transfer: _transfer,
-    cmd.Postpone: _postpone,
-    cmd.AddService: _add_service,
-    cmd.CancelVisit: _cancel,
-    cmd.ChangePriority: _change_priority,
-    cmd.SetDeskServices: _set_desk_services,
-    cmd.SetDispatchPolicy: _set_dispatch_policy,
-    cmd.PauseHall: _pause_hall,
-    cmd.ResumeHall: _resume_hall,
-    cmd.CloseService: _close_service,
-    cmd.ReopenService: _reopen_service,
-    cmd.SetAnnouncement: _set_announcement,
-    cmd.SendMessage: _send_message,
-    cmd.BookSlot: visitors._book_slot,
-    cmd.CancelBooking: visitors._cancel_booking,
-    cmd.CheckIn: visitors._check_in,
-    cmd.LogAccessibleSession: visitors._log_accessible,
-    cmd.MarkDocumentReady: visitors._document_ready,
-    cmd.GiveFeedback: visitors._feedback,
-    cmd.EndDay: _end_day,
-}

@@ -7,13 +7,14 @@ from . import events as ev
 from .booking import checkin_window, slots_for
 from .enums import ACCESSIBLE_FEATURE_IDS, ACCESSIBLE_OUTCOME_IDS, FEEDBACK_REASON_IDS
 from .errors import InvalidInput, NotFound, Refused
-from .guards import Context, _booking, _service
-from .issuing import _issue
+from .guards import Context, decides, find_booking, find_service
+from .issuing import issue_ticket
 from .state import HallState
 
 
+@decides(cmd.BookSlot)
 def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event]:
-    service = _service(state, c.service_id)
+    service = find_service(state, c.service_id)
     policy = state.hall.booking
     if not service.bookable:
         raise Refused("service_not_bookable", service=service.id)
@@ -36,16 +37,18 @@ def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event
                            channel=c.channel, by=c.actor, lang=c.lang, contact=c.contact)]
 
 
+@decides(cmd.CancelBooking)
 def _cancel_booking(state: HallState, c: cmd.CancelBooking, ctx: Context) -> list[ev.Event]:
-    booking = _booking(state, c.code)
+    booking = find_booking(state, c.code)
     if booking.cancelled or booking.visit_id is not None:
         raise Refused("booking_closed")
     return [ev.BookingCancelled(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
 
 
+@decides(cmd.CheckIn)
 def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
     """On time: a ticket booked for the slot, called before walk-ins. Too late: an ordinary ticket."""
-    booking = _booking(state, c.code)
+    booking = find_booking(state, c.code)
     if booking.cancelled or booking.visit_id is not None:
         raise Refused("booking_closed")
     if booking.start.date() != ctx.now.date():
@@ -56,9 +59,10 @@ def _check_in(state: HallState, c: cmd.CheckIn, ctx: Context) -> list[ev.Event]:
     late = ctx.now > grace_ends
     issue = cmd.IssueTicket(actor=c.actor, service_id=booking.service_id, lang=c.lang,
                             booked_for=None if late else booking.start)
-    return _issue(state, issue, ctx, booking_id=booking.booking_id)
+    return issue_ticket(state, issue, ctx, booking_id=booking.booking_id)
 
 
+@decides(cmd.LogAccessibleSession)
 def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context) -> list[ev.Event]:
     if not set(c.features) <= ACCESSIBLE_FEATURE_IDS or c.outcome not in ACCESSIBLE_OUTCOME_IDS:
         raise InvalidInput("invalid_message", details="unknown feature or outcome")
@@ -67,11 +71,13 @@ def _log_accessible(state: HallState, c: cmd.LogAccessibleSession, ctx: Context)
                                        lang=c.lang)]
 
 
+@decides(cmd.MarkDocumentReady)
 def _document_ready(state: HallState, c: cmd.MarkDocumentReady, ctx: Context) -> list[ev.Event]:
-    booking = _booking(state, c.code)
+    booking = find_booking(state, c.code)
     return [ev.DocumentReady(at=ctx.now, booking_id=booking.booking_id, by=c.actor)]
 
 
+@decides(cmd.GiveFeedback)
 def _feedback(state: HallState, c: cmd.GiveFeedback, ctx: Context) -> list[ev.Event]:
     if c.visit_id in state.feedback_given:
         raise Refused("feedback_already_given")

@@ -88,11 +88,6 @@ def _sort_key(c: Candidate, bonus: Mapping[str, float] | None = None) -> tuple[f
     return -(c.standing + (bonus or {}).get(c.service_id, 0.0)), c.order
 
 
-def _best(candidates: Iterable[Candidate], bonus: Mapping[str, float] | None = None) -> Candidate | None:
-    """The highest standing (plus the service's level bonus, when given); ties to the earlier arrival."""
-    return min(candidates, key=lambda c: _sort_key(c, bonus), default=None)
-
-
 def level_bonus(weights: Iterable[tuple[str, int]], policy: DispatchPolicy) -> dict[str, float]:
     """Minutes of head start each weighted service gets at a desk; the remainder tier is absent."""
     level_minutes = STRICT_LEVEL if policy.strict_tiers else policy.level_head_start_minutes
@@ -150,10 +145,3 @@ def waiting_visits(state: HallState, now: datetime, service_id: str | None = Non
     pool = state.live_visits() if service_id is None else state.live_in_service(service_id)
     return [v for v in pool if v.is_waiting(now)]
 
-
-def queue_of(state: HallState, service_id: str, now: datetime) -> list[Visit]:
-    """The service's own waiting line, head first (who is called first among this service's visitors)."""
-    members = [v for v in waiting_visits(state, now, service_id) if v.target_desk is None]
-    keyed = [(candidate(v, now, state), v) for v in members]
-    keyed.sort(key=lambda pair: _sort_key(pair[0]))
-    return [v for _, v in keyed]

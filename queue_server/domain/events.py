@@ -13,11 +13,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Union
 
+# Every event class, by its type name: each registers itself as it is defined.
+EVENT_TYPES: dict[str, type[Event]] = {}
+
 
 @dataclass(frozen=True)
 class Event:
     type_name: ClassVar[str] = ""
     at: datetime
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        assert cls.type_name and cls.type_name not in EVENT_TYPES, cls
+        EVENT_TYPES[cls.type_name] = cls
 
 
 @dataclass(frozen=True)
@@ -342,16 +350,6 @@ class FeedbackGiven(Event):
     comment: str | None = None
 
 
-EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type_name: cls
-    for cls in (
-        DayOpened, DayEnded, ClockJumpDetected, VisitCarriedOver, TicketIssued, VisitCalled, VisitRecalled,
-        ServiceStarted, ServiceFinished, VisitNoShow, VisitTransferred, VisitPostponed, VisitCancelled, ServiceAdded,
-        PriorityChanged, DeskOpened, DeskPaused, DeskResumed, DeskClosed, DeskServicesChanged, DispatchPolicyChanged,
-        HallPaused, HallResumed, ServiceClosed, ServiceReopened, AnnouncementSet, DeskMessage, BookingMade,
-        BookingCancelled, AccessibleSessionLogged, DocumentReady, FeedbackGiven,
-    )
-}
 
 
 def to_dict(event: Event) -> dict[str, Any]:

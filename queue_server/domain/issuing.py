@@ -8,7 +8,7 @@ from . import commands as cmd
 from . import events as ev
 from .errors import InvalidInput, NotFound, Refused
 from .forecast import Forecast, Target, forecast
-from .guards import Context, _service
+from .guards import Context, decides, find_service
 from .hall import WEEKDAYS, Service
 from .state import HallState
 
@@ -17,7 +17,8 @@ def format_ticket(prefix: str, number: int) -> str:
     return f"{prefix}-{number:03d}"
 
 
-def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context, booking_id: str | None = None) -> list[ev.Event]:
+@decides(cmd.IssueTicket)
+def issue_ticket(state: HallState, c: cmd.IssueTicket, ctx: Context, booking_id: str | None = None) -> list[ev.Event]:
     hall, now = state.hall, ctx.now
     if state.paused:
         raise Refused("hall_paused")
@@ -32,7 +33,7 @@ def _issue(state: HallState, c: cmd.IssueTicket, ctx: Context, booking_id: str |
         raise InvalidInput("service_required")
     if c.booked_for is None and not hall.is_open_at(now):
         raise Refused("hall_closed")
-    services = [_service(state, sid) for sid in service_ids]
+    services = [find_service(state, sid) for sid in service_ids]
     for service in services:
         _check_issuable(state, service, now, booked=c.booked_for is not None)
     priority = 0

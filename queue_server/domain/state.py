@@ -19,6 +19,7 @@ from .visit import PeriodKind, Visit, VisitState
 
 RECENT_SERVICE_SAMPLES = 20
 RECENT_ARRIVALS = 400  # walk-in issues kept for the forecast's arrival rates (Lutsk's peak hour is ~150)
+DAY_MESSAGES = 200  # supervisor messages kept for the day: a console restarted at noon gets them back
 
 
 class DeskStatus(StrEnum):
@@ -72,6 +73,8 @@ class HallState:
     # the clock says. `clock_jump` is (business time, clock reading) of the last backward jump, for the alert.
     last_at: datetime | None = None
     clock_jump: tuple[datetime, datetime] | None = None
+    # The day's supervisor messages (at, desk or None for every desk, text, by), newest last.
+    messages: deque[tuple[datetime, int | None, str, str]] = field(default_factory=lambda: deque(maxlen=DAY_MESSAGES))
 
     def __post_init__(self) -> None:
         if not self.desks:
@@ -145,6 +148,7 @@ class HallState:
         self.desks = fresh.desks
         self.dispatch = hall.dispatch
         self.recent_arrivals.clear()
+        self.messages.clear()
         for visit in kept:
             assert visit.desk is not None
             old = old_desks[visit.desk]
@@ -207,12 +211,14 @@ class HallState:
         visit.recall_count = 0
         visit.postponed_until = None
         visit.target_desk = None
+        visit.called_at = event.at
         visit.open_period(PeriodKind.WALK_UP, event.at, event.desk, event.operator)
         desk = self.desks[event.desk]
         desk.visit_id, desk.since = visit.visit_id, event.at
 
     def _on_visit_recalled(self, event: ev.VisitRecalled) -> None:
-        self.visits[event.visit_id].recall_count = event.recall_count
+        visit = self.visits[event.visit_id]
+        visit.recall_count, visit.called_at = event.recall_count, event.at
 
     def _on_service_started(self, event: ev.ServiceStarted) -> None:
         visit = self.visits[event.visit_id]
@@ -338,7 +344,7 @@ class HallState:
         pass  # a notification, not a change to the hall
 
     def _on_desk_message(self, event: ev.DeskMessage) -> None:
-        pass  # messages live in the log and reach desks as events; they change no state
+        self.messages.append((event.at, event.desk, event.text, event.by))
 
     def _on_service_reopened(self, event: ev.ServiceReopened) -> None:
         self.closed_services.pop(event.service_id, None)

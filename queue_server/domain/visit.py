@@ -65,6 +65,7 @@ class Visit:
     desk: int | None = None
     operator: str | None = None
     recall_count: int = 0
+    called_at: datetime | None = None  # the last call or recall: the hall board shows the newest first
     postponed_until: datetime | None = None
     result: str | None = None
     periods: list[Period] = field(default_factory=list)

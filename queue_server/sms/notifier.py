@@ -14,7 +14,7 @@ from texts import Catalogue
 
 from ..domain.forecast import ahead_in_own_queue
 from ..hall_service import HallService
-from ..hub import Subscriber
+from ..hub import Subscriber, staff_event
 from .outbox import SmsOutbox
 
 TEXTS = Path(__file__).resolve().parent.parent / "locales" / "sms.toml"
@@ -28,7 +28,7 @@ class Notifier:
         self.near_sent: set[str] = set()
 
     def attach(self) -> None:
-        self.service.hub.subscribe(Subscriber(deliver=self._deliver, on_overflow=lambda: None))
+        self.service.hub.subscribe(Subscriber(deliver=self._deliver, on_overflow=lambda: None, encode=staff_event))
 
     def _deliver(self, seq: int, body: str) -> bool:
         self.events.put_nowait(json.loads(body))

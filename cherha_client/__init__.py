@@ -1,0 +1,2 @@
+"""Cherha's protocol client for Python programs: Qt-free, used by the desk console, the LED driver, the
+simulator and the tests (docs/protocol.md)."""
