@@ -87,5 +87,15 @@ class Static:
 
 
 Entry = Route[Any] | Static
-# The table the app was built from, kept on it: the OpenAPI document describes exactly what is registered.
-ROUTE_TABLE: web.AppKey[tuple[Entry, ...]] = web.AppKey("cherha_routes")
+
+
+@dataclass
+class Registered:
+    """The table an app was built from, kept on it: the OpenAPI document describes exactly what is registered."""
+
+    entries: tuple[Entry, ...]
+    # Built at the first request for it and kept: it is some 15 ms of schema work, and anyone may ask.
+    document: dict[str, Any] | None = None
+
+
+REGISTERED: web.AppKey[Registered] = web.AppKey("cherha_routes")

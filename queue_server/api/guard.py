@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from ..domain.errors import CherhaError, Forbidden, NotFound, Unauthorized
 from .auth import Principal
-from .endpoints import ROUTE_TABLE, Access, Entry, Route, Static
+from .endpoints import REGISTERED, Access, Entry, Registered, Route, Static
 from .http import Call, app_state, bearer_token, read_json
 from .state import AppState
 
@@ -88,4 +88,4 @@ def register(app: web.Application, table: Iterable[Entry]) -> None:
         app.router.add_route(entry.method, entry.path, handler)
         if entry.head:
             app.router.add_route("HEAD", entry.path, handler)
-    app[ROUTE_TABLE] = entries
+    app[REGISTERED] = Registered(entries)

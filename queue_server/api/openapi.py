@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from .connection_limits import MAX_REQUEST_BYTES
-from .endpoints import JSON, ROUTE_TABLE, Entry, Route, Static
+from .endpoints import JSON, REGISTERED, Entry, Route, Static
 from .errors import MAX_JSON_DEPTH, json_response
 from .http import Call
 
@@ -56,7 +56,7 @@ def spec(table: Iterable[Entry]) -> dict[str, Any]:
         operation = _operation(entry, parameters, schemas)
         paths.setdefault(path, {})[entry.method.lower()] = operation
         if entry.head:
-            paths[path]["head"] = {**operation, "operationId": "head_" + operation["operationId"]}
+            paths[path]["head"] = {**operation, "operationId": operation["operationId"].replace("get", "head", 1)}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -74,8 +74,10 @@ def spec(table: Iterable[Entry]) -> dict[str, Any]:
 
 
 async def document(call: Call[None]) -> web.Response:
-    table = call.request.app[ROUTE_TABLE]
-    return json_response(spec(table))
+    registered = call.request.app[REGISTERED]
+    if registered.document is None:
+        registered.document = spec(registered.entries)
+    return json_response(registered.document)
 
 
 def _path(aiohttp_path: str) -> tuple[str, list[dict[str, Any]]]:
@@ -92,9 +94,11 @@ def _path(aiohttp_path: str) -> tuple[str, list[dict[str, Any]]]:
 def _operation(route: Route[Any], parameters: list[dict[str, Any]], schemas: dict[str, Any]) -> dict[str, Any]:
     access = route.access
     roles = sorted(role.value for role in access.roles)
+    name = re.sub(r"\W+", "_", PARAMETER.sub(r"\1", route.path)).strip("_") or "index"
     operation: dict[str, Any] = {
-        "operationId": route.method.lower() + re.sub(r"\W+", "_", PARAMETER.sub(r"\1", route.path)).rstrip("_"),
+        "operationId": f"{route.method.lower()}_{name}",
         "summary": route.summary,
+        "description": _who(route),
         "x-access": access.kind,
     }
     if access.kind == "token":
@@ -125,6 +129,17 @@ def _operation(route: Route[Any], parameters: list[dict[str, Any]], schemas: dic
             "description": ERROR_TEXT.get(status, "error"),
             "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
     return operation
+
+
+def _who(route: Route[Any]) -> str:
+    roles = ", ".join(sorted(role.value for role in route.access.roles))
+    who = {"public": "Anyone.",
+           "token": f"A bearer token of: {roles}." if roles else "Any valid bearer token (a device's or a session's).",
+           "token-or-anonymous": f"Anyone; a bearer token, when one is sent, must be valid and of: {roles}.",
+           "visitor-by-code": "Anyone holding the code the path names: it is the credential."}[route.access.kind]
+    if route.guesses_codes:
+        who += " Unknown booking codes are throttled per client address (429)."
+    return who
 
 
 def _errors(route: Route[Any]) -> set[int]:
@@ -158,10 +173,11 @@ def _reply(media: str, description: str, status: int) -> dict[str, Any]:
 
 
 def _static(paths: dict[str, dict[str, Any]], entry: Static) -> None:
-    get: dict[str, Any] = {"operationId": "get_" + entry.prefix.strip("/").replace("/", "_"), "summary": entry.summary,
+    name = entry.prefix.strip("/").replace("/", "_")
+    get: dict[str, Any] = {"operationId": f"get_{name}", "summary": entry.summary,
            "x-access": "public", "security": [],
            "parameters": [{"name": "filename", "in": "path", "required": True, "schema": {"type": "string"}}],
            "responses": {"200": {"description": "the file", "content": {"*/*": {"schema": {"type": "string"}}}},
                          "404": {"description": ERROR_TEXT[404],
                                  "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}}}
-    paths[entry.prefix + "/{filename}"] = {"get": get, "head": {**get, "operationId": "head_" + get["operationId"]}}
+    paths[entry.prefix + "/{filename}"] = {"get": get, "head": {**get, "operationId": f"head_{name}"}}
