@@ -1,4 +1,4 @@
-"""Routes for the pages that hang in the hall, their static files, and the spoken call.
+"""The pages that hang in the hall, their static files, and the spoken call: their handlers and their table.
 
     /                        links to everything
     /board[?zone=А]          the hall board            (token=... from `cherha token --role display`)
@@ -21,6 +21,8 @@ import qrcode
 import qrcode.image.svg
 from aiohttp import web
 
+from queue_server.api.endpoints import HTML, PUBLIC, Handler, Query, Route, Static
+from queue_server.api.http import Call
 from queue_server.domain.errors import InvalidInput, Unavailable
 from queue_server.domain.hall import Hall
 
@@ -39,47 +41,39 @@ INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Che
 </ul></body></html>"""
 
 
-def add_routes(app: web.Application, hall: Hall, voice: Voice) -> None:
+def attach(app: web.Application, hall: Hall, voice: Voice) -> None:
+    """What the page handlers read: the hall (names, desks, board settings) and the voice segments."""
     app[HALL_KEY] = hall
     app[VOICE_KEY] = voice
-    app.router.add_get("/", index)
-    app.router.add_get("/board", _page("board.html"))
-    app.router.add_get("/display/desk/{number:\\d{1,4}}", _page("desk.html"))
-    app.router.add_get("/audio/call.wav", call_audio)
-    app.router.add_get("/book", _page("book.html"))
-    app.router.add_get("/b/{code:[0-9A-Za-z]{8}}", _page("visit.html"))
-    app.router.add_get("/f/{token:[A-Za-z0-9_\\-]{20,100}}", _page("visit.html"))
-    app.router.add_get("/qr.svg", qr_svg)
-    app.router.add_get("/dashboard", _page("dashboard.html"))
-    app.router.add_get("/dashboard/history", _page("history.html"))
-    app.router.add_static("/static", STATIC, append_version=False)
 
 
-def _page(name: str):  # type: ignore[no-untyped-def]
-    async def handler(request: web.Request) -> web.FileResponse:
+def _page(name: str) -> Handler[None]:
+    async def handler(call: Call[None]) -> web.FileResponse:
         return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
+    handler.__name__ = f"page_{name.split('.')[0]}"
     return handler
 
 
-async def index(request: web.Request) -> web.Response:
-    hall = request.app[HALL_KEY]
+async def index(call: Call[None]) -> web.Response:
+    hall = call.request.app[HALL_KEY]
     desks = "".join(
         f'<li><a href="/display/desk/{n}">Вікно {n} / Desk {n}</a></li>' for n in sorted(hall.desks)
     )
     return web.Response(text=INDEX.format(name=hall.name.uk, desks=desks), content_type="text/html")
 
 
-async def qr_svg(request: web.Request) -> web.Response:
+async def qr_svg(call: Call[None]) -> web.Response:
     """A QR code as SVG, for the booking confirmation (no internet at the centre: made here)."""
-    data = request.query.get("data", "")
+    data = call.request.query.get("data", "")
     if not 0 < len(data) <= 300:
         raise InvalidInput("invalid_message", details="data: 1 to 300 characters")
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     return web.Response(body=image.to_string(), content_type="image/svg+xml")
 
 
-async def call_audio(request: web.Request) -> web.Response:
+async def call_audio(call: Call[None]) -> web.Response:
+    request = call.request
     ticket = request.query.get("ticket", "")
     desk = request.query.get("desk", "")
     if not TICKET.match(ticket) or not desk.isdigit() or not 1 <= int(desk) <= 9999:
@@ -94,3 +88,29 @@ async def call_audio(request: web.Request) -> web.Response:
     return web.Response(body=announcement.wav, content_type="audio/wav",
                         headers={"Cache-Control": "max-age=86400",
                                  "X-Cherha-Segments": quote(",".join(announcement.segments))})
+
+
+def _html(path: str, handler: Handler[None], summary: str, *query: Query) -> Route[None]:
+    return Route("GET", path, handler, PUBLIC, summary, query=query, media=HTML, head=True)
+
+
+TOKEN = Query("token", "a display token (`cherha token --role display`), read by the page's script")
+# The pages are public: each page's script signs in over the WebSocket (a display token, an operator's PIN,
+# a booking's code or a ticket's token) and shows nothing before that.
+PAGES = (  # not annotated: see queue_server/api/routes.py
+    _html("/", index, "Links to everything"),
+    _html("/board", _page("board.html"), "The hall board", TOKEN, Query("zone", "show only this zone's desks")),
+    _html("/display/desk/{number:\\d{1,4}}", _page("desk.html"), "The display over one desk", TOKEN),
+    Route("GET", "/audio/call.wav", call_audio, PUBLIC, "A call, spoken: chime, ticket, desk (from the voice "
+          "segments)", query=(Query("ticket", "П-015", required=True), Query("desk", "1 to 9999", required=True)),
+          replies={200: "WAV audio"}, errors=(400, 503), media="audio/wav", head=True),
+    _html("/book", _page("book.html"), "The public pre-registration page"),
+    _html("/b/{code:[0-9A-Za-z]{8}}", _page("visit.html"), "A booking: status, cancelling, the live ticket"),
+    _html("/f/{token:[A-Za-z0-9_\\-]{20,100}}", _page("visit.html"), "The visitor's page from the ticket's QR"),
+    Route("GET", "/qr.svg", qr_svg, PUBLIC, "A QR code (the booking confirmation's)",
+          query=(Query("data", "1 to 300 characters", required=True, max_length=300),),
+          replies={200: "SVG image"}, errors=(400,), media="image/svg+xml", head=True),
+    _html("/dashboard", _page("dashboard.html"), "The supervisor's live hall and controls"),
+    _html("/dashboard/history", _page("history.html"), "Reports for any dates, charts and exports"),
+    Static("/static", STATIC, "The pages' scripts, styles and images"),
+)

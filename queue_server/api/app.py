@@ -10,7 +10,7 @@ from pathlib import Path
 from aiohttp import WSCloseCode, web
 
 from display_board.voice import Voice
-from display_board.web import add_routes
+from display_board.web import attach
 
 from ..clock import Clock
 from ..domain.hall import Hall
@@ -21,15 +21,13 @@ from ..sms.notifier import Notifier
 from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
 from .auth import Authenticator
-from .booking_api import ROUTES as BOOKING_ROUTES
 from .booking_confirm import SmsConfirmation
 from .connection_limits import MAX_REQUEST_BYTES, OUTGOING_BYTES
 from .errors import error_middleware, security_headers
+from .guard import register
 from .limits import Guard, Limits
-from .rest import ROUTES
+from .routes import TABLE
 from .state import APP_STATE, AppState, remote_address
-from .supervisor_api import ROUTES as SUPERVISOR_ROUTES
-from .websocket import websocket_handler
 
 PURGE_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
@@ -56,11 +54,9 @@ def create_app(
     app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock, guard),
                               outgoing_bytes=outgoing_bytes, clock_control=clock_control, guard=guard,
                               address_of=address_of)
-    for method, path, handler in [*ROUTES, *BOOKING_ROUTES, *SUPERVISOR_ROUTES]:
-        app.router.add_route(method, path, handler)
-    app.router.add_get("/ws", websocket_handler)
-    # The hall's pages are served by this server too: one address for every screen in the hall.
-    add_routes(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
+    # Every route, the hall's pages included (one address for every screen in the hall), from the one table.
+    register(app, TABLE)
+    attach(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
     outbox = SmsOutbox(store, clock)
     if modem_factory is not None:

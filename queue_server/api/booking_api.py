@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, RootModel, StringConstraints
 from sqlite_utils import Database
 
 from ..domain import commands as cmd
@@ -24,8 +23,8 @@ from ..passwords import person_key
 from ..views import booking_view
 from .auth import Principal, Role
 from .errors import aware_datetime, json_response
+from .http import Call
 from .messages import CommandId, Ident
-from .rest import _app, _json_body, _principal
 from .state import AppState
 
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=30)]
@@ -56,6 +55,13 @@ class CheckInBody(BaseModel):
     lang: Literal["uk", "en"] = "uk"
 
 
+class CancelBody(RootModel[Any]):
+    """Optional, and any JSON: only a string `command_id` in an object is used (a retry gets the first answer).
+
+    Lenient on purpose: a page that cancels by a link may send nothing at all.
+    """
+
+
 def normalize_phone(raw: str) -> str:
     """One spelling per number: fullwidth, Arabic-Indic or any other Unicode digits become ASCII.
 
@@ -80,8 +86,8 @@ def code_from_scan(text: str) -> str:
     return match.group(1).upper()
 
 
-async def slots(request: web.Request) -> web.Response:
-    service_state = _app(request).service
+async def slots(call: Call[None]) -> web.Response:
+    request, service_state = call.request, call.state.service
     hall, now = service_state.hall, service_state.clock.now()
     service = hall.services.get(request.query.get("service_id", ""))
     if service is None:
@@ -100,17 +106,14 @@ async def slots(request: web.Request) -> web.Response:
     return json_response({"service_id": service.id, "date": day.isoformat(), "slots": out})
 
 
-async def book(request: web.Request) -> web.Response:
-    app = _app(request)
-    body = BookingBody.model_validate(await _json_body(request))
+async def book(call: Call[BookingBody]) -> web.Response:
+    app, body = call.state, call.body
     phone = normalize_phone(body.phone)
     start = aware_datetime(body.start, "start")
-    principal = None
-    if "Authorization" in request.headers:  # an operator booking by phone, or a kiosk
-        principal = await _principal(request, Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.KIOSK)
+    principal = call.caller  # an operator booking by phone, or a kiosk; None: the public page
     # Anonymous bookings are limited per client address: one client once took every slot for two weeks.
     # A refused booking gives its place back; staff and kiosks (authenticated) are not limited.
-    booked = app.guard.take_booking(app.client(request)) if principal is None else None
+    booked = app.guard.take_booking(app.client(call.request)) if principal is None else None
     try:
         if principal is None and app.confirmation is not None:
             # With a modem, a public booking waits for the SMS code (api/booking_confirm.py): no slot held.
@@ -127,13 +130,14 @@ async def book(request: web.Request) -> web.Response:
     return json_response(result, status=201)
 
 
-async def confirm(request: web.Request) -> web.Response:
+async def confirm(call: Call[ConfirmBody]) -> web.Response:
     """The SMS code of a held public booking: the booking is made now (or refused if its slot filled up)."""
-    app = _app(request)
-    body = ConfirmBody.model_validate(await _json_body(request))
+    app, body = call.state, call.body
     if app.confirmation is None:
         raise NotFound("unknown_pending")
-    found = app.guard.take_code(app.client(request))  # codes are 6 digits: wrong ones throttled per address
+    # Codes are 6 digits: wrong ones are throttled per address. Unlike a booking's code (guard.py), a
+    # refused try is not given back: a wrong SMS code is a guess however it is refused.
+    found = app.guard.take_code(app.client(call.request))
     held = await app.confirmation.take(body.pending, body.code)
     found()
     result = await _make_booking(app, body.command_id, held["service_id"], held["start"], held["phone"],
@@ -195,63 +199,20 @@ def _next_month(moment: datetime) -> datetime:
     return moment.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-async def _by_code(request: web.Request, action: Callable[[], Awaitable[web.Response]]) -> web.Response:
-    """Run an action that names a booking by its code: unknown codes are throttled per client address.
-
-    The attempt is reserved before the action awaits anything and given back unless the code was unknown,
-    so neither sequential nor concurrent guessing gets past the limit (api/limits.py).
-    """
-    app = _app(request)
-    found = app.guard.take_code(app.client(request))
-    try:
-        response = await action()
-    except NotFound:
-        raise
-    except CherhaError:
-        found()  # a real code refused for another reason (already cancelled, too early): not a guess
-        raise
-    found()
-    return response
+async def booking_status(call: Call[None]) -> web.Response:
+    booking = call.state.service.published.bookings.by_code_or_none(call.request.match_info["code"])
+    if booking is None:
+        raise NotFound("unknown_booking")
+    return json_response({"booking": booking_view(booking)})
 
 
-async def booking_status(request: web.Request) -> web.Response:
-    async def status() -> web.Response:
-        booking = _app(request).service.published.bookings.by_code_or_none(request.match_info["code"])
-        if booking is None:
-            raise NotFound("unknown_booking")
-        return json_response({"booking": booking_view(booking)})
-
-    return await _by_code(request, status)
-
-
-async def cancel(request: web.Request) -> web.Response:
-    app = _app(request)
-    body: dict[str, Any] = await _json_body(request) if request.can_read_body else {}
+async def cancel(call: Call[CancelBody]) -> web.Response:
+    body = call.body.root
     command_id = body.get("command_id") if isinstance(body, dict) else None
-    command = cmd.CancelBooking(actor="web", code=request.match_info["code"].upper())
-
-    async def run() -> web.Response:
-        return json_response(await app.service.execute(command, command_id if isinstance(command_id, str) else None))
-
-    return await _by_code(request, run)
+    command = cmd.CancelBooking(actor="web", code=call.request.match_info["code"].upper())
+    return json_response(await call.state.service.execute(command, command_id if isinstance(command_id, str) else None))
 
 
-async def check_in(request: web.Request) -> web.Response:
-    principal = await _principal(request, Role.KIOSK, Role.ADMIN)
-    body = CheckInBody.model_validate(await _json_body(request))
-
-    async def run() -> web.Response:
-        command = cmd.CheckIn(actor=principal.name, code=code_from_scan(body.code), lang=body.lang)
-        return json_response(await _app(request).service.execute(command, body.command_id), status=201)
-
-    return await _by_code(request, run)
-
-
-ROUTES: list[tuple[str, str, Any]] = [
-    ("GET", "/api/booking/slots", slots),
-    ("POST", "/api/bookings", book),
-    ("POST", "/api/bookings/confirm", confirm),
-    ("GET", "/api/bookings/{code}", booking_status),
-    ("DELETE", "/api/bookings/{code}", cancel),
-    ("POST", "/api/checkins", check_in),
-]
+async def check_in(call: Call[CheckInBody]) -> web.Response:
+    command = cmd.CheckIn(actor=call.principal.name, code=code_from_scan(call.body.code), lang=call.body.lang)
+    return json_response(await call.state.service.execute(command, call.body.command_id), status=201)
