@@ -13,10 +13,19 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from .actions import ACTIONS, PALETTE_KEY
+from .actions import ACTIONS, PALETTE_KEY, Action
 from .i18n import Catalogue
 
 LANGS = ("uk", "en")
+
+
+def _by_key(action: Action) -> tuple[bool, int]:
+    """F1 to F12 in order, then the actions that have no key (the table itself is in the screen's order)."""
+    number = action.key[1:] if action.key and action.key.startswith("F") else ""
+    return action.key is None, int(number) if number.isdigit() else 0
+
+
+LISTED = sorted(ACTIONS, key=_by_key)
 
 
 class CommandPalette(QDialog):
@@ -53,7 +62,7 @@ class CommandPalette(QDialog):
         allowed = self.allowed()
         self.list.clear()
         first_enabled: QListWidgetItem | None = None
-        for action in ACTIONS:
+        for action in LISTED:
             names = " ".join([action.name, *(self.catalogue.t_in(lang, action.label) for lang in LANGS)])
             if not all(word in names.casefold() for word in words):
                 continue

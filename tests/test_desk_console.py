@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QPainter
 
 from desk_console.actions import ACTIONS, BY_NAME, EXCLUDED, PALETTE_KEY
 from desk_console.i18n import Catalogue
@@ -53,6 +53,16 @@ def click(qtbot, console, action: str) -> None:  # type: ignore[no-untyped-def]
 def shot(window: ConsoleWindow, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / name))
+
+
+def shot_with_dialog(window: ConsoleWindow, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The window with a dialog over it, as the operator sees them (a grab shows one window only)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    image, over = window.grab(), dialog.grab()
+    painter = QPainter(image)
+    painter.drawPixmap((image.width() - over.width()) // 2, 90, over)
+    painter.end()
+    image.save(str(SHOTS / name))
 
 
 def other_desk(server: ServerThread, desk: int, *commands: str) -> dict:  # type: ignore[type-arg]
@@ -325,9 +335,9 @@ def test_the_thirteenth_action_by_keyboard(qtbot, server) -> None:  # type: igno
     enabled = [palette.list.item(i) for i in range(palette.list.count())
                if palette.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]
     assert [item.text() for item in enabled] == ["Відкрити вікно"], "what the desk may not do now is greyed"
+    shot_with_dialog(window, palette, "console-palette.png")
     palette.filter.setText("відкр")  # in Ukrainian (QTest types Latin letters only)...
     assert palette.list.count() == 1 and palette.list.currentItem().text() == "Відкрити вікно"
-    shot(window, "console-palette.png")
     palette.filter.clear()
     qtbot.keyClicks(palette.filter, "open")  # ...or in English, or by the message's name
     assert palette.list.currentItem().text() == "Відкрити вікно"
