@@ -157,6 +157,22 @@ class WsClient:
         await self.client.close()
 
 
+async def raw_ws(http: aiohttp.ClientSession, url: str, **auth: Any
+                 ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """A bare aiohttp WebSocket past the auth phase, and the `auth_ok`: for tests that misbehave on purpose
+    (never read, flood, send what no client would). Read from it directly; nothing else reads it."""
+    ws = await http.ws_connect(url, max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
+    try:
+        assert (await ws.receive_json(timeout=TIMEOUT))["type"] == "auth_required"
+        await ws.send_json({"type": "auth", **auth})
+        reply: dict[str, Any] = await ws.receive_json(timeout=TIMEOUT)
+        assert reply["type"] == "auth_ok", reply
+    except BaseException:
+        await ws.close()
+        raise
+    return ws, reply
+
+
 @dataclass
 class RawSocket:
     """A bare WebSocket for attacking the protocol: frames exactly as a test writes them (chosen ids, malformed
@@ -176,11 +192,7 @@ class RawSocket:
     async def connect(cls, url: str, **auth: Any) -> RawSocket:
         session = aiohttp.ClientSession()
         try:
-            ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
-            assert (await ws.receive_json(timeout=TIMEOUT))["type"] == "auth_required"
-            await ws.send_json({"type": "auth", **auth})
-            reply = await ws.receive_json(timeout=TIMEOUT)
-            assert reply["type"] == "auth_ok", reply
+            ws, reply = await raw_ws(session, url, **auth)
         except BaseException:
             await session.close()
             raise

@@ -11,7 +11,7 @@ import pytest
 from queue_server.api.auth import Role
 from queue_server.api.messages import SPECS
 
-from .support import ProtocolError, RawSocket, WsClient, issue, new_command_id, operator, running_server
+from .support import ProtocolError, RawSocket, WsClient, issue, new_command_id, operator, raw_ws, running_server
 
 
 async def test_auth_phase(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -291,10 +291,7 @@ async def test_slow_client_is_dropped_and_others_keep_up(tmp_path) -> None:  # t
         healthy = await WsClient.connect(server.ws_url, token=token)
         await healthy.request("subscribe_events")
         # The frozen board asks for big snapshots and never reads a byte of the answers.
-        frozen = await http.ws_connect(server.ws_url, max_msg_size=0)
-        await frozen.receive_json()
-        await frozen.send_json({"type": "auth", "token": token})
-        await frozen.receive_json()
+        frozen, _ = await raw_ws(http, server.ws_url, token=token)
         transport = frozen._response.connection.transport  # type: ignore[union-attr]
         transport.pause_reading()
         for n in range(1, 4000):

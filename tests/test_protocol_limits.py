@@ -21,7 +21,7 @@ from queue_server.api.state import APP_STATE
 from queue_server.domain import commands as cmd
 from queue_server.store import EventStore
 
-from .support import RawSocket, Server, WsClient, issue, new_command_id, running_server
+from .support import RawSocket, Server, WsClient, issue, new_command_id, raw_ws, running_server
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -38,11 +38,7 @@ async def _answers(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict
 
 
 async def _raw(server: Server, http: aiohttp.ClientSession, **auth: Any) -> aiohttp.ClientWebSocketResponse:
-    ws = await http.ws_connect(server.ws_url, max_msg_size=0)
-    await ws.receive_json(timeout=10)
-    await ws.send_json({"type": "auth", **auth})
-    assert (await ws.receive_json(timeout=10))["type"] == "auth_ok"
-    return ws
+    return (await raw_ws(http, server.ws_url, **auth))[0]
 
 
 async def _many_events(server: Server, count: int) -> int:
