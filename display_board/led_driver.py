@@ -72,8 +72,8 @@ class LedBoards:
             text, key = desk_text(view.desks[number]), keys.get(number)
             recalled = bool(text) and key is not None and self.calls.get(number) not in (None, key)
             if self.shown.get(number) != text or recalled:
+                self.write(self.framer.frame(number, text))  # if the line fails, the next change retries
                 self.shown[number] = text
-                self.write(self.framer.frame(number, text))
             if key is not None:
                 self.calls[number] = key
             else:
