@@ -14,6 +14,9 @@
   raises from `start`; later, e.g. a session logged out, it is reported to `on_status` and the client stops),
   or, before it was ever connected, an address that is not a WebSocket server.
 
+`online` is true from the moment the client is authenticated and (when subscribing) holds the view of the
+current connection. Only the `subscribe` view is renewed by the client after a reconnect: a caller holding
+another subscription (`watch_visit`, `subscribe_events`) asks for it again when `on_status(True, None)` comes.
 Every method must be called on the event loop that ran `start`; the callbacks run on it too.
 """
 

@@ -68,6 +68,16 @@ class HallView:
             elif name not in ANNOTATIONS:
                 self.fields[name] = value
 
+    def copy(self) -> HallView:
+        """A copy that another thread may read while this one goes on being patched (the desk console reads
+        on Qt's thread what the client applies on its own). Applying replaces entries, never changes one in
+        place, so copying the containers is enough."""
+        other = HallView()
+        other.seq, other.now, other.fields = self.seq, self.now, dict(self.fields)
+        other.desks, other.visits, other.queues = dict(self.desks), dict(self.visits), dict(self.queues)
+        other.calls, other.messages = list(self.calls), list(self.messages)
+        return other
+
     def as_view(self) -> dict[str, Any]:
         """The same shape as `get_state` (without `now`): what tests compare with the server's own view."""
         return {"seq": self.seq, **self.fields, "desks": [self.desks[n] for n in sorted(self.desks)],

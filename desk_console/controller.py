@@ -1,33 +1,42 @@
-"""Between the views and the Qt-free client: runs commands, turns results and pushes into Qt signals.
+"""Between the views and the protocol client (cherha_client.Client): runs commands, turns results and the
+server's views into Qt signals.
 
-The client lives on the runner's thread; everything that touches the model or a widget happens on the Qt
-thread, reached through queued signals.
+The client lives on the runner's thread and its own asyncio loop; everything that touches the model or a
+widget happens on the Qt thread, reached through queued signals. The client patches its HallView on its
+thread, so Qt is handed a copy of it at every change and never reads one being patched.
 """
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import aiohttp
 from PySide6.QtCore import QObject, Signal
 
-from .client import CommandRefused, DeskClient, LoginFailed
+from cherha_client import Client, HallView, ProtocolError
+
 from .i18n import Catalogue
 from .model import ConsoleModel
 from .runner import AsyncRunner
+
+LOGIN_TIMEOUT = 15.0  # the server answered /api/hall just before: its socket is expected at once
+MAX_DELAY = 5.0  # the longest wait between two reconnect attempts
 
 
 class ConsoleController(QObject):
     logged_in = Signal()
     login_failed = Signal(dict)
+    signed_out = Signal(dict)  # the session ended (logged out elsewhere): the console asks to sign in again
     changed = Signal()
     online_changed = Signal(bool)
     refused = Signal(dict)
-    _snapshot = Signal(dict)
-    _event = Signal(dict)
-    _created = Signal(int)
+    _view = Signal(object)  # a HallView copy, from the client's thread
+    _status = Signal(bool, object)
+    _created = Signal(int, dict)
     slots_loaded = Signal(list)
     booked = Signal(dict)
 
@@ -35,64 +44,66 @@ class ConsoleController(QObject):
         super().__init__()
         self.catalogue = catalogue
         self.runner = AsyncRunner()
-        self.client: DeskClient | None = None
+        self.server = ""
+        self.client: Client | None = None
         self.model: ConsoleModel | None = None
         self.online = False
-        self._early: list[tuple[str, dict[str, Any]]] = []  # pushes that came before the model existed
-        self._snapshot.connect(self._apply_snapshot)
-        self._event.connect(self._apply_event)
+        self._latest: HallView | None = None  # the view that came before the model existed
+        self._view.connect(self._apply_view)
+        self._status.connect(self._apply_status)
         self._created.connect(self._create_model)
-
-    # -- the listener interface, called on the client's thread -----------------------------------
-    def on_snapshot(self, snapshot: dict[str, Any]) -> None:
-        self._snapshot.emit(snapshot)
-
-    def on_event(self, seq: int, event: dict[str, Any]) -> None:
-        self._event.emit(event)
-
-    def on_online(self, online: bool) -> None:
-        self.online_changed.emit(online)
 
     # -- on the Qt thread ----------------------------------------------------------------------
     def login(self, server: str, login: str, pin: str, desk: int) -> None:
-        self.client = DeskClient(server, self)
-        future = self.runner.submit(self.client.login(login, pin, desk))
+        if self.client is not None:  # signed out earlier: that client has stopped; let it go
+            self.runner.submit(self.client.close())
+        self.server = server.rstrip("/")
+        client = Client(self.server, {"login": login, "password": pin, "desk": desk}, max_delay=MAX_DELAY)
+        # These two run on the client's thread: a copy of the view, and the status, cross to Qt's by signals.
+        client.on_change = lambda _change: self._view.emit(client.view.copy())
+        client.on_status = lambda online, error: self._status.emit(online, error)
+        self.client, self.model = client, None
+        future = self.runner.submit(self._sign_in(client))
         future.add_done_callback(lambda done: self._after_login(done, desk))
+
+    async def _sign_in(self, client: Client) -> dict[str, Any]:
+        """The hall's names first (an unreachable server is said at once), then the socket: the PIN once."""
+        hall = await self._rest("GET", "/api/hall", token=None)
+        await asyncio.wait_for(client.start(), LOGIN_TIMEOUT)
+        return hall
 
     def _after_login(self, done: concurrent.futures.Future[dict[str, Any]], desk: int) -> None:
         try:
-            done.result()
-        except LoginFailed as failure:
+            hall = done.result()
+        except ProtocolError as failure:
             self.login_failed.emit(failure.error)
             return
         except Exception as exc:  # the server is unreachable or answered nonsense
-            self.login_failed.emit({"code": "unreachable", "message": {"uk": str(exc), "en": str(exc)}})
+            text = str(exc) or type(exc).__name__
+            self.login_failed.emit({"code": "unreachable", "message": {"uk": text, "en": text}})
             return
-        self._created.emit(desk)
+        self._created.emit(desk, hall)
 
-    def _create_model(self, desk: int) -> None:
-        assert self.client is not None
-        self.model = ConsoleModel(desk, self.client.hall)
-        for kind, payload in self._early:
-            self.model.load(payload) if kind == "snapshot" else self.model.apply(payload)
-        self._early.clear()
+    def _create_model(self, desk: int, hall: dict[str, Any]) -> None:
+        self.model = ConsoleModel(desk, hall, self._latest)
+        self._latest = None
+        self.online = self.client is not None and self.client.online
         self.logged_in.emit()
         self.changed.emit()
-        self.act("desk_open")
+        self.act("desk_open")  # nothing happens if it is already open by this operator
 
-    def _apply_snapshot(self, snapshot: dict[str, Any]) -> None:
+    def _apply_view(self, view: HallView) -> None:
         if self.model is None:
-            self._early.append(("snapshot", snapshot))
+            self._latest = view
             return
-        self.model.load(snapshot)
+        self.model.set_view(view)
         self.changed.emit()
 
-    def _apply_event(self, event: dict[str, Any]) -> None:
-        if self.model is None:
-            self._early.append(("event", event))
-            return
-        self.model.apply(event)
-        self.changed.emit()
+    def _apply_status(self, online: bool, error: dict[str, Any] | None) -> None:
+        self.online = online
+        self.online_changed.emit(online)
+        if error is not None:
+            self.signed_out.emit(error)
 
     def act(self, action: str, **fields: Any) -> None:
         """Send a command; it waits in the client's outbox while offline. A refusal is shown plainly."""
@@ -104,26 +115,42 @@ class ConsoleController(QObject):
         def settle(done: concurrent.futures.Future[dict[str, Any]]) -> None:
             try:
                 then(done.result())
-            except CommandRefused as refusal:
+            except ProtocolError as refusal:
                 self.refused.emit(refusal.error)
             except Exception as exc:
-                self.refused.emit({"code": "failed", "message": {"uk": str(exc), "en": str(exc)}})
+                text = str(exc) or type(exc).__name__
+                self.refused.emit({"code": "failed", "message": {"uk": text, "en": text}})
 
         self.runner.submit(job).add_done_callback(settle)
 
-    # -- bookings taken by phone --------------------------------------------------------------------
-    def load_slots(self, service_id: str, day: str) -> None:
+    # -- REST: the hall's names, bookings taken by phone --------------------------------------------
+    async def _rest(self, method: str, path: str, body: dict[str, Any] | None = None, *,
+                    token: str | None) -> dict[str, Any]:
+        """A REST call, with the session's token when given. Raises ProtocolError with the server's error."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        timeout = aiohttp.ClientTimeout(total=LOGIN_TIMEOUT)
+        async with aiohttp.ClientSession(timeout=timeout) as http, http.request(
+                method, self.server + path, json=body, headers=headers) as response:
+            answer: dict[str, Any] = await response.json()
+        if response.status >= 400:
+            raise ProtocolError(answer["error"])
+        return answer
+
+    def _session_rest(self, method: str, path: str, body: dict[str, Any] | None = None,
+                      ) -> Coroutine[Any, Any, dict[str, Any]]:
         assert self.client is not None
-        self._run(self.client.rest("GET", f"/api/booking/slots?service_id={service_id}&date={day}"),
+        return self._rest(method, path, body, token=self.client.token)
+
+    def load_slots(self, service_id: str, day: str) -> None:
+        self._run(self._session_rest("GET", f"/api/booking/slots?service_id={service_id}&date={day}"),
                   lambda answer: self.slots_loaded.emit([s for s in answer["slots"] if s["free"] > 0]))
 
     def book_by_phone(self, service_id: str, start: str, phone: str, consent: bool, lang: str) -> None:
-        assert self.client is not None
         body = {"command_id": uuid.uuid4().hex, "service_id": service_id, "start": start, "phone": phone,
                 "consent": consent, "lang": lang}
-        self._run(self.client.rest("POST", "/api/bookings", body), lambda answer: self.booked.emit(answer["booking"]))
+        self._run(self._session_rest("POST", "/api/bookings", body), lambda answer: self.booked.emit(answer["booking"]))
 
     def shutdown(self) -> None:
         if self.client is not None:
-            self.runner.submit(self.client.stop()).result(5)
+            self.runner.submit(self.client.close()).result(10)
         self.runner.stop()

@@ -27,18 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .actions import ACTIONS, BY_NAME, PALETTE_KEY, Option
 from .booking_panel import PhoneBookingPanel
 from .controller import ConsoleController
 from .i18n import Catalogue
+from .palette import CommandPalette
 
 RESULTS = ("served", "consulted", "documents_missing")
 REASONS = ("break", "back_office", "lunch")
-HOTKEYS = {"call_next": "F1", "recall": "F2", "start_service": "F3", "finish": "F4", "no_show": "F5",
-           "transfer": "F6", "postpone": "F7", "call_ticket": "F8", "add_service": "F9", "desk_pause": "F10",
-           "desk_resume": "F11", "desk_close": "F12"}
-LABEL_KEYS = {"call_next": "call_next", "recall": "recall", "start_service": "start", "finish": "finish",
-              "no_show": "no_show", "transfer": "transfer", "postpone": "postpone", "call_ticket": "call_ticket",
-              "add_service": "add_service", "desk_pause": "pause", "desk_resume": "resume", "desk_close": "close_desk"}
 
 
 def duration(value: timedelta) -> str:
@@ -117,14 +113,6 @@ class ConsoleView(QWidget):
         for widget in (self.ticket, self.service, self.marks, self.timer):
             current.addWidget(widget)
 
-        self.buttons: dict[str, QPushButton] = {}
-        for action in HOTKEYS:
-            button = QPushButton()
-            button.setMinimumHeight(34)
-            button.clicked.connect(lambda _=False, a=action: self.trigger(a))
-            shortcut = QShortcut(QKeySequence(HOTKEYS[action]), self)
-            shortcut.activated.connect(lambda a=action: self.trigger(a))
-            self.buttons[action] = button
         self.result = QComboBox()
         self.reason = QComboBox()
         self.transfer_service = QComboBox()
@@ -136,29 +124,45 @@ class ConsoleView(QWidget):
         self.postpone_minutes.setValue(10)
         self.ticket_input = QLineEdit()
         self.ticket_input.setPlaceholderText("П-015")
+        self.ticket_input.returnPressed.connect(lambda: self.trigger("call_ticket"))
         self.add_service_choice = QComboBox()
         self.labels: dict[str, QLabel] = {"to_service": QLabel(), "to_desk": QLabel()}
+        options: dict[Option, QWidget] = {Option.RESULT: self.result, Option.REASON: self.reason,
+                                          Option.MINUTES: self.postpone_minutes, Option.TICKET: self.ticket_input,
+                                          Option.SERVICE: self.add_service_choice}
 
-        # Two columns of actions, each with its option beside it: fits a 1366x768 laptop screen.
+        # Every button and key from the one table (actions.py); the palette reaches every action by name.
+        self.buttons: dict[str, QPushButton] = {}
+        for row in ACTIONS:
+            button = QPushButton()
+            button.setMinimumHeight(34)
+            button.clicked.connect(lambda _=False, a=row.name: self.trigger(a))
+            if row.key is not None:
+                shortcut = QShortcut(QKeySequence(row.key), self)
+                shortcut.activated.connect(lambda a=row.name: self.trigger(a))
+            self.buttons[row.name] = button
+        self.command_palette = CommandPalette(self, catalogue, self._allowed, self.trigger)
+        self.palette_button = QPushButton()
+        self.palette_button.clicked.connect(self.command_palette.popup)
+        QShortcut(QKeySequence(PALETTE_KEY), self).activated.connect(self.command_palette.popup)
+
+        # Two columns of actions, each with its option under it: fits a 1366x768 laptop screen.
         actions = QGridLayout()
-        cells = [
-            ("call_next", None), ("recall", None), ("start_service", None), ("no_show", None),
-            ("finish", self.result), ("postpone", self.postpone_minutes), ("call_ticket", self.ticket_input),
-            ("add_service", self.add_service_choice), ("desk_pause", self.reason), ("desk_resume", None),
-            ("desk_close", None),
-        ]
-        for index, (action, extra) in enumerate(cells):
-            row, column = divmod(index, 2)
-            actions.addWidget(self.buttons[action], row * 2, column)
-            if extra is not None:
-                actions.addWidget(extra, row * 2 + 1, column)
+        cells = [row for row in ACTIONS if row.option is not Option.DESTINATION]
+        for index, row in enumerate(cells):
+            line, column = divmod(index, 2)
+            actions.addWidget(self.buttons[row.name], line * 2, column)
+            if row.option in options:
+                actions.addWidget(options[row.option], line * 2 + 1, column)
         transfer = QGroupBox()
         self.transfer_box = transfer
         transfer_layout = QFormLayout(transfer)
         transfer_layout.addRow(self.labels["to_service"], self.transfer_service)
         transfer_layout.addRow(self.labels["to_desk"], self.transfer_desk)
         transfer_layout.addRow(self.back_to_me)
-        transfer_layout.addRow(self.buttons["transfer"])
+        for row in ACTIONS:
+            if row.option is Option.DESTINATION:
+                transfer_layout.addRow(self.buttons[row.name])
 
         self.queues_box = QGroupBox()
         self.queues = QTableWidget(0, 4)
@@ -190,6 +194,7 @@ class ConsoleView(QWidget):
         right.addWidget(self.tabs)
         top = QHBoxLayout()
         top.addWidget(self.status, stretch=1)
+        top.addWidget(self.palette_button)
         top.addWidget(self.language)
         body = QHBoxLayout()
         body.addLayout(left, stretch=5)
@@ -205,27 +210,39 @@ class ConsoleView(QWidget):
         self.retranslate()
 
     # -- actions ---------------------------------------------------------------------------------
+    def _allowed(self) -> set[str]:
+        model = self.controller.model
+        return model.allowed() if model is not None else set()
+
     def trigger(self, action: str) -> None:
+        """Run an action with what its option widget holds; by button, key or palette alike."""
         if not self.buttons[action].isEnabled():
             return
+        option = BY_NAME[action].option
+        if option is Option.TICKET and not self.ticket_input.text().strip():
+            self.ticket_input.setFocus()  # the number is typed first; Enter there calls it
+            return
         self.error.clear()
-        fields: dict[str, object] = {}
-        if action == "finish":
-            fields["result"] = self.result.currentData()
-        elif action == "desk_pause":
-            fields["reason"] = self.reason.currentData()
-        elif action == "postpone":
-            fields["minutes"] = self.postpone_minutes.value()
-        elif action == "call_ticket":
-            fields["ticket"] = self.ticket_input.text().strip().upper()
-        elif action == "add_service":
-            fields["service_id"] = self.add_service_choice.currentData()
-        elif action == "transfer":
-            fields["to_service"] = self.transfer_service.currentData()
+        self.controller.act(action, **self._fields(option))
+
+    def _fields(self, option: Option) -> dict[str, object]:
+        if option is Option.RESULT:
+            return {"result": self.result.currentData()}
+        if option is Option.REASON:
+            return {"reason": self.reason.currentData()}
+        if option is Option.MINUTES:
+            return {"minutes": self.postpone_minutes.value()}
+        if option is Option.TICKET:
+            return {"ticket": self.ticket_input.text().strip().upper()}
+        if option is Option.SERVICE:
+            return {"service_id": self.add_service_choice.currentData()}
+        if option is Option.DESTINATION:
+            fields: dict[str, object] = {"to_service": self.transfer_service.currentData(),
+                                         "back_to_me": self.back_to_me.isChecked()}
             if self.transfer_desk.value():
                 fields["to_desk"] = self.transfer_desk.value()
-            fields["back_to_me"] = self.back_to_me.isChecked()
-        self.controller.act(action, **fields)
+            return fields
+        return {}
 
     def show_refusal(self, error: dict[str, object]) -> None:
         message = error.get("message")
@@ -235,8 +252,10 @@ class ConsoleView(QWidget):
     # -- drawing ----------------------------------------------------------------------------------
     def retranslate(self) -> None:
         t, lang = self.catalogue.t, self.catalogue.lang
-        for action, button in self.buttons.items():
-            button.setText(f"{t(LABEL_KEYS[action])}  [{HOTKEYS[action]}]")
+        for row in ACTIONS:
+            label = t(row.label)
+            self.buttons[row.name].setText(f"{label}  [{row.key}]" if row.key else label)
+        self.palette_button.setText(t("palette", shortcut=PALETTE_KEY))
         self.language.setText(t("language"))
         self.current_box.setTitle(t("current"))
         self.queues_box.setTitle(t("queues"))
@@ -316,7 +335,7 @@ class ConsoleView(QWidget):
                 self.queues.setItem(index, column, item)
         self.totals.setText(t("totals", served=model.served, no_shows=model.no_shows))
         self.messages.clear()
-        for at, text in model.messages[:20]:
+        for at, text in model.messages()[:20]:
             self.messages.addItem(f"{at:%H:%M}  {text}")
 
 
@@ -350,6 +369,7 @@ class ConsoleWindow(QStackedWidget):
         self.console_view.language.clicked.connect(self.toggle_language)
         self.controller.logged_in.connect(self.show_console)
         self.controller.login_failed.connect(self.show_login_error)
+        self.controller.signed_out.connect(self.show_signed_out)
         self.controller.changed.connect(self.console_view.refresh)
         self.controller.online_changed.connect(self.set_online)
         self.controller.refused.connect(self.console_view.show_refusal)
@@ -369,6 +389,12 @@ class ConsoleWindow(QStackedWidget):
         message = error.get("message")
         text = message.get(self.catalogue.lang) if isinstance(message, dict) else None
         self.login_view.error.setText(str(text or error.get("code")))
+
+    def show_signed_out(self, error: dict[str, object]) -> None:
+        """The session ended on the server (logged out elsewhere, revoked): back to the sign-in, saying so."""
+        self.setCurrentWidget(self.login_view)
+        self.setWindowTitle(self.catalogue.t("login_title"))
+        self.login_view.error.setText(self.catalogue.t("signed_out"))
 
     def set_online(self, online: bool) -> None:
         self.controller.online = online

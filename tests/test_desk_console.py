@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import aiohttp
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QPainter
 
+from desk_console.actions import ACTIONS, BY_NAME, EXCLUDED, PALETTE_KEY
 from desk_console.i18n import Catalogue
 from desk_console.views import ConsoleWindow
+from queue_server.api.auth import Role
+from queue_server.api.messages import SPECS
+from queue_server.domain.desk_actions import DESK_ACTIONS
 
 from .server_thread import ServerThread
 from .shots import shots_dir
 from .support import WsClient
+from .tcp_proxy import TcpProxy
 
 SHOTS = shots_dir()
 WAIT = 10_000
@@ -23,8 +32,9 @@ def server(tmp_path):  # type: ignore[no-untyped-def]
     thread.close()
 
 
-def sign_in(qtbot, server: ServerThread, desk: int, login: str, pin: str = "1111") -> ConsoleWindow:  # type: ignore[no-untyped-def]
-    window = ConsoleWindow(server.url)
+def sign_in(qtbot, server: ServerThread, desk: int, login: str, pin: str = "1111",  # type: ignore[no-untyped-def]
+            url: str | None = None) -> ConsoleWindow:
+    window = ConsoleWindow(url or server.url)
     qtbot.addWidget(window)
     window.show()
     view = window.login_view
@@ -43,6 +53,16 @@ def click(qtbot, console, action: str) -> None:  # type: ignore[no-untyped-def]
 def shot(window: ConsoleWindow, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(SHOTS / name))
+
+
+def shot_with_dialog(window: ConsoleWindow, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The window with a dialog over it, as the operator sees them (a grab shows one window only)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    image, over = window.grab(), dialog.grab()
+    painter = QPainter(image)
+    painter.drawPixmap((image.width() - over.width()) // 2, 90, over)
+    painter.end()
+    image.save(str(SHOTS / name))
 
 
 def other_desk(server: ServerThread, desk: int, *commands: str) -> dict:  # type: ignore[type-arg]
@@ -182,4 +202,160 @@ def test_booking_taken_by_phone(qtbot, server) -> None:  # type: ignore[no-untyp
     console.booking.phone.setText("12")
     qtbot.mouseClick(console.booking.book_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "+380XXXXXXXXX" in console.error.text(), timeout=WAIT)
+    window.close()
+
+
+def server_view(server: ServerThread) -> dict[str, Any]:
+    """What the server's get_state answers a staff member now (read on the server's own thread)."""
+    async def go() -> dict[str, Any]:
+        assert server.server is not None
+        view: dict[str, Any] = server.server.service.live_view.full(True)
+        return view
+
+    return server.run(go())  # type: ignore[no-any-return]
+
+
+def table_rows(console) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    return [tuple(console.queues.item(row, column).text() for column in range(3))  # type: ignore[misc]
+            for row in range(console.queues.rowCount())]
+
+
+def expected_rows(console, view: dict[str, Any], desk: int) -> list[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
+    """The rows the console must show for the server's view: its services by weight, the server's counts."""
+    mine = next(d for d in view["desks"] if d["number"] == desk)
+    model = console.controller.model
+    weights = sorted(mine["weights"].items(), key=lambda item: (-item[1], item[0]))
+    return [(model.service_name(sid), str(weight), str(view["queues"][sid]["waiting"])) for sid, weight in weights]
+
+
+def test_the_console_catches_up_after_a_cut(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    """The console is cut off while the hall goes on (its visitor cancelled by the supervisor, other desks
+    calling from its queues, new tickets): back, its table and current visitor are the server's."""
+    kiosk = server.token()
+    first = server.issue(kiosk, "id-card")["ticket"]
+    for service in ("id-card", "passport-foreign", "residence-register"):
+        server.issue(kiosk, service)
+    proxy = server.run(TcpProxy(server.port).start())
+    window = sign_in(qtbot, server, 1, "op01", url=proxy.url)
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    console = window.console_view
+    click(qtbot, console, "call_next")
+    qtbot.waitUntil(lambda: console.ticket.text() == first, timeout=WAIT)
+
+    before = table_rows(console)
+    server.run(proxy.cut())
+    qtbot.waitUntil(lambda: "Немає зв’язку" in console.status.text(), timeout=WAIT)
+    server.supervisor("cancel_visit", ticket=first, reason="left")
+    other_desk(server, 2, "call_next")
+    other_desk(server, 3, "call_next")
+    for service in ("id-card", "id-card", "passport-foreign"):
+        server.issue(kiosk, service)
+    assert console.ticket.text() == first, "nothing reached the console while it was cut off"
+    server.run(proxy.restore())
+
+    qtbot.waitUntil(lambda: "На зв’язку" in console.status.text(), timeout=20_000)
+    view = server_view(server)
+    assert expected_rows(console, view, 1) != before, "the hall changed while the console was away"
+    qtbot.waitUntil(lambda: table_rows(console) == expected_rows(console, view, 1), timeout=WAIT)
+    mine = next(d for d in view["desks"] if d["number"] == 1)
+    assert mine["ticket"] is None and console.ticket.text() == "—", "its visitor was cancelled meanwhile"
+    assert console.buttons["call_next"].isEnabled() and not console.buttons["recall"].isEnabled()
+    assert console.controller.model.view.seq == view["seq"]
+    window.close()
+    server.run(proxy.close())
+
+
+def test_a_restarted_console_shows_the_days_messages(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    window = sign_in(qtbot, server, 1, "op01")
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    server.supervisor("send_message", desk=1, text="Вікну 1: прийом субсидій після 13:00")
+    server.supervisor("send_message", desk=2, text="Вікну 2: зайдіть до мене")
+    server.supervisor("send_message", text="Усім: о 15:00 нарада")
+    qtbot.waitUntil(lambda: window.console_view.messages.count() == 2, timeout=WAIT)
+    window.close()
+
+    window = sign_in(qtbot, server, 1, "op01")  # the console restarted: a new window, a new login
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    messages = window.console_view.messages
+    qtbot.waitUntil(lambda: messages.count() == 2, timeout=WAIT)
+    texts = [messages.item(row).text() for row in range(messages.count())]
+    assert "Усім: о 15:00 нарада" in texts[0] and "прийом субсидій" in texts[1], "newest first, its own and all"
+    window.close()
+
+
+def test_a_session_ended_elsewhere_asks_to_sign_in_again(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    window = sign_in(qtbot, server, 4, "op04")
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    token = window.controller.client.token
+
+    async def log_out() -> int:
+        async with aiohttp.ClientSession() as http, http.delete(
+                server.url + "/api/sessions", headers={"Authorization": f"Bearer {token}"}) as response:
+            return response.status
+
+    assert server.run(log_out()) == 200
+    qtbot.waitUntil(lambda: window.currentWidget() is window.login_view, timeout=WAIT)
+    assert "увійдіть знову" in window.login_view.error.text()
+    window.close()
+
+
+def test_every_desk_action_has_one_row_one_message_and_its_own_key() -> None:
+    names = [row.name for row in ACTIONS]
+    assert len(names) == len(set(names))
+    missing = [name for name in DESK_ACTIONS if name not in BY_NAME and name not in EXCLUDED]
+    assert not missing, f"desk actions with neither a row in desk_console/actions.py nor a reason: {missing}"
+    assert all(reason.strip() for reason in EXCLUDED.values()) and not set(EXCLUDED) & set(BY_NAME)
+    for row in ACTIONS:
+        assert row.name in SPECS, f"{row.name} is no WebSocket message"
+        assert Role.OPERATOR in SPECS[row.name].roles, f"{row.name}: an operator may not send it"
+    keys = [QKeySequence(row.key).toString() for row in ACTIONS if row.key] + [QKeySequence(PALETTE_KEY).toString()]
+    assert len(keys) == len(set(keys)) and "" not in keys, "each key runs one action"
+    catalogue = Catalogue()
+    assert all(catalogue.t_in(lang, row.label) for row in ACTIONS for lang in ("uk", "en"))
+    assert len(ACTIONS) > 12, "more actions than function keys: the palette reaches the rest"
+
+
+def test_the_thirteenth_action_by_keyboard(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    """desk_open has no function key: Ctrl+K, a few letters, Enter. Every row's option gives only fields
+    its message accepts."""
+    window = sign_in(qtbot, server, 3, "op03")
+    qtbot.waitUntil(lambda: window.currentWidget() is window.console_view, timeout=WAIT)
+    console = window.console_view
+    for row in ACTIONS:
+        assert set(console._fields(row.option)) <= set(SPECS[row.name].model.model_fields), row.name
+    assert [row.name for row in ACTIONS if row.key is None] == ["desk_open"]
+    click(qtbot, console, "desk_close")
+    qtbot.waitUntil(lambda: "Вікно закрите" in console.status.text(), timeout=WAIT)
+    assert [name for name, button in console.buttons.items() if button.isEnabled()] == ["desk_open"]
+
+    qtbot.keyClick(console, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    palette = console.command_palette
+    qtbot.waitUntil(palette.isVisible, timeout=WAIT)
+    assert palette.list.count() == len(ACTIONS), "every action is listed"
+    enabled = [palette.list.item(i) for i in range(palette.list.count())
+               if palette.list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]
+    assert [item.text() for item in enabled] == ["Відкрити вікно"], "what the desk may not do now is greyed"
+    shot_with_dialog(window, palette, "console-palette.png")
+    palette.filter.setText("відкр")  # in Ukrainian (QTest types Latin letters only)...
+    assert palette.list.count() == 1 and palette.list.currentItem().text() == "Відкрити вікно"
+    palette.filter.clear()
+    qtbot.keyClicks(palette.filter, "open")  # ...or in English, or by the message's name
+    assert palette.list.currentItem().text() == "Відкрити вікно"
+    qtbot.keyClick(palette.filter, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not palette.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "На зв’язку" in console.status.text(), timeout=WAIT)
+    assert server.state().desks[3].status.value == "open"
+
+    # The frequent ones are there too, by name in either language; Up and Down skip what cannot run now.
+    qtbot.keyClick(console, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(palette.isVisible, timeout=WAIT)
+    qtbot.keyClicks(palette.filter, "desk")
+    names = [palette.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(palette.list.count())]
+    assert names == ["desk_pause", "desk_resume", "desk_close", "desk_open"]
+    assert palette.list.currentItem().data(Qt.ItemDataRole.UserRole) == "desk_pause"
+    qtbot.keyClick(palette.filter, Qt.Key.Key_Down)
+    assert palette.list.currentItem().data(Qt.ItemDataRole.UserRole) == "desk_close", "resume is greyed: skipped"
+    qtbot.keyClick(palette.filter, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not palette.isVisible(), timeout=WAIT)
+    assert server.state().desks[3].status.value == "open", "Esc runs nothing"
     window.close()
