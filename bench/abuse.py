@@ -94,6 +94,8 @@ async def flood_display(http: aiohttp.ClientSession, url: str, token: str, secon
     sent = 0
 
     async def flood() -> None:
+        # A raw socket on purpose, not cherha_client: the attacker never reads an answer and never waits for
+        # one, which the client (it matches every request to its answer and reads all the time) cannot do.
         nonlocal sent
         with contextlib.suppress(aiohttp.ClientError, ConnectionError, RuntimeError):
             async with http.ws_connect(ws_url, max_msg_size=0) as ws:

@@ -2,11 +2,14 @@
 
 After every restart: every ticket a kiosk got an answer for exists, none twice, numbers without gaps; the
 board resumes from its last sequence number and, over the whole run, has seen every event exactly once.
+The desks are cherha_client.Clients for the whole run: each reconnects by itself after a kill and resends
+what was not answered (the kiosks are REST, as the real ones are).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 import tempfile
@@ -17,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from cherha_client import Client, ProtocolError
 from tests.process import ServerProcess
 
 
@@ -34,39 +38,48 @@ async def _issue_until_killed(http: aiohttp.ClientSession, url: str, token: str,
             return
 
 
-async def _desk_until_killed(http: aiohttp.ClientSession, ws_url: str, desk: int) -> None:
+async def _desk(url: str, desk: int, stop: asyncio.Event) -> int:
+    """A desk console for the whole run, as the real one: a cherha_client.Client that reconnects by itself after
+    every kill and resends its unanswered command with the same command id. Returns the commands answered."""
+    console = Client(url, {"login": f"op{desk:02d}", "password": "1111", "desk": desk}, subscribe=False,
+                     max_delay=0.5)
+    await console.start()
+    answered = 0
     try:
-        async with http.ws_connect(ws_url) as ws:
-            await ws.receive_json()
-            await ws.send_json({"type": "auth", "login": f"op{desk:02d}", "password": "1111", "desk": desk})
-            await ws.receive_json()
-            for msg_id in range(1, 10_000):
-                kind = ("desk_open", "call_next", "start_service", "finish")[0 if msg_id == 1 else 1 + (msg_id % 3)]
-                await ws.send_json({"id": msg_id, "type": kind, "command_id": uuid.uuid4().hex})
-                while json.loads((await ws.receive()).data).get("id") != msg_id:
-                    pass
-    except (TimeoutError, aiohttp.ClientError, TypeError, ConnectionError):
-        return
+        for n in itertools.count():
+            if stop.is_set():
+                return answered
+            kind = ("desk_open", "call_next", "start_service", "finish")[0 if n == 0 else 1 + (n % 3)]
+            try:
+                await console.command(kind)
+            except ProtocolError:  # nobody waiting, nobody called: the desk tries again in a moment
+                await asyncio.sleep(0.05)
+            answered += 1
+        return answered
+    finally:
+        await console.close()
 
 
-async def _board_resume(http: aiohttp.ClientSession, ws_url: str, token: str, since: int | None,
+async def _board_resume(http: aiohttp.ClientSession, url: str, token: str, since: int | None,
                         seen: list[int]) -> int:
-    """Subscribe from `since`, read what the server has, and return the last sequence number seen."""
-    async with http.ws_connect(ws_url) as ws:
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", "token": token})
-        await ws.receive_json()
-        await ws.send_json({"id": 1, "type": "subscribe_events", **({"since": since} if since is not None else {})})
-        result = await ws.receive_json()
-        last = result["result"]["seq"] if "snapshot" in result["result"] else since
-        async with http.get(ws_url.replace("ws", "http", 1).replace("/ws", "/api/health")) as response:
+    """Follow the event log from `since` (a program keeping its own copy of the log: `subscribe_events`), read
+    what the server has, and return the last sequence number seen."""
+    frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    board = Client(url, {"token": token}, subscribe=False, on_frame=frames.put_nowait)
+    await board.start()
+    try:
+        result = await board.request("subscribe_events", **({"since": since} if since is not None else {}))
+        last = result["seq"] if "snapshot" in result else since
+        async with http.get(url + "/api/health") as response:
             target = (await response.json())["seq"]
         while last is not None and last < target:
-            message = await asyncio.wait_for(ws.receive_json(), 10)
+            message = await asyncio.wait_for(frames.get(), 10)
             if message.get("type") == "event":
                 seen.append(message["seq"])
                 last = message["seq"]
         return int(last or 0)
+    finally:
+        await board.close()
 
 
 async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
@@ -78,24 +91,26 @@ async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
         server = ServerProcess(Path(folder) / "data")
         kiosk_token = server.token("kiosk", "k")
         board_token = server.token("display", "board")
-        ws_url = server.url.replace("http", "ws") + "/ws"
         since: int | None = None
         started = time.perf_counter()
         try:
             server.start()
             async with aiohttp.ClientSession() as http:
-                since = await _board_resume(http, ws_url, board_token, None, seen)
+                since = await _board_resume(http, server.url, board_token, None, seen)
+            stop_desks = asyncio.Event()
+            desks = [asyncio.create_task(_desk(server.url, desk, stop_desks)) for desk in (1, 2, 3)]
             for _ in range(rounds):
                 async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
                     tasks = [asyncio.create_task(_issue_until_killed(http, server.url, kiosk_token, answered, unknown))
                              for _ in range(4)]
-                    tasks += [asyncio.create_task(_desk_until_killed(http, ws_url, desk)) for desk in (1, 2, 3)]
                     await asyncio.sleep(rng.uniform(0.3, 1.2))
                     server.kill9()
                     await asyncio.gather(*tasks, return_exceptions=True)
                 server.start()
                 async with aiohttp.ClientSession() as http:
-                    since = await _board_resume(http, ws_url, board_token, since, seen)
+                    since = await _board_resume(http, server.url, board_token, since, seen)
+            stop_desks.set()
+            desk_commands = sum(await asyncio.wait_for(asyncio.gather(*desks), 30))
             async with aiohttp.ClientSession() as http:
                 for command_id in list(unknown):  # kiosks retry what got no answer: same id
                     async with http.post(server.url + "/api/tickets",
@@ -112,7 +127,7 @@ async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
                 async with http.get(server.url + "/api/state",
                                     headers={"Authorization": f"Bearer {kiosk_token}"}) as response:
                     state = await response.json()
-                since = await _board_resume(http, ws_url, board_token, since, seen)
+                since = await _board_resume(http, server.url, board_token, since, seen)
         finally:
             server.stop()
     tickets = [v["ticket"] for v in state["visits"]]
@@ -131,6 +146,7 @@ async def run(rounds: int = 22, seed: int = 11) -> dict[str, Any]:
         "board_missed_or_repeated": len(seen) != len(set(seen)) or seen != sorted(seen)
         or (bool(seen) and seen[-1] - seen[0] + 1 != len(seen)),
         "live_numbers": len(numbers),
+        "desk_commands_answered": desk_commands,
     }
 
 

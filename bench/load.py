@@ -1,7 +1,9 @@
 """Benchmark: 500 connected displays and consoles, 10 kiosks issuing at five times Lutsk's peak rate.
 
 Measures the kiosks' issue latency, the call-to-display latency over every display (p50/p99), the server's
-memory, and that one frozen display (it stops reading) delays nobody and is disconnected.
+memory, and that one frozen display (it stops reading) delays nobody and is disconnected. Displays and
+consoles are cherha_client.Clients following the hall's view, as the real ones do: a call reaches a display
+as a patch.
 """
 
 from __future__ import annotations
@@ -18,17 +20,22 @@ from typing import Any
 
 import aiohttp
 
+from cherha_client import Client, ProtocolError
 from tests.process import ServerProcess
 
 PEAK_PER_HOUR = 1004 * 0.16  # Lutsk's busiest day, its busiest hour's share
 RATE_PER_SECOND = 5 * PEAK_PER_HOUR / 3600
 
 
-async def _connect(http: aiohttp.ClientSession, url: str, **auth: Any) -> aiohttp.ClientWebSocketResponse:
+async def _frozen(http: aiohttp.ClientSession, url: str, token: str) -> aiohttp.ClientWebSocketResponse:
+    """A display that subscribes and then never reads a byte: a misbehaving client, so a raw socket (every
+    real program uses cherha_client, which always reads)."""
     ws = await http.ws_connect(url, max_msg_size=0, heartbeat=None)
     await ws.receive_json()
-    await ws.send_json({"type": "auth", **auth})
+    await ws.send_json({"type": "auth", "token": token})
     assert (await ws.receive_json())["type"] == "auth_ok"
+    await ws.send_json({"id": 1, "type": "subscribe"})
+    ws._response.connection.transport.pause_reading()  # type: ignore[union-attr]
     return ws
 
 
@@ -49,32 +56,33 @@ async def run(seconds: float = 90.0, displays: int = 482, kiosks: int = 10) -> d
         server.start()
         url = server.url.replace("http", "ws") + "/ws"
         calls: dict[int, float] = {}
-        received: list[tuple[int, float]] = []  # (seq, when) of every call event at every display
+        received: list[tuple[int, float]] = []  # (seq, when) of every call's patch at every display
         issue_latency: list[float] = []
         rng = random.Random(1)
+        clients: list[Client] = []
+
+        def display() -> Client:
+            """A display as the board runs: it follows the hall's view; a call arrives as a patch."""
+            def change(patch: dict[str, Any]) -> None:
+                if patch.get("cause") == "visit_called":
+                    received.append((board.view.seq or 0, time.perf_counter()))
+
+            board = Client(server.url, {"token": display_token}, on_change=change)
+            return board
+
         try:
             async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-                boards = await asyncio.gather(*[_connect(http, url, token=display_token) for _ in range(displays)])
-                for ws in boards:
-                    await ws.send_json({"id": 1, "type": "subscribe_events"})
-                await asyncio.gather(*[ws.receive_json() for ws in boards])
-                frozen = await _connect(http, url, token=display_token)
-                await frozen.send_json({"id": 1, "type": "subscribe_events"})
-                frozen._response.connection.transport.pause_reading()  # type: ignore[union-attr]
-                consoles = {n: await _connect(http, url, login=f"op{n:02d}", password="1111", desk=n)
+                for _ in range(0, displays, 50):  # the boards come up in batches, as a hall's do after a power cut
+                    batch = [display() for _ in range(min(50, displays - len(clients)))]
+                    clients += batch
+                    await asyncio.gather(*[board.start() for board in batch])
+                frozen = await _frozen(http, url, display_token)
+                consoles = {n: Client(server.url, {"login": f"op{n:02d}", "password": "1111", "desk": n})
                             for n in range(1, 19)}
-                for ws in consoles.values():
-                    await ws.send_json({"id": 1, "type": "desk_open", "command_id": uuid.uuid4().hex})
-                    await ws.receive_json()
-                    await ws.send_json({"id": 2, "type": "subscribe_events"})
-                    await ws.receive_json()
+                clients += consoles.values()
+                await asyncio.gather(*[console.start() for console in consoles.values()])
+                await asyncio.gather(*[console.command("desk_open") for console in consoles.values()])
                 stop = time.monotonic() + seconds
-
-                async def board(ws: aiohttp.ClientWebSocketResponse) -> None:
-                    async for frame in ws:
-                        message = json.loads(frame.data)
-                        if message.get("type") == "event" and message["event"]["type"] == "visit_called":
-                            received.append((message["seq"], time.perf_counter()))
 
                 async def kiosk() -> None:  # kiosks speak REST, as the real ones do
                     while True:
@@ -90,39 +98,26 @@ async def run(seconds: float = 90.0, displays: int = 482, kiosks: int = 10) -> d
                             assert response.status == 201, await response.text()
                         issue_latency.append(time.perf_counter() - started)
 
-                async def desk(number: int, ws: aiohttp.ClientWebSocketResponse) -> None:
-                    msg_id = 10
+                async def desk(console: Client) -> None:
                     while time.monotonic() < stop:
-                        msg_id += 1
                         started = time.perf_counter()
-                        await ws.send_json({"id": msg_id, "type": "call_next", "command_id": uuid.uuid4().hex})
-                        while True:
-                            reply = json.loads((await ws.receive()).data)
-                            if reply.get("id") == msg_id:
-                                break
-                        if not reply["success"]:
+                        try:
+                            called = await console.command("call_next")
+                        except ProtocolError:  # nobody waiting for this desk
                             await asyncio.sleep(0.3)
                             continue
-                        calls[reply["result"]["seq"]] = started
-                        for action in ("start_service", "finish"):
-                            msg_id += 1
-                            await ws.send_json({"id": msg_id, "type": action, "command_id": uuid.uuid4().hex})
-                            while json.loads((await ws.receive()).data).get("id") != msg_id:
-                                pass
+                        calls[called["seq"]] = started
+                        await console.command("start_service")
+                        await console.command("finish")
 
-                readers = [asyncio.create_task(board(ws)) for ws in boards]
-                await asyncio.gather(*[kiosk() for _ in range(kiosks)],
-                                     *[desk(n, ws) for n, ws in consoles.items()])
+                await asyncio.gather(*[kiosk() for _ in range(kiosks)], *[desk(c) for c in consoles.values()])
                 await asyncio.sleep(1.0)
                 memory = _rss_kib(server.pid())
                 async with http.get(server.url + "/api/health") as response:
                     health = await response.json()
-                for task in readers:
-                    task.cancel()
                 frozen_closed = frozen.closed or frozen.close_code is not None
-                await asyncio.gather(*[asyncio.wait_for(ws.close(), 2) for ws in [*boards, *consoles.values()]],
-                                     return_exceptions=True)
         finally:
+            await asyncio.gather(*[client.close() for client in clients], return_exceptions=True)
             server.stop()
     deliveries = sorted(when - calls[seq] for seq, when in received if seq in calls)
     issue_latency.sort()

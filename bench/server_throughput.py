@@ -1,7 +1,8 @@
 """Benchmark: durable ticket issues per second, and call-to-subscriber latency with 200 boards.
 
 The server runs in its own process (as in a centre) on the demo hall, SQLite in WAL with
-synchronous=FULL. Clients speak the public WebSocket protocol from this process.
+synchronous=FULL. Clients speak the public WebSocket protocol from this process, each a cherha_client.Client
+(kiosks' commands through its outbox, boards following the hall's view).
 
     python -m bench.server_throughput [--tickets 6000] [--subscribers 200] [--calls 300]
 """
@@ -10,59 +11,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
+from cherha_client import Client
 from tests.process import ServerProcess
 
 SERVICES = ["id-card", "id-card-14", "residence-register", "birth", "property-ownership", "subsidy",
             "land-cadastre-extract", "fop-register", "consultation", "document-issue"]
 
 
-async def _connect(http: aiohttp.ClientSession, url: str, **auth: Any) -> aiohttp.ClientWebSocketResponse:
-    ws = await http.ws_connect(url, max_msg_size=0)
-    await ws.receive_json()
-    await ws.send_json({"type": "auth", **auth})
-    reply = await ws.receive_json()
-    assert reply["type"] == "auth_ok", reply
-    return ws
-
-
 async def issue_rate(server: ServerProcess, token: str, tickets: int, kiosks: int, window: int) -> dict[str, float]:
     """Kiosks keep `window` issue commands in flight each; count answered (durable) tickets per second."""
-    url = server.url.replace("http", "ws") + "/ws"
     latencies: list[float] = []
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        sockets = [await _connect(http, url, token=token) for _ in range(kiosks)]
-        per_kiosk = tickets // kiosks
+    sockets = [Client(server.url, {"token": token}, subscribe=False) for _ in range(kiosks)]
+    await asyncio.gather(*[kiosk.start() for kiosk in sockets])
+    per_kiosk = tickets // kiosks
 
-        async def kiosk(ws: aiohttp.ClientWebSocketResponse, index: int) -> None:
-            sent: dict[int, float] = {}
-            next_id, done = 1, 0
-            while done < per_kiosk:
-                while next_id <= per_kiosk and len(sent) < window:
-                    sent[next_id] = time.perf_counter()
-                    await ws.send_str(json.dumps({
-                        "id": next_id, "type": "issue_ticket", "command_id": uuid.uuid4().hex,
-                        "service_id": SERVICES[(index + next_id) % len(SERVICES)]}))
-                    next_id += 1
-                reply = json.loads((await ws.receive()).data)
-                assert reply["success"], reply
-                latencies.append(time.perf_counter() - sent.pop(reply["id"]))
-                done += 1
+    async def issue(kiosk: Client, index: int, lane: int) -> None:
+        for n in range(lane, per_kiosk, window):
+            sent = time.perf_counter()
+            await kiosk.command("issue_ticket", service_id=SERVICES[(index + n) % len(SERVICES)])
+            latencies.append(time.perf_counter() - sent)
 
+    try:
         started = time.perf_counter()
-        await asyncio.gather(*[kiosk(ws, i) for i, ws in enumerate(sockets)])
+        await asyncio.gather(*[issue(kiosk, i, lane) for i, kiosk in enumerate(sockets) for lane in range(window)])
         elapsed = time.perf_counter() - started
-        for ws in sockets:
-            await ws.close()
+    finally:
+        await asyncio.gather(*[kiosk.close() for kiosk in sockets])
     latencies.sort()
     return {
         "tickets": per_kiosk * kiosks,
@@ -75,53 +55,43 @@ async def issue_rate(server: ServerProcess, token: str, tickets: int, kiosks: in
 
 async def call_latency(server: ServerProcess, display_token: str, kiosk_token: str, subscribers: int,
                        calls: int) -> dict[str, float]:
-    """An operator calls visitors one by one; every board measures when the call reaches it."""
-    url = server.url.replace("http", "ws") + "/ws"
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        boards = [await _connect(http, url, token=display_token) for _ in range(subscribers)]
-        for ws in boards:
-            await ws.send_json({"id": 1, "type": "subscribe_events"})
-            reply = await ws.receive_json()
-            assert reply["success"], reply
-        kiosk = await _connect(http, url, token=kiosk_token)
-        for n in range(calls):
-            await kiosk.send_json({"id": n + 1, "type": "issue_ticket", "command_id": uuid.uuid4().hex,
-                                   "service_id": "consultation"})
-            assert (await kiosk.receive_json())["success"]
-        desk = await _connect(http, url, login="op18", password="1111", desk=18)
-        await desk.send_json({"id": 1, "type": "desk_open", "command_id": uuid.uuid4().hex})
-        assert (await desk.receive_json())["success"]
-        arrivals: dict[int, list[float]] = {}
+    """An operator calls visitors one by one; every board (following the view, as the real board does)
+    measures when the call's patch reaches it."""
+    arrivals: dict[int, list[float]] = {}
 
-        async def board(ws: aiohttp.ClientWebSocketResponse) -> None:
-            async for frame in ws:
-                message = json.loads(frame.data)
-                if message.get("type") == "event" and message["event"]["type"] == "visit_called":
-                    arrivals.setdefault(message["seq"], []).append(time.perf_counter())
+    def board() -> Client:
+        def change(patch: dict[str, Any]) -> None:
+            if patch.get("cause") == "visit_called":
+                arrivals.setdefault(client.view.seq or 0, []).append(time.perf_counter())
 
-        readers = [asyncio.create_task(board(ws)) for ws in boards]
-        await asyncio.sleep(0.5)  # let the boards drain the issue events first
+        client = Client(server.url, {"token": display_token}, on_change=change)
+        return client
+
+    boards = [board() for _ in range(subscribers)]
+    kiosk = Client(server.url, {"token": kiosk_token}, subscribe=False)
+    desk = Client(server.url, {"login": "op18", "password": "1111", "desk": 18}, subscribe=False)
+    try:
+        for start in range(0, subscribers, 50):
+            await asyncio.gather(*[b.start() for b in boards[start:start + 50]])
+        await kiosk.start()
+        for _ in range(calls):
+            await kiosk.command("issue_ticket", service_id="consultation")
+        await desk.start()
+        await desk.command("desk_open")
+        await asyncio.sleep(0.5)  # let the boards take in the issues first
         latencies: list[float] = []
-        msg_id = 2
         for _ in range(calls):
             sent = time.perf_counter()
-            await desk.send_json({"id": msg_id, "type": "call_next", "command_id": uuid.uuid4().hex})
-            reply = await desk.receive_json()
-            assert reply["success"], reply
-            seq = reply["result"]["seq"]
+            seq = (await desk.command("call_next"))["seq"]
             deadline = time.perf_counter() + 5
             while len(arrivals.get(seq, [])) < subscribers and time.perf_counter() < deadline:
                 await asyncio.sleep(0.001)
             assert len(arrivals.get(seq, [])) == subscribers, "a board missed a call"
             latencies.extend(t - sent for t in arrivals[seq])
-            await desk.send_json({"id": msg_id + 1, "type": "no_show", "command_id": uuid.uuid4().hex})
-            assert (await desk.receive_json())["success"]
-            msg_id += 2
+            await desk.command("no_show")
             await asyncio.sleep(0.01)
-        for task in readers:
-            task.cancel()
-        for ws in [*boards, kiosk, desk]:
-            await ws.close()
+    finally:
+        await asyncio.gather(*[client.close() for client in [*boards, kiosk, desk]])
     latencies.sort()
     return {
         "subscribers": subscribers,

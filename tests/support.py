@@ -1,4 +1,4 @@
-"""Test support: a real server on a loopback port, and a small protocol client for it."""
+"""Test support: a real server on a loopback port; the protocol client (cherha_client) and a raw socket."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 
+from cherha_client import Client, ProtocolError
 from queue_server.api.app import create_app
 from queue_server.api.auth import Role, create_device_token
 from queue_server.api.limits import Limits
@@ -91,87 +92,51 @@ async def running_server(
         await runner.cleanup()
 
 
-class ProtocolError(Exception):
-    def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(error.get("code"))
-        self.code = error.get("code")
-        self.error = error
-
-
 @dataclass
 class WsClient:
-    """A protocol client: `request` sends `{id, type, ...}` and returns the result or raises."""
+    """The tests' protocol client: cherha_client.Client (the one every Python program uses), with no
+    subscription of its own, plus a queue of what it hands on: events, visit statuses, and the view and patch
+    frames of subscriptions a test makes itself. Attacks on the protocol itself use `RawSocket`."""
 
-    session: aiohttp.ClientSession
-    ws: aiohttp.ClientWebSocketResponse
-    auth: dict[str, Any]
-    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _waiting: dict[int, asyncio.Future[dict[str, Any]]] = field(default_factory=dict)
-    _reader: asyncio.Task[None] | None = None
-    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    client: Client
+    events: asyncio.Queue[dict[str, Any]]
+    closed: asyncio.Event  # the connection went down (the client may come back by itself)
+    stopped: asyncio.Event  # the client gave up: `client.error` says why (e.g. a session logged out)
+    pin_login: bool = False
 
     @classmethod
     async def connect(cls, url: str, **auth: Any) -> WsClient:
-        session = aiohttp.ClientSession()
-        try:
-            ws = await session.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
-            hello = await ws.receive_json(timeout=TIMEOUT)
-            assert hello["type"] == "auth_required"
-            await ws.send_json({"type": "auth", **auth})
-            reply = await ws.receive_json(timeout=TIMEOUT)
-            if reply["type"] != "auth_ok":
-                await ws.close()
-                raise ProtocolError(reply["error"])
-        except BaseException:
-            await session.close()
-            raise
-        client = cls(session, ws, reply)
-        client._reader = asyncio.create_task(client._read())
-        return client
+        events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        closed, stopped = asyncio.Event(), asyncio.Event()
 
-    async def _read(self) -> None:
-        try:
-            async for frame in self.ws:
-                if frame.type != aiohttp.WSMsgType.TEXT:
-                    continue
-                message = json.loads(frame.data)
-                if message["type"] in ("event", "visit_status", "view", "patch"):
-                    self.events.put_nowait(message)
-                    continue
-                future = self._waiting.pop(message.get("id"), None)
-                if future is not None and not future.done():
-                    future.set_result(message)
-                elif message.get("id") is None:
-                    self.events.put_nowait(message)  # an error about an unparseable frame
-        finally:
-            self.closed.set()
-            for future in self._waiting.values():
-                if not future.done():
-                    future.set_exception(ConnectionError("closed"))
+        def status(online: bool, error: dict[str, Any] | None) -> None:
+            if not online:
+                closed.set()
+            if error is not None:
+                stopped.set()
 
-    async def send_raw(self, text: str) -> None:
-        await self.ws.send_str(text)
+        client = Client(url, auth, subscribe=False, on_frame=events.put_nowait, on_status=status, max_delay=1.0)
+        await asyncio.wait_for(client.start(), TIMEOUT)
+        return cls(client, events, closed, stopped, pin_login="password" in auth)
 
-    async def request_raw(self, payload: dict[str, Any]) -> dict[str, Any]:
-        msg_id = payload.get("id") or next(self._ids)
-        payload = {**payload, "id": msg_id}
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._waiting[msg_id] = future
-        await self.ws.send_json(payload)
-        return await asyncio.wait_for(future, TIMEOUT)
+    @property
+    def auth(self) -> dict[str, Any]:
+        """The server's `auth_ok` (with `session_token` after a PIN login: the client keeps only that)."""
+        return {**self.client.identity, **({"session_token": self.client.token} if self.pin_login else {})}
 
     async def request(self, msg_type: str, **fields: Any) -> dict[str, Any]:
-        reply = await self.request_raw({"type": msg_type, **fields})
-        if reply["type"] == "pong":
-            return reply
-        if not reply["success"]:
-            raise ProtocolError(reply["error"])
-        result: dict[str, Any] = reply["result"]
-        return result
+        return await self.client.request(msg_type, **fields)
 
     async def command(self, msg_type: str, **fields: Any) -> dict[str, Any]:
-        return await self.request(msg_type, command_id=fields.pop("command_id", new_command_id()), **fields)
+        return await asyncio.wait_for(self.client.command(msg_type, **fields), TIMEOUT)
+
+    async def reply(self, msg_type: str, **fields: Any) -> dict[str, Any]:
+        """The answer as the server framed it (`success`, `result` or `error`; a `pong`): for checks on refusals."""
+        try:
+            result = await self.request(msg_type, **fields)
+        except ProtocolError as refusal:
+            return {"type": "result", "success": False, "error": refusal.error}
+        return result if result.get("type") == "pong" else {"type": "result", "success": True, "result": result}
 
     async def next_event(self, timeout: float = TIMEOUT) -> dict[str, Any]:
         return await asyncio.wait_for(self.events.get(), timeout)
@@ -187,6 +152,75 @@ class WsClient:
         while not self.events.empty():
             out.append(self.events.get_nowait())
         return out
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+async def raw_ws(http: aiohttp.ClientSession, url: str, **auth: Any
+                 ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+    """A bare aiohttp WebSocket past the auth phase, and the `auth_ok`: for tests that misbehave on purpose
+    (never read, flood, send what no client would). Read from it directly; nothing else reads it."""
+    ws = await http.ws_connect(url, max_msg_size=0, timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
+    try:
+        assert (await ws.receive_json(timeout=TIMEOUT))["type"] == "auth_required"
+        await ws.send_json({"type": "auth", **auth})
+        reply: dict[str, Any] = await ws.receive_json(timeout=TIMEOUT)
+        assert reply["type"] == "auth_ok", reply
+    except BaseException:
+        await ws.close()
+        raise
+    return ws, reply
+
+
+@dataclass
+class RawSocket:
+    """A bare WebSocket for attacking the protocol: frames exactly as a test writes them (chosen ids, malformed
+    text, binary), every frame the server sends (`frames`), and how the server closed it. No reconnects, no
+    outbox: that is cherha_client's job, and these tests check what the server does with a client that
+    misbehaves."""
+
+    session: aiohttp.ClientSession
+    ws: aiohttp.ClientWebSocketResponse
+    auth: dict[str, Any]
+    frames: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _reader: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, url: str, **auth: Any) -> RawSocket:
+        session = aiohttp.ClientSession()
+        try:
+            ws, reply = await raw_ws(session, url, **auth)
+        except BaseException:
+            await session.close()
+            raise
+        raw = cls(session, ws, reply)
+        raw._reader = asyncio.create_task(raw._read())
+        return raw
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.ws:
+                if frame.type == aiohttp.WSMsgType.TEXT:
+                    self.frames.put_nowait(json.loads(frame.data))
+        finally:
+            self.closed.set()
+
+    async def send_raw(self, text: str) -> None:
+        await self.ws.send_str(text)
+
+    async def next_frame(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        return await asyncio.wait_for(self.frames.get(), timeout)
+
+    async def request_raw(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send `payload` (its own `id`, or the next one) and return the next frame with that id."""
+        msg_id = payload.get("id") or next(self._ids)
+        await self.ws.send_json({**payload, "id": msg_id})
+        while (frame := await self.next_frame()).get("id") != msg_id:
+            pass
+        return frame
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -11,7 +11,7 @@ import pytest
 from queue_server.api.auth import Role
 from queue_server.api.messages import SPECS
 
-from .support import ProtocolError, WsClient, issue, new_command_id, operator, running_server
+from .support import ProtocolError, RawSocket, WsClient, issue, new_command_id, operator, raw_ws, running_server
 
 
 async def test_auth_phase(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -68,15 +68,16 @@ async def test_visit_life_over_the_protocol_reaches_the_board(tmp_path) -> None:
 
 async def test_malformed_frames_get_errors_and_the_connection_lives(tmp_path) -> None:  # type: ignore[no-untyped-def]
     async with running_server(tmp_path) as server:
-        desk = await operator(server, 2)
+        desk = await RawSocket.connect(server.ws_url, login="op02", password="1111", desk=2)
+        assert (await desk.request_raw({"id": 1, "type": "desk_open", "command_id": new_command_id()}))["success"]
         await desk.send_raw("not json")
-        assert (await desk.next_event())["error"]["code"] == "invalid_json"
+        assert (await desk.next_frame())["error"]["code"] == "invalid_json"
         await desk.send_raw("[1,2,3]")
-        assert (await desk.next_event())["error"]["code"] == "invalid_json"
+        assert (await desk.next_frame())["error"]["code"] == "invalid_json"
         await desk.send_raw('{"type": "ping"}')
-        assert (await desk.next_event())["error"]["code"] == "invalid_message"
+        assert (await desk.next_frame())["error"]["code"] == "invalid_message"
         await desk.ws.send_bytes(b"\x00\x01")
-        assert (await desk.next_event())["error"]["code"] == "binary_not_supported"
+        assert (await desk.next_frame())["error"]["code"] == "binary_not_supported"
         cases = [
             ({"id": 1, "type": "ping"}, "id_not_increasing"),  # `desk_open` already used id 1
             ({"id": 100, "type": "launch_rockets"}, "unknown_type"),
@@ -95,7 +96,7 @@ async def test_malformed_frames_get_errors_and_the_connection_lives(tmp_path) ->
             assert reply["success"] is False and reply["error"]["code"] == code, (message, reply)
             assert reply["error"]["message"]["uk"] and reply["error"]["message"]["en"]
         await desk.send_raw('{"id": 1152921504606846976, "type": "ping"}')
-        assert (await desk.next_event())["error"]["code"] == "invalid_message"
+        assert (await desk.next_frame())["error"]["code"] == "invalid_message"
         assert (await desk.request_raw({"id": 200, "type": "ping"}))["type"] == "pong"
         await desk.close()
 
@@ -253,14 +254,14 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
                 continue  # ends the day for the other checks; covered in test_hall_controls
             if msg_type == "auth":  # the auth phase's message only: after it, an unknown type
                 for client in clients.values():
-                    reply = await client.request_raw({"type": "auth", "token": "x"})
+                    reply = await client.reply("auth", token="x")
                     assert reply["error"]["code"] == "unknown_type"
                 continue
             for role, client in clients.items():
                 fields = dict(minimal.get(msg_type, {}))
                 if "command_id" in spec.model.model_fields:
                     fields["command_id"] = new_command_id()
-                reply = await client.request_raw({"type": msg_type, **fields})
+                reply = await client.reply(msg_type, **fields)
                 code = None if reply.get("success", True) else reply["error"]["code"]
                 if role in spec.roles:
                     assert code not in ("forbidden_for_role", "invalid_message"), (role, msg_type, reply)
@@ -290,10 +291,7 @@ async def test_slow_client_is_dropped_and_others_keep_up(tmp_path) -> None:  # t
         healthy = await WsClient.connect(server.ws_url, token=token)
         await healthy.request("subscribe_events")
         # The frozen board asks for big snapshots and never reads a byte of the answers.
-        frozen = await http.ws_connect(server.ws_url, max_msg_size=0)
-        await frozen.receive_json()
-        await frozen.send_json({"type": "auth", "token": token})
-        await frozen.receive_json()
+        frozen, _ = await raw_ws(http, server.ws_url, token=token)
         transport = frozen._response.connection.transport  # type: ignore[union-attr]
         transport.pause_reading()
         for n in range(1, 4000):
@@ -363,7 +361,7 @@ async def test_a_visitor_follows_only_their_own_visit(tmp_path) -> None:  # type
         called = await next_status(lambda v: v["state"] == "called")
         assert called["desk"] == 1
         for forbidden in ("get_state", "subscribe_events"):
-            reply = await phone.request_raw({"type": forbidden})
+            reply = await phone.reply(forbidden)
             assert reply["error"]["code"] == "forbidden_for_role", "a visitor sees nothing of others"
         assert first["ticket"] != mine["ticket"]
         for client in (phone, desk):

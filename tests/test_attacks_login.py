@@ -23,7 +23,7 @@ from queue_server.api.limits import Limits
 from queue_server.api.rest import CLOSE_LOGGED_OUT
 from queue_server.api.state import APP_STATE
 from queue_server.config import DEMO_HALL, ConfigError, load_hall
-from tests.support import DEMO_PIN, ProtocolError, WsClient, demo_hall, running_server
+from tests.support import DEMO_PIN, ProtocolError, RawSocket, WsClient, demo_hall, running_server
 
 
 class Ticks:
@@ -153,14 +153,19 @@ async def test_logging_out_closes_the_sessions_open_sockets(tmp_path) -> None:  
     async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
         console = await WsClient.connect(server.ws_url, login="op06", password=DEMO_PIN, desk=6)
         token = console.auth["session_token"]
-        again = await WsClient.connect(server.ws_url, token=token)  # the same session, reconnected
+        again = await RawSocket.connect(server.ws_url, token=token)  # the same session, on a second socket
         board = await WsClient.connect(server.ws_url, login="op09", password=DEMO_PIN, desk=9)
         await console.command("desk_open")
         async with http.delete(server.url + "/api/sessions", headers={"Authorization": f"Bearer {token}"}) as r:
             assert r.status == 200
-        for client in (console, again):
-            await asyncio.wait_for(client.closed.wait(), 10)
-            assert client.ws.close_code == CLOSE_LOGGED_OUT
+        await asyncio.wait_for(again.closed.wait(), 10)
+        assert again.ws.close_code == CLOSE_LOGGED_OUT
+        # The console's client comes back by itself, is refused and stops for good: no loop of retries.
+        await asyncio.wait_for(console.stopped.wait(), 10)
+        assert console.client.error is not None and console.client.error["code"] == "invalid_token"
+        with pytest.raises(ConnectionError):
+            await console.command("call_next")
+        await again.close()
         with pytest.raises(ProtocolError) as refused:
             await WsClient.connect(server.ws_url, token=token)
         assert refused.value.code == "invalid_token"

@@ -261,7 +261,7 @@ async def test_only_supervisors_see_reports_and_the_dashboard(tmp_path) -> None:
         async with http.get(server.url + "/api/reports", headers={"Authorization": f"Bearer {display}"}) as r:
             assert r.status == 403
         desk = await WsClient.connect(server.ws_url, token=token)
-        assert (await desk.request_raw({"type": "get_dashboard"}))["error"]["code"] == "forbidden_for_role"
+        assert (await desk.reply("get_dashboard"))["error"]["code"] == "forbidden_for_role"
         await desk.close()
         page = await browser.new_page(viewport=SCREEN)
         await page.goto(server.url + "/dashboard")

@@ -12,7 +12,7 @@ import aiohttp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .support import running_server
+from .support import raw_ws, running_server
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
@@ -31,10 +31,8 @@ FRAMES = st.one_of(
 
 
 async def fuzz_websocket(url: str, frames: list[str], auth: dict[str, object]) -> None:
-    async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
-        await ws.receive_json()
-        await ws.send_json({"type": "auth", **auth})
-        assert (await ws.receive_json())["type"] == "auth_ok"
+    async with aiohttp.ClientSession() as http:
+        ws, _ = await raw_ws(http, url, **auth)
         for frame in frames:
             await ws.send_str(frame)
         # The connection is alive and answers, after all of that. (A fuzzed id may already have reached
@@ -45,6 +43,7 @@ async def fuzz_websocket(url: str, frames: list[str], auth: dict[str, object]) -
             assert message.get("error", {}).get("code") != "internal_error", message
             if message.get("id") == 2**53:
                 break
+        await ws.close()
 
 
 async def test_random_websocket_frames_and_rest_bodies(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,7 @@ from queue_server.api.state import APP_STATE
 from queue_server.domain import commands as cmd
 from queue_server.store import EventStore
 
-from .support import Server, WsClient, issue, new_command_id, running_server
+from .support import RawSocket, Server, WsClient, issue, new_command_id, raw_ws, running_server
 
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -38,11 +38,7 @@ async def _answers(ws: aiohttp.ClientWebSocketResponse, count: int) -> list[dict
 
 
 async def _raw(server: Server, http: aiohttp.ClientSession, **auth: Any) -> aiohttp.ClientWebSocketResponse:
-    ws = await http.ws_connect(server.ws_url, max_msg_size=0)
-    await ws.receive_json(timeout=10)
-    await ws.send_json({"type": "auth", **auth})
-    assert (await ws.receive_json(timeout=10))["type"] == "auth_ok"
-    return ws
+    return (await raw_ws(http, server.ws_url, **auth))[0]
 
 
 async def _many_events(server: Server, count: int) -> int:
@@ -174,13 +170,13 @@ async def test_malformed_input_gets_clear_errors_and_the_socket_survives(tmp_pat
             assert response.status == 400 and error["code"] == "time_zone_required", error
             assert error["message"]["uk"] and error["message"]["en"]
 
-        client = await WsClient.connect(server.ws_url, token=await server.device_token(Role.DISPLAY, "b"))
+        client = await RawSocket.connect(server.ws_url, token=await server.device_token(Role.DISPLAY, "b"))
         for text, code in [("[" * 50_000, "json_too_deep"), ('{"id": 1, "type": "\\ud800"}', "invalid_text"),
                            ('{"id": 2, "type": "ping", "x": ' + "[" * 40 + "]" * 40 + "}", "json_too_deep")]:
             await client.send_raw(text)
-            error = await client.next_event()
+            error = await client.next_frame()
             assert error["success"] is False and error["error"]["code"] == code
-        assert (await client.request("ping"))["type"] == "pong", "the connection is still usable"
+        assert (await client.request_raw({"id": 3, "type": "ping"}))["type"] == "pong", "still usable"
         await client.send_raw(json.dumps({"id": 50, "type": "ping", "pad": "x" * MAX_FRAME_BYTES}))
         await asyncio.wait_for(client.closed.wait(), 10)
         assert client.ws.close_code == 1009  # message too big: a documented close

@@ -8,15 +8,15 @@ the long statistical runs (Erlang C, dispatch comparisons) where the network wou
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
 import aiohttp
+
+from cherha_client import Client, ProtocolError
 
 from ..clock import ManualClock
 from ..domain import commands as cmd
@@ -113,129 +113,138 @@ class DomainDriver:
         return None
 
 
-Recover = Callable[[], Awaitable[None]]
-NETWORK_ERRORS = (aiohttp.ClientError, ConnectionError, OSError, asyncio.TimeoutError, TypeError, RuntimeError)
+NETWORK_ERRORS = (aiohttp.ClientError, ConnectionError, OSError, asyncio.TimeoutError)
 
 
-class _Socket:
-    """One authenticated WebSocket with request/answer matching.
+class _Peer:
+    """One of the simulation's protocol clients (the kiosk, the admin, a desk): a cherha_client.Client, which
+    reconnects by itself and keeps commands in its outbox until answered, and whether it is online now."""
 
-    If the server goes away mid-request (a crash drill kills it), the socket asks `recover` to bring it
-    back, signs in again and resends the very same message: the command id makes that safe, which is the
-    guarantee a real kiosk or console relies on.
-    """
+    def __init__(self, url: str, auth: dict[str, Any], lost: Callable[[], None] | None, max_delay: float) -> None:
+        self.online = asyncio.Event()
+        self.lost = lost
+        self.client = Client(url, auth, subscribe=False, on_status=self._status, max_delay=max_delay)
 
-    def __init__(self, http: aiohttp.ClientSession, url: str, auth: dict[str, Any], recover: Recover | None) -> None:
-        self.http, self.url, self.auth, self.recover = http, url, auth, recover
-        self.ws: aiohttp.ClientWebSocketResponse | None = None
-        self.ids = itertools.count(1)
+    def _status(self, online: bool, error: dict[str, Any] | None) -> None:
+        if online:
+            self.online.set()
+            return
+        self.online.clear()
+        if error is None and self.lost is not None:
+            self.lost()  # the connection dropped: a crash drill brings the server back
 
-    @classmethod
-    async def connect(cls, http: aiohttp.ClientSession, url: str, recover: Recover | None = None,
-                      **auth: Any) -> _Socket:
-        socket = cls(http, url, auth, recover)
-        await socket._open()
-        return socket
+    async def command(self, msg_type: str, **fields: Any) -> dict[str, Any] | None:
+        """A command through the outbox: across a crash it is resent with the same command id, so it is applied
+        once. None when the hall refuses it (the simulation carries on, as a person at a desk would)."""
+        try:
+            return await self.client.command(msg_type, **fields)
+        except ProtocolError:
+            return None
 
-    async def _open(self) -> None:
-        self.ws = await self.http.ws_connect(self.url, max_msg_size=0)
-        await self.ws.receive_json()
-        await self.ws.send_json({"type": "auth", **self.auth})
-        reply = await self.ws.receive_json()
-        if reply["type"] != "auth_ok":
-            raise PermissionError(f"simulation could not sign in: {reply}")
-        self.ids = itertools.count(1)
-
-    async def request(self, msg_type: str, command: bool = True, **fields: Any) -> dict[str, Any] | None:
-        message: dict[str, Any] = {"type": msg_type, **fields}
-        if command:
-            message["command_id"] = uuid.uuid4().hex
+    async def request(self, msg_type: str, **fields: Any) -> dict[str, Any] | None:
+        """A query (not a command: no outbox); sent again once the client is back online."""
         for attempt in range(100):
             try:
-                return await self._exchange(message)
-            except NETWORK_ERRORS:
-                if self.recover is None or attempt == 99:
+                return await self.client.request(msg_type, **fields)
+            except ProtocolError:
+                return None
+            except (TimeoutError, ConnectionError):
+                if self.lost is None or attempt == 99:
                     raise
-                await self.recover()
-                with contextlib.suppress(*NETWORK_ERRORS):
-                    await self._open()
+                await asyncio.sleep(0.05)  # let the client notice the drop before waiting for it to come back
+                await asyncio.wait_for(self.online.wait(), 120)
         raise ConnectionError("unreachable")
-
-    async def _exchange(self, message: dict[str, Any]) -> dict[str, Any] | None:
-        assert self.ws is not None
-        msg_id = next(self.ids)
-        await self.ws.send_str(json.dumps({**message, "id": msg_id}))
-        while True:
-            frame = await self.ws.receive()
-            if frame.type != aiohttp.WSMsgType.TEXT:
-                raise ConnectionError("the connection closed")
-            reply = json.loads(frame.data)
-            if reply.get("id") == msg_id and reply["type"] == "result":
-                result: dict[str, Any] | None = reply["result"] if reply["success"] else None
-                return result
 
 
 class ProtocolDriver:
-    """The real server: a kiosk, an admin (the clock, the air-raid pause) and every desk over WebSocket."""
+    """The real server: a kiosk, an admin (the clock, the air-raid pause) and every desk over WebSocket, each a
+    cherha_client.Client like the real programs."""
 
     def __init__(self, url: str, kiosk_token: str, pin: str = "1111",
                  admin: tuple[str, str] = ("admin", "admin-demo"),
                  restart: Callable[[datetime], Awaitable[None]] | None = None) -> None:
-        self.url = url.rstrip("/").replace("http", "ws", 1) + "/ws"
+        self.base = url.rstrip("/")
         self.kiosk_token, self.pin, self.admin_login = kiosk_token, pin, admin
-        # A crash drill passes `restart`: bring the server back with its clock where the day had got to.
+        # A crash drill passes `restart`: bring the server back with its clock where the day had got to. Every
+        # client that loses its connection asks for it (the drill's `restart` does it once per crash); the
+        # clients reconnect by themselves and resend what was not answered.
         self.restart = restart
         self.now: datetime | None = None
         self.http: aiohttp.ClientSession | None = None
-        self.kiosk: _Socket | None = None
-        self.admin: _Socket | None = None
-        self.desks: dict[int, _Socket] = {}
+        self.kiosk: _Peer | None = None
+        self.admin: _Peer | None = None
+        self.desks: dict[int, _Peer] = {}
+        self._recovering: set[asyncio.Task[None]] = set()
+        self._failure: BaseException | None = None
+
+    def _peer(self, auth: dict[str, Any]) -> _Peer:
+        lost = self._lost if self.restart else None
+        return _Peer(self.base, auth, lost, max_delay=0.5 if self.restart else 10.0)
 
     async def open(self, desks: list[int]) -> None:
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
                                           timeout=aiohttp.ClientTimeout(total=10))
-        recover = self._recover if self.restart else None
-        self.kiosk = await _Socket.connect(self.http, self.url, recover, token=self.kiosk_token)
-        self.admin = await _Socket.connect(self.http, self.url, recover, login=self.admin_login[0],
-                                           password=self.admin_login[1])
-        sockets = await asyncio.gather(*[
-            _Socket.connect(self.http, self.url, recover, login=f"op{n:02d}", password=self.pin, desk=n)
-            for n in desks])
-        self.desks = dict(zip(desks, sockets, strict=True))
-        await asyncio.gather(*[s.request("desk_open") for s in self.desks.values()])
+        self.kiosk = self._peer({"token": self.kiosk_token})
+        self.admin = self._peer({"login": self.admin_login[0], "password": self.admin_login[1]})
+        self.desks = {n: self._peer({"login": f"op{n:02d}", "password": self.pin, "desk": n}) for n in desks}
+        peers = [self.kiosk, self.admin, *self.desks.values()]
+        await asyncio.gather(*[peer.client.start() for peer in peers])
+        await asyncio.gather(*[peer.command("desk_open") for peer in self.desks.values()])
+
+    def _lost(self) -> None:
+        task = asyncio.get_running_loop().create_task(self._recover())
+        self._recovering.add(task)
+        task.add_done_callback(self._recovered)
+
+    def _recovered(self, task: asyncio.Task[None]) -> None:
+        self._recovering.discard(task)
+        if not task.cancelled() and task.exception() is not None and self._failure is None:
+            self._failure = task.exception()  # the server could not be brought back: stop the day
+            for peer in [self.kiosk, self.admin, *self.desks.values()]:
+                if peer is not None:
+                    task.get_loop().create_task(peer.client.close())
 
     async def _recover(self) -> None:
-        assert self.restart is not None and self.now is not None
-        await self.restart(self.now)
+        if self.restart is not None and self.now is not None:
+            await self.restart(self.now)
+
+    def _check(self) -> None:
+        if self._failure is not None:
+            raise ConnectionError("the server could not be brought back") from self._failure
 
     async def set_time(self, moment: datetime) -> None:
         assert self.admin is not None
-        if await self.admin.request("set_clock", command=False, at=moment.isoformat()) is None:
+        self._check()
+        if await self.admin.request("set_clock", at=moment.isoformat()) is None:
             raise PermissionError("the server refused set_clock: start it with --manual-clock")
         self.now = moment
 
     async def issue(self, service_id: str, priority_category: str | None = None) -> dict[str, Any] | None:
         assert self.kiosk is not None
+        self._check()
         fields: dict[str, Any] = {"service_id": service_id}
         if priority_category:
             fields["priority_category"] = priority_category
-        return await self.kiosk.request("issue_ticket", **fields)
+        return await self.kiosk.command("issue_ticket", **fields)
 
     async def desk(self, desk: int, action: str, **fields: Any) -> dict[str, Any] | None:
-        return await self.desks[desk].request(action, **fields)
+        self._check()
+        return await self.desks[desk].command(action, **fields)
 
     async def hall(self, action: str) -> None:
         assert self.admin is not None
-        await self.admin.request(action)
+        self._check()
+        await self.admin.command(action)
 
     async def _rest(self, path: str, body: dict[str, Any], token: str | None) -> dict[str, Any] | None:
+        """Bookings and check-ins are REST (as the booking page and the kiosk's scanner use them)."""
         assert self.http is not None
+        self._check()
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        base = self.url.replace("ws", "http", 1).removesuffix("/ws")
         body = {"command_id": uuid.uuid4().hex, **body}  # the same id on every retry
         for attempt in range(100):
             try:
-                async with self.http.post(base + path, json=body, headers=headers) as response:
+                async with self.http.post(self.base + path, json=body, headers=headers) as response:
                     answer: dict[str, Any] = await response.json()
                     return answer if response.status < 300 else None
             except NETWORK_ERRORS:
@@ -253,9 +262,10 @@ class ProtocolDriver:
         return await self._rest("/api/checkins", {"code": code}, self.kiosk_token)
 
     async def close(self) -> None:
-        for socket in [self.kiosk, self.admin, *self.desks.values()]:
-            if socket is not None and socket.ws is not None:
-                with contextlib.suppress(*NETWORK_ERRORS):
-                    await socket.ws.close()
+        for peer in [self.kiosk, self.admin, *self.desks.values()]:
+            if peer is not None:
+                await peer.client.close()
+        if self._recovering:  # a restart under way finishes, so the drill can stop the server it started
+            await asyncio.wait(set(self._recovering), timeout=60)
         if self.http is not None:
             await self.http.close()
