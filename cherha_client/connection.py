@@ -134,7 +134,8 @@ class Client:
 
     async def request(self, type: str, **fields: Any) -> dict[str, Any]:
         """Send one message and return its result (a `pong` frame for `ping`); raises ProtocolError with the
-        server's refusal, ConnectionError when offline or when the connection drops before the answer."""
+        server's refusal, ConnectionError when offline or when the connection drops before the answer, and
+        TimeoutError when no answer comes within the request timeout (30 s)."""
         ws = self._ws
         if ws is None or not self.online:
             raise ConnectionError("offline")

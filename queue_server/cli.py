@@ -289,6 +289,7 @@ def _led(args: argparse.Namespace) -> int:
 
     import serial
 
+    from cherha_client import ProtocolError
     from display_board.led_driver import Framer, LedBoards, run
 
     logs.setup("info")
@@ -298,6 +299,9 @@ def _led(args: argparse.Namespace) -> int:
         asyncio.run(run(args.url, args.token, boards))
     except KeyboardInterrupt:
         pass
+    except ProtocolError as exc:  # the display token was refused or revoked: say so, no traceback
+        print(f"{exc.error['message']['uk']} / {exc.error['message']['en']}", file=sys.stderr)
+        return 3
     finally:
         port.close()
     return 0
