@@ -113,8 +113,9 @@ def desk_view(desk: DeskState, state: HallState) -> dict[str, Any]:
 
 
 def call_view(visit: Visit, state: HallState) -> dict[str, Any]:
-    """A standing call: a visitor invited to a desk who has not reached it yet. `key` changes with every
-    recall, so a board announces a recall again and a repeated view of the same call never twice."""
+    """A standing call: a visitor invited to a desk who has not reached it yet. `key` is new for every call and
+    recall (also a second call after a postponement), and the same after a server restart (the day's log is
+    replayed in order), so a board announces each call once and a recall again."""
     assert visit.desk is not None
     return {
         "visit_id": visit.visit_id,
@@ -123,14 +124,14 @@ def call_view(visit: Visit, state: HallState) -> dict[str, Any]:
         "zone": state.hall.desks[visit.desk].zone,
         "called_at": (visit.called_at or visit.last_period_start()).isoformat(),
         "recall_count": visit.recall_count,
-        "key": f"{visit.visit_id}/{visit.recall_count}",
+        "key": f"{visit.visit_id}/{visit.call_order}",
     }
 
 
 def calls_view(state: HallState) -> list[dict[str, Any]]:
     """Every standing call, newest first: one per desk at most, so an 18-desk hall has at most 18."""
     called = [v for v in state.at_desks() if v.state is VisitState.CALLED]
-    called.sort(key=lambda v: v.called_at or v.last_period_start(), reverse=True)
+    called.sort(key=lambda v: v.call_order, reverse=True)
     return [call_view(v, state) for v in called]
 
 

@@ -73,6 +73,8 @@ class HallState:
     # the clock says. `clock_jump` is (business time, clock reading) of the last backward jump, for the alert.
     last_at: datetime | None = None
     clock_jump: tuple[datetime, datetime] | None = None
+    # Calls and recalls made today, in order: a visit's `call_order` (newest call first on the board, and its key)
+    calls_made: int = 0
     # The day's supervisor messages (at, desk or None for every desk, text, by), newest last.
     messages: deque[tuple[datetime, int | None, str, str]] = field(default_factory=lambda: deque(maxlen=DAY_MESSAGES))
 
@@ -149,6 +151,7 @@ class HallState:
         self.dispatch = hall.dispatch
         self.recent_arrivals.clear()
         self.messages.clear()
+        self.calls_made = 0
         for visit in kept:
             assert visit.desk is not None
             old = old_desks[visit.desk]
@@ -212,6 +215,8 @@ class HallState:
         visit.postponed_until = None
         visit.target_desk = None
         visit.called_at = event.at
+        self.calls_made += 1
+        visit.call_order = self.calls_made
         visit.open_period(PeriodKind.WALK_UP, event.at, event.desk, event.operator)
         desk = self.desks[event.desk]
         desk.visit_id, desk.since = visit.visit_id, event.at
@@ -219,6 +224,8 @@ class HallState:
     def _on_visit_recalled(self, event: ev.VisitRecalled) -> None:
         visit = self.visits[event.visit_id]
         visit.recall_count, visit.called_at = event.recall_count, event.at
+        self.calls_made += 1
+        visit.call_order = self.calls_made
 
     def _on_service_started(self, event: ev.ServiceStarted) -> None:
         visit = self.visits[event.visit_id]

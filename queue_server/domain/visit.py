@@ -65,7 +65,8 @@ class Visit:
     desk: int | None = None
     operator: str | None = None
     recall_count: int = 0
-    called_at: datetime | None = None  # the last call or recall: the hall board shows the newest first
+    called_at: datetime | None = None  # the last call or recall
+    call_order: int = 0  # that call's place among the day's calls (HallState.calls_made): newest first on boards
     postponed_until: datetime | None = None
     result: str | None = None
     periods: list[Period] = field(default_factory=list)
