@@ -179,7 +179,6 @@ async def test_board_shows_every_standing_call(tmp_path, voice_dir) -> None:  # 
         await expect(board.locator("#calls li")).to_have_count(16)
         await _board_shows(board, server, display)
         await _all_visible(board)
-        await board.screenshot(path=SHOTS / "board-16-calls.png")
         for client in (*desks.values(), display, boss):
             await client.close()
 
