@@ -5,10 +5,12 @@ hall_view.js), in a real headless Chromium: after a cut with missed events a pag
 from __future__ import annotations
 
 import asyncio
+import io
+import wave
 from typing import Any
 
 import aiohttp
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Route, expect
 
 from queue_server.api.auth import Role
 
@@ -180,6 +182,55 @@ async def test_board_shows_every_standing_call(tmp_path, voice_dir) -> None:  # 
         await _board_shows(board, server, display)
         await _all_visible(board)
         for client in (*desks.values(), display, boss):
+            await client.close()
+
+
+def _short_wav() -> bytes:
+    """A tenth of a second of silence: an announcement that ends at once."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(22050)
+        wav.writeframes(b"\0\0" * 2205)
+    return out.getvalue()
+
+
+async def test_board_skips_a_queued_call_that_no_longer_stands(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http, chromium() as browser:
+        token = await server.device_token(Role.DISPLAY, "board")
+        kiosk = await server.device_token()
+        for service in ("id-card", "id-card", "id-card"):
+            await issue(http, server, kiosk, service)
+        board = await browser.new_page(viewport=TV)
+        fetched: list[str] = []
+        first_may_play = asyncio.Event()
+
+        async def speak(route: Route) -> None:  # the first announcement "plays" until the test lets it end
+            fetched.append(route.request.url.split("desk=")[1])
+            if len(fetched) == 1:
+                await first_may_play.wait()
+            await route.fulfill(body=_short_wav(), content_type="audio/wav")
+
+        await board.route("**/audio/call.wav*", speak)
+        await board.goto(f"{server.url}/board?token={token}")
+        await _holds_last_event(board, server)
+        desk1, desk2, desk3 = await operator(server, 1), await operator(server, 2), await operator(server, 3)
+        await desk1.command("call_next")
+        await desk2.command("call_next")  # queued behind desk 1's announcement
+        await expect(board.locator("#calls li")).to_have_count(2)
+        await desk2.command("start_service")  # the visitor is already at desk 2: nothing to announce any more
+        await expect(board.locator("#calls li")).to_have_count(1)
+        first_may_play.set()
+        await desk3.command("call_next")
+        for _ in range(100):
+            if len(fetched) >= 2:
+                break
+            await board.wait_for_timeout(100)
+        await board.wait_for_timeout(300)
+        assert fetched == ["1", "3"], "desk 2's call was skipped when its turn came"
+        assert await board.evaluate("window.cherhaAnnouncements") == ["П-001>1", "П-002>2", "П-003>3"]
+        for client in (desk1, desk2, desk3):
             await client.close()
 
 
