@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, WebSocketRoute, async_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,3 +34,51 @@ async def chromium() -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
+
+
+class SocketGate:
+    """Stands between a page and the server's /ws (Playwright's WebSocket routing): counts the page's
+    connections, records what it sends, cuts the current connection, and turns reconnects away while shut.
+    So a test decides exactly what a page misses while it is away."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.connections = 0  # every attempt, also those turned away
+        self.sent: list[dict[str, Any]] = []  # what the page sent on connections let through, in order
+        self.cut_after: Callable[[dict[str, Any]], bool] = lambda _message: False
+        self._current: tuple[WebSocketRoute, Any] | None = None  # the page's side and the server's side
+
+    async def install(self, page: Page) -> None:
+        await page.route_web_socket(re.compile(r"/ws$"), self._route)
+
+    async def _route(self, ws: WebSocketRoute) -> None:
+        self.connections += 1
+        if not self.open:
+            await ws.close(code=1001, reason="cut by the test")
+            return
+        server = ws.connect_to_server()
+        self._current = (ws, server)
+
+        async def from_page(text: str | bytes) -> None:
+            message = json.loads(text)
+            self.sent.append(message)
+            server.send(text)
+            if self.cut_after(message):  # the message reaches the server; its answer never reaches the page
+                await self.cut()
+
+        ws.on_message(from_page)
+
+    async def cut(self) -> None:
+        """Close the page's connection and turn its reconnects away until `reopen`."""
+        self.open = False
+        current, self._current = self._current, None
+        if current is not None:
+            page_side, server_side = current
+            await page_side.close(code=1001, reason="cut by the test")
+            await server_side.close(code=1001, reason="cut by the test")
+
+    def reopen(self) -> None:
+        self.open = True
+
+    def sent_of(self, kind: str) -> list[dict[str, Any]]:
+        return [m for m in self.sent if m.get("type") == kind]

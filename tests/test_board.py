@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -12,10 +13,11 @@ from playwright.async_api import Page, expect
 
 from display_board.launcher import board_command
 from queue_server.api.auth import Role
+from queue_server.clock import ManualClock
 
 from .browser import CHROMIUM, browser_env, chromium
 from .shots import shots_dir
-from .support import WsClient, issue, operator, running_server
+from .support import TUESDAY_10, WsClient, issue, operator, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = shots_dir()
@@ -55,6 +57,7 @@ async def test_calls_reach_board_and_desk_display(tmp_path, voice_dir) -> None: 
         await expect(desk_page.locator("#ticket")).to_have_text(desk5)
         await expect(desk_page.locator("#state")).to_contain_text("Запрошується")
 
+        server.clock.advance(seconds=30)  # the server orders calls by their time: a recall comes later
         await desks[2].command("recall")  # a recall repeats the announcement and moves the call to the top
         await expect(board.locator("#calls li").first).to_have_attribute("data-ticket", desk5)
         queued = await board.evaluate("window.cherhaAnnouncements")
@@ -106,7 +109,9 @@ async def test_board_catches_up_after_server_restart(tmp_path, voice_dir) -> Non
             await desk.close()
         await expect(board.locator("#offline")).to_be_visible()  # a discreet mark while the server is away
         await board.screenshot(path=SHOTS / "board-offline.png")
-        async with running_server(tmp_path, port=port, voice_dir=voice_dir) as server:
+        # The server orders the standing calls by their time: the restarted server's clock has moved on.
+        later = ManualClock(TUESDAY_10 + timedelta(minutes=2))
+        async with running_server(tmp_path, port=port, voice_dir=voice_dir, clock=later) as server:
             desk = await operator(server, 2)
             second = await desk.command("call_next")
             await expect(board.locator("#offline")).to_be_hidden(timeout=15_000)

@@ -1,16 +1,16 @@
-// The supervisor's live hall: every event pushed over the WebSocket brings a fresh dashboard.
+// The supervisor's live hall: the server's dashboard view (`get_dashboard`), fetched again soon after every
+// change the hall's view subscription reports; commands go through the same protocol client.
 import { LABELS, session } from "./dashboard_labels.js";
 import { applyLabels, fill, languageLink, pageLang } from "./labels.js";
 import { el } from "./dom.js";
+import { Client } from "./protocol.js";
 
 const lang = pageLang();
 const t = applyLabels(LABELS, lang);
 const $ = (id) => document.getElementById(id);
 const hall = await (await fetch("/api/hall")).json();
 const serviceName = (id) => (hall.services[id] ? hall.services[id].name[lang] : id);
-let ws = null;
-let nextId = 1;
-const pending = new Map();
+let client = null;
 let refreshTimer = null;
 let current = null;
 
@@ -21,17 +21,9 @@ function texts() {
   $("weights-desk").replaceChildren(...desks.map((n) => new Option(`${n}`, `${n}`)));
 }
 
-function request(type, fields = {}) {
-  const id = nextId++;
-  const message = { id, type, ...fields };
-  if (type !== "get_dashboard" && type !== "subscribe_events") message.command_id = crypto.randomUUID().replaceAll("-", "");
-  ws.send(JSON.stringify(message));
-  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-}
-
 async function control(type, fields) {
   $("control-error").textContent = "";
-  try { await request(type, fields); } catch (error) { $("control-error").textContent = error.message[lang]; }
+  try { await client.command(type, fields); } catch (error) { $("control-error").textContent = error.message[lang]; }
 }
 
 function minutes(seconds) { return `${Math.floor(seconds / 60)} ${t.min}`; }
@@ -84,38 +76,37 @@ function fillWeights() {
   $("weights").value = Object.entries(desk.weights).map(([id, w]) => `${id}=${w}`).join("\n");
 }
 
+async function refresh() {
+  let data;
+  try {
+    data = await client.request("get_dashboard");
+  } catch (error) {
+    if (error.code === "connection_lost") return;  // the next view after the reconnect asks again
+    // Signed in, but not as a supervisor.
+    sessionStorage.removeItem("cherha-token");
+    client.close();
+    $("offline").hidden = false;
+    $("offline").textContent = error.message[lang];
+    return;
+  }
+  render(data);
+}
+
 function refreshSoon() {
   if (refreshTimer) return;
-  refreshTimer = setTimeout(async () => { refreshTimer = null; render(await request("get_dashboard")); }, 150);
+  refreshTimer = setTimeout(() => { refreshTimer = null; refresh(); }, 150);
 }
 
 function connect(token) {
-  ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
-  ws.onmessage = async (frame) => {
-    const message = JSON.parse(frame.data);
-    if (message.type === "auth_required") ws.send(JSON.stringify({ type: "auth", token }));
-    else if (message.type === "auth_invalid") { sessionStorage.removeItem("cherha-token"); location.reload(); }
-    else if (message.type === "auth_ok") {
-      $("offline").hidden = true;
-      nextId = 1;
-      await request("subscribe_events");
-      try {
-        render(await request("get_dashboard"));
-      } catch (error) {  // signed in, but not as a supervisor
-        sessionStorage.removeItem("cherha-token");
-        $("offline").hidden = false;
-        $("offline").textContent = error.message[lang];
-        ws.onclose = null;
-        ws.close();
-      }
-    } else if (message.type === "event") refreshSoon();
-    else if (message.type === "result") {
-      const waiter = pending.get(message.id);
-      pending.delete(message.id);
-      if (waiter) { if (message.success) waiter.resolve(message.result); else waiter.reject(message.error); }
-    }
-  };
-  ws.onclose = () => { $("offline").hidden = false; setTimeout(() => connect(token), 1000); };
+  client = new Client({
+    auth: { token },
+    onStatus: (online) => { $("offline").hidden = online; },
+    // The session ended (logged out, expired): sign in again.
+    onAuthInvalid: () => { client.close(); sessionStorage.removeItem("cherha-token"); location.reload(); },
+  });
+  // The hall's view says when something changed (an event, or the 20 s tick); the figures are get_dashboard's.
+  client.subscribe(refreshSoon);
+  client.start();
 }
 
 $("pause").onclick = () => control(current && current.paused ? "hall_resume" : "hall_pause", current && current.paused ? {} : { reason: "air_raid" });

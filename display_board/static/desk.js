@@ -1,21 +1,21 @@
-// The display over one desk: its number, the ticket called or served there, or "break" / "closed".
+// The display over one desk: its number, the ticket called or served there, or "break" / "closed", drawn from
+// the desk's view (view.desks[n]) as the server sends it.
 import { LABELS } from "./board_labels.js";
 import { applyLabels, both } from "./labels.js";
-import { HallModel } from "./hall_model.js";
-import { Connection } from "./connection.js";
+import { HallView } from "./hall_view.js";
+import { Client } from "./protocol.js";
 
 const uk = applyLabels(LABELS);
 const en = LABELS.en;
 const number = Number(location.pathname.split("/").pop());
 const token = new URLSearchParams(location.search).get("token") || "";
-const hall = await (await fetch("/api/hall")).json();
-const model = new HallModel(hall, null);
+const view = new HallView();
 let blinkUntil = 0;
 
 document.getElementById("desk-number").textContent = `${uk.desk} ${number} · ${en.desk} ${number}`;
 
 function render() {
-  const desk = model.desks.get(number) || { status: "closed", ticket: null, visitState: null };
+  const desk = view.desks.get(number) || { status: "closed", ticket: null, visit_state: null };
   const body = document.body;
   body.className = "desk";
   let state = "";
@@ -25,8 +25,8 @@ function render() {
   } else if (desk.status === "paused") {
     body.classList.add("paused");
     state = both(LABELS, "break");
-  } else if (desk.ticket && desk.visitState === "called") {
-    if (Date.now() < blinkUntil) body.classList.add("calling");
+  } else if (desk.ticket && desk.visit_state === "called") {
+    if (performance.now() < blinkUntil) body.classList.add("calling");
     state = both(LABELS, "calling");
   } else if (desk.ticket) {
     state = both(LABELS, "serving");
@@ -36,18 +36,18 @@ function render() {
   document.getElementById("ticket").textContent = desk.status === "open" ? desk.ticket || "" : "";
   document.getElementById("state").textContent = state;
   body.dataset.status = desk.status;
+  body.dataset.seq = view.seq ?? "";
 }
 
-new Connection({
-  token,
-  onSnapshot: (snapshot) => { model.loadSnapshot(snapshot); render(); },
-  onEvent: (event) => {
-    model.apply(event);
-    if ((event.type === "visit_called" || event.type === "visit_recalled") && event.desk === number) {
-      blinkUntil = Date.now() + 8000;
-    }
-    render();
-  },
+const client = new Client({
+  auth: { token },
   onStatus: (online) => { document.getElementById("offline").hidden = online; },
 });
+client.subscribe((frame) => {
+  if (!view.apply(frame)) return;
+  // A call (or recall) to this desk made now blinks; one found standing after a reconnect does not.
+  if (HallView.isLive(frame) && view.newCalls.some((call) => call.desk === number)) blinkUntil = performance.now() + 8000;
+  render();
+});
+client.start();
 render();

@@ -1,6 +1,7 @@
 // A visitor's own page, from the ticket's QR (/f/<token>) or the booking (/b/<code>): live, never polled.
 import { LABELS } from "./visitor_labels.js";
 import { applyLabels, languageLink, pageLang } from "./labels.js";
+import { Client } from "./protocol.js";
 
 const lang = pageLang();
 const t = applyLabels(LABELS, lang);
@@ -70,29 +71,17 @@ $("cancel").onclick = async () => {
   if (response.ok) { $("booking-state").textContent = t.cancelled; $("cancel").hidden = true; }
 };
 
-let delay = 500;
-function connect() {
-  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
-  ws.onmessage = (frame) => {
-    const message = JSON.parse(frame.data);
-    if (message.type === "auth_required") {
-      ws.send(JSON.stringify(kind === "b" ? { type: "auth", booking_code: key } : { type: "auth", visit_token: key }));
-    } else if (message.type === "auth_ok") {
-      delay = 500;
-      $("offline").hidden = true;
-      ws.send(JSON.stringify({ id: 1, type: "watch_visit" }));
-    } else if (message.type === "auth_invalid") {
-      $("not-found").hidden = false;
-      ws.onclose = null;
-      offerFeedback();  // a visit of an earlier day can still be rated
-    } else if (message.type === "visit_status") {
-      show(message.status);
-    }
-  };
-  ws.onclose = () => {
-    $("offline").hidden = false;
-    setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 10000);
-  };
-}
-connect();
+// The visit's status is pushed by the server (watch_visit) through the shared protocol client.
+const client = new Client({
+  auth: kind === "b" ? { booking_code: key } : { visit_token: key },
+  onStatus: (online) => { $("offline").hidden = online; },
+  onAuthInvalid: (error) => {
+    if (error.code === "too_many_attempts") return;  // this address guessed too much: the client retries slowly
+    client.close();  // no such ticket or booking (today): nothing to follow, so no reconnecting either
+    $("offline").hidden = true;
+    $("not-found").hidden = false;
+    offerFeedback();  // a visit of an earlier day can still be rated
+  },
+});
+client.watchVisit((frame) => show(frame.status));
+client.start();
