@@ -28,7 +28,6 @@ from .messages import CommandId, Ident
 from .state import AppState
 
 Phone = Annotated[str, StringConstraints(min_length=1, max_length=30)]
-BookingCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z]{8}$")]
 
 
 class BookingBody(BaseModel):
