@@ -63,7 +63,8 @@ async def test_model_reads_the_server_view(tmp_path) -> None:  # type: ignore[no
         model.set_view(desk.view.copy())
         assert model.current() is None and model.served == 1 and model.hall_paused
         assert model.allowed() == {"desk_pause", "desk_close"}, "a paused hall calls nobody"
-        assert [text for _at, text in model.messages()] == ["Усім", "Вам"], "newest first, this desk's and all"
+        assert [m.text for m in model.messages()] == ["Усім", "Вам"], "newest first, this desk's and all"
+        assert [m.to_all for m in model.messages()] == [True, False]
         for client in (desk, supervisor):
             await client.close()
 
