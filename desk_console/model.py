@@ -17,6 +17,8 @@ from typing import Any
 from cherha_client.view import HallView
 from texts import search_form, ukrainian_key
 
+DAY_MESSAGES = 200  # the supervisor messages of the day the server keeps (docs/protocol.md "Views")
+
 
 @dataclass(frozen=True)
 class VisitInfo:
@@ -149,9 +151,11 @@ class ConsoleModel:
         return rows
 
     def messages(self) -> list[Message]:
-        """The day's supervisor messages to this desk or to every desk, newest first."""
+        """The day's supervisor messages to this desk or to every desk, newest first: of the newest
+        DAY_MESSAGES of the hall, as the server keeps them (the client's view appends every patch's messages
+        and holds more than that on a busy day; a fresh view, after a restart, has only these)."""
         return [Message(datetime.fromisoformat(m["at"]), m["text"], m["desk"] is None)
-                for m in reversed(self.view.messages) if m["desk"] in (None, self.desk)]
+                for m in reversed(self.view.messages[-DAY_MESSAGES:]) if m["desk"] in (None, self.desk)]
 
     def postponed(self) -> list[PostponedInfo]:
         """The visitors this desk postponed and nobody has called since: the earliest back first."""

@@ -169,10 +169,15 @@ class MessagesPanel(QGroupBox):
     def show_messages(self, messages: list[Message], read_until: datetime | None) -> bool:
         """Show the day's messages (newest first); True when one came that was not shown before."""
         old, self.messages, self.read_until = self.messages, messages, read_until
-        if messages[len(messages) - len(old):] == old and len(messages) >= len(old):
-            fresh = messages[:len(messages) - len(old)]  # the view only appends: new ones go on top
+        top = messages.index(old[0]) if old and old[0] in messages else len(messages) if not old else -1
+        if top >= 0 and messages[top:] == old[:len(messages) - top]:
+            # The view only appends (and the oldest go beyond the day's limit): new ones on top, gone ones off
+            # the bottom; the rest of the list, and what the operator selected in it, stay as they are.
+            fresh = messages[:top]
             for position, message in enumerate(fresh):
                 self.list.insertItem(position, self._item(message))
+            while self.list.count() > len(messages):
+                self.list.takeItem(self.list.count() - 1)  # the taken item is ours now, and freed here
         else:  # a new day's view: another list
             fresh = messages
             self.list.clear()
