@@ -31,6 +31,7 @@ class PhoneBookingPanel(QWidget):
         self.result = QLabel()
         self.result.setFont(QFont(self.font().family(), 16, QFont.Weight.Bold))
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setWordWrap(True)  # a long confirmation wraps rather than widening the whole console
         self.labels = [QLabel() for _ in range(4)]
         form.addRow(self.labels[0], self.service)
         form.addRow(self.labels[1], self.date)

@@ -50,6 +50,9 @@ def set_cell(table: QTableWidget, row: int, column: int, text: str, *, centred: 
         item.setForeground(QColor(colour))
 
 
+SHOWN_ROWS = 4
+
+
 class PostponedPanel(QGroupBox):
     """The visitors this desk postponed, with the time each comes back by itself; one can be called early."""
 
@@ -61,11 +64,13 @@ class PostponedPanel(QGroupBox):
         self.rows: list[PostponedInfo] = []
         self.table = QTableWidget(0, 3)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for column, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch,
+                                       QHeaderView.ResizeMode.ResizeToContents)):
+            header.setSectionResizeMode(column, mode)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setMaximumHeight(130)
         self.table.itemActivated.connect(lambda _item: self.call_selected())  # double-click or Enter
         self.table.itemSelectionChanged.connect(self._enable)
         self.empty = QLabel()
@@ -85,14 +90,19 @@ class PostponedPanel(QGroupBox):
         self.table.setHorizontalHeaderLabels([t("ticket"), t("service"), t("back_at")])
         self.call_button.setText(t("call_early"))
         self.empty.setText(t("no_postponed"))
-        self.setTitle(t("postponed_here", count=len(self.rows)))
+        self._title()
+
+    def _title(self) -> None:
+        t, count = self.catalogue.t, len(self.rows)
+        title = t("postponed_here", count=count) if count else t("postponed_title")
+        if self.title() != title:
+            self.setTitle(title)
 
     def show_rows(self, rows: list[PostponedInfo], names: dict[str, str], may_call: bool) -> None:
         t = self.catalogue.t
         selected = self.selected_ticket()
-        if len(rows) != len(self.rows):
-            self.setTitle(t("postponed_here", count=len(rows)))
         self.rows = rows
+        self._title()
         self.table.setRowCount(len(rows))
         for index, row in enumerate(rows):
             name = names.get(row.service_id, row.service_id)
@@ -100,6 +110,7 @@ class PostponedPanel(QGroupBox):
             set_cell(self.table, index, 0, row.ticket)
             set_cell(self.table, index, 1, name, tip=name)
             set_cell(self.table, index, 2, back, centred=True)
+        self._fit(len(rows))
         self.table.setVisible(bool(rows))
         self.empty.setVisible(not rows)
         tickets = [row.ticket for row in rows]
@@ -107,6 +118,14 @@ class PostponedPanel(QGroupBox):
             self.table.selectRow(tickets.index(selected))
         self._may_call = may_call
         self._enable()
+
+    def _fit(self, count: int) -> None:
+        """As tall as its rows, up to SHOWN_ROWS (then it scrolls): the desk's queues above keep their room."""
+        rows = min(max(count, 1), SHOWN_ROWS)
+        height = self.table.horizontalHeader().height() + 2 * self.table.frameWidth() + \
+            sum(self.table.rowHeight(row) for row in range(min(count, rows))) + (rows - min(count, rows)) * 30
+        if self.table.height() != height:
+            self.table.setFixedHeight(height)
 
     def selected_ticket(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
@@ -134,7 +153,7 @@ class MessagesPanel(QGroupBox):
         self.catalogue = catalogue
         self.list = QListWidget()
         self.list.setWordWrap(True)
-        self.list.setMaximumHeight(120)
+        self.list.setMaximumHeight(100)
         self.read_button = QPushButton()
         self.read_button.clicked.connect(self.mark_read)
         self.messages: list[Message] = []

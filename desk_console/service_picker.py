@@ -41,6 +41,8 @@ class ServicePicker(QDialog):
         self.setModal(True)
         self.groups: list[ServiceGroup] = []
         self._then: Callable[[str], None] | None = None
+        self.title = QLabel()  # the window's title is not seen everywhere (a frameless kiosk-like desktop)
+        self.title.setFont(QFont(self.font().family(), 13, QFont.Weight.Bold))
         self.hint = QLabel()
         self.hint.setWordWrap(True)
         self.filter = QLineEdit()
@@ -50,6 +52,7 @@ class ServicePicker(QDialog):
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.found = QLabel()
         layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
         layout.addWidget(self.hint)
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
@@ -66,6 +69,7 @@ class ServicePicker(QDialog):
         t = self.catalogue.t
         self.groups, self._then = groups, then
         self.setWindowTitle(title)
+        self.title.setText(title)
         self.hint.setText(t("service_search_hint"))
         self.filter.setPlaceholderText(t("service_search"))
         self.filter.clear()

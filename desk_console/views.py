@@ -46,6 +46,7 @@ RESULTS = ("served", "consulted", "documents_missing")
 REASONS = ("break", "back_office", "lunch")
 CLOSE_REASONS = ("closed", "registry_offline")  # the supervisor's reasons with words; any other is shown as given
 RESUME_RETRY_MS = 5000  # a saved session whose server does not answer yet is tried again this often
+CLOSED_COLOUR = "#757575"  # grey, still readable (4.6:1 on white)
 ARMED_STYLE = "background: #e65100; color: white; font-weight: bold;"
 
 
@@ -90,10 +91,14 @@ class LoginView(QWidget):
         inner.addWidget(self.sign_in, alignment=Qt.AlignmentFlag.AlignHCenter)
         inner.addWidget(self.error)
         inner.addWidget(self.language, alignment=Qt.AlignmentFlag.AlignHCenter)
+        centred = QHBoxLayout()  # not an alignment flag: that would give the box its one-line height
+        centred.addStretch()
+        centred.addWidget(self.box)
+        centred.addStretch()
         layout = QVBoxLayout(self)
         layout.addStretch()
         layout.addWidget(self.title, alignment=Qt.AlignmentFlag.AlignHCenter)
-        layout.addWidget(self.box, alignment=Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(centred)
         layout.addStretch()
         self.retranslate()
 
@@ -159,7 +164,9 @@ class ConsoleView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         for row in ACTIONS:
             button = QPushButton()
-            button.setMinimumHeight(34)
+            # Two lines for one that asks for a second press («Точно не з’явився? / Натисніть ще раз»): its row
+            # keeps that height, so nothing moves when it is armed.
+            button.setMinimumHeight(max(34, 2 * button.fontMetrics().lineSpacing() + 10) if row.confirm else 34)
             button.clicked.connect(lambda _=False, a=row.name: self.trigger(a))
             if row.key is not None:
                 shortcut = QShortcut(QKeySequence(row.key), self)
@@ -198,6 +205,8 @@ class ConsoleView(QWidget):
         self.queues_box = QGroupBox()
         self.queues = QTableWidget(0, 4)
         self.queues.verticalHeader().setVisible(False)
+        # Rows as tall as their text: a long name, or a closed service's reason, is read whole, never cut.
+        self.queues.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.queues.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.queues.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         QVBoxLayout(self.queues_box).addWidget(self.queues)
@@ -443,7 +452,7 @@ class ConsoleView(QWidget):
                 reason = closed[row.service_id]
                 words = t(f"close_reason_{reason}") if reason in CLOSE_REASONS else reason
                 name = t("service_closed_mark", name=name, reason=words)
-                tip, colour = name, "#9e9e9e"
+                tip, colour = name, CLOSED_COLOUR
             set_cell(self.queues, index, 0, name, tip=tip, colour=colour)
             set_cell(self.queues, index, 1, str(row.weight), centred=True, colour=colour)
             set_cell(self.queues, index, 2, str(row.waiting), centred=True, colour=colour)

@@ -169,6 +169,8 @@ def test_a_visitors_whole_life_at_the_desk(qtbot, server) -> None:  # type: igno
 
     qtbot.mouseClick(console.language, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: console.buttons["call_next"].text().startswith("Call next"), timeout=WAIT)
+    qtbot.wait(100)  # laid out again for the English texts
+    assert console.palette_button.width() >= console.palette_button.sizeHint().width(), "not clipped"
     shot(window, "console-english.png")
     click(qtbot, console, "desk_close")
     qtbot.waitUntil(lambda: "closed" in console.status.text(), timeout=WAIT)
@@ -392,7 +394,10 @@ def test_no_show_asks_for_a_second_press_and_a_refusal_names_the_state_in_words(
     button = console.buttons["no_show"]
 
     qtbot.keyClick(console, Qt.Key.Key_F5)  # one press arms it, and says so on the button
-    assert button.text() == "Точно не з’явився? Натисніть ще раз  [F5]" and "e65100" in button.styleSheet()
+    assert button.text() == "Точно не з’явився?\nНатисніть ще раз  [F5]" and "e65100" in button.styleSheet()
+    qtbot.wait(50)
+    assert button.width() >= button.sizeHint().width() and button.height() >= button.sizeHint().height(), \
+        "the whole question is seen"
     shot(window, "console-no-show-armed.png")
     console.disarm_timer.timeout.emit()  # the few seconds are up: nothing was sent
     assert button.text() == "Не з’явився  [F5]" and not button.styleSheet()
@@ -494,7 +499,6 @@ def test_transfer_and_add_service_choose_from_the_hall_grouped_and_searchable(qt
     assert passports.index("Вклеювання фотографії в паспорт-книжечку (25 та 45 років)") < \
         passports.index("Оформлення паспорта громадянина України у формі ID-картки"), "В before О"
     assert picker.found.text() == "Знайдено 67 послуг"
-    shot_with_dialog(window, picker, "console-service-picker.png")
     picker.filter.setText("довідк")  # typing filters (QTest types Latin letters only)
     assert all("довідк" in s.casefold() for _, services in picker.services_shown() for s in services)
     assert picker.services_shown() and picker.tree.currentItem().data(0, Qt.ItemDataRole.UserRole)
@@ -513,7 +517,9 @@ def test_transfer_and_add_service_choose_from_the_hall_grouped_and_searchable(qt
     # F6 the same way: the picker, a few letters, Up/Down skip the headings, Enter transfers.
     qtbot.keyClick(console, Qt.Key.Key_F6)
     qtbot.waitUntil(picker.isVisible, timeout=WAIT)
-    assert picker.windowTitle() == "Перенаправити до послуги"
+    assert picker.windowTitle() == picker.title.text() == "Перенаправити до послуги"
+    assert len(picker.services_shown()) == len(hall["categories"]), "every category again: the search is new"
+    shot_with_dialog(window, picker, "console-service-picker.png")
     picker.filter.setText("місця проживання")
     names = [s for _, services in picker.services_shown() for s in services]
     assert len(names) > 1 and picker.tree.currentItem().text(0) == names[0]
@@ -551,11 +557,15 @@ def test_a_closed_service_is_marked_in_the_desks_queues(qtbot, server) -> None: 
     server.supervisor("service_close", service_id="id-card", reason="registry_offline")
     qtbot.waitUntil(lambda: "не надається" in console.queues.item(0, 0).text(), timeout=WAIT)
     assert console.queues.item(0, 0).text() == f"{name} — не надається: реєстр недоступний"
-    assert console.queues.item(0, 0).foreground().color().name() == "#9e9e9e"
+    assert console.queues.item(0, 0).foreground().color().name() == "#757575"
     server.supervisor("service_close", service_id="passport-foreign", reason="Немає бланків")
     row = next(r for r in range(console.queues.rowCount()) if "виїзду" in console.queues.item(r, 0).text())
     qtbot.waitUntil(lambda: console.queues.item(row, 0).text().endswith("не надається: Немає бланків"),
                     timeout=WAIT)
+    qtbot.wait(50)
+    table = console.queues
+    assert table.rowHeight(0) >= table.sizeHintForRow(0), "the reason is read whole"
+    shot(window, "console-closed-service.png")
     qtbot.mouseClick(console.language, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not offered: registry unavailable" in console.queues.item(0, 0).text(), timeout=WAIT)
     server.supervisor("service_reopen", service_id="id-card")
