@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +37,21 @@ def server(tmp_path):  # type: ignore[no-untyped-def]
     thread.close()
 
 
+SESSIONS: list[Path] = []  # where this test's consoles save their sessions (never the user's own folder)
+
+
+@pytest.fixture(autouse=True)
+def session_folder(tmp_path: Path) -> None:
+    SESSIONS[:] = [tmp_path / "sessions"]
+
+
 def sign_in(qtbot, server: ServerThread, desk: int, login: str, pin: str = "1111",  # type: ignore[no-untyped-def]
             url: str | None = None, session: Path | None = None) -> ConsoleWindow:
-    """A console signed in with a PIN; its saved session in `session` (a new temporary file unless given)."""
-    window = ConsoleWindow(url or server.url, session_file=session or Path(tempfile.mkdtemp()) / "session.json")
+    """A console signed in with a PIN; its saved session in `session` (a file of its own unless given)."""
+    if session is None:
+        session = SESSIONS[0] / f"session-{len(SESSIONS)}.json"
+        SESSIONS.append(session)
+    window = ConsoleWindow(url or server.url, session_file=session)
     qtbot.addWidget(window)
     window.show()
     view = window.login_view
