@@ -10,6 +10,14 @@ do now. A palette rather than modifier layers (Shift+F1, Ctrl+F1...): layers are
 nowhere, and an operator misses the rare action they need once a week; in the palette the action's own name
 is the way to it, and rare actions can be added without moving the frequent ones under anyone's fingers.
 Ctrl+K (as in most tools with a palette) rather than F12, which has been "close desk" from the start.
+
+Confirmation. "No-show" ends the visit and cannot be undone (the visitor has to take a new ticket), and F5 sits
+next to F4 "finish". Its first press only arms it: the button turns orange and says «Точно не з’явився?
+Натисніть ще раз» for CONFIRM_SECONDS; a second press of the same key (or button) runs it. F5 F5 is as fast as
+a keyboard gets, the eyes stay on the button that changed, and a stray press does nothing. A dialog was
+rejected: it takes the focus away from the console's keys, asks for a different key (Enter) than the one
+pressed, and an Enter meant for the ticket field would confirm it unseen. The arming is for the visitor on
+screen: it lapses when the time is up or the current visitor changes.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ class Action:
     key: str | None  # a QKeySequence; None: reached by the palette (and its button) only
     label: str  # the key of its label in locales/console.toml
     option: Option = Option.NONE
+    confirm: bool = False  # cannot be undone: the first press arms it, a second press runs it (below)
 
 
 # In the order of the screen: two columns of buttons, each with its option under it; transfer has a box.
@@ -43,7 +52,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("call_next", "F1", "call_next"),
     Action("recall", "F2", "recall"),
     Action("start_service", "F3", "start"),
-    Action("no_show", "F5", "no_show"),
+    Action("no_show", "F5", "no_show", confirm=True),
     Action("finish", "F4", "finish", Option.RESULT),
     Action("postpone", "F7", "postpone", Option.MINUTES),
     Action("call_ticket", "F8", "call_ticket", Option.TICKET),
@@ -55,6 +64,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("transfer", "F6", "transfer", Option.DESTINATION),
 )
 PALETTE_KEY = "Ctrl+K"
+CONFIRM_SECONDS = 4
 
 # Desk actions of the hall (queue_server/domain/desk_actions.py) the console offers no row for, with why.
 EXCLUDED: dict[str, str] = {}

@@ -10,14 +10,15 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QFormLayout, QLab
 
 from .controller import ConsoleController
 from .i18n import Catalogue
+from .service_picker import ServiceField, ServicePicker
 
 
 class PhoneBookingPanel(QWidget):
-    def __init__(self, catalogue: Catalogue, controller: ConsoleController) -> None:
+    def __init__(self, catalogue: Catalogue, controller: ConsoleController, picker: ServicePicker) -> None:
         super().__init__()
         self.catalogue, self.controller = catalogue, controller
         form = QFormLayout(self)
-        self.service = QComboBox()
+        self.service = ServiceField(catalogue, picker, "booking_service_title")
         self.date = QDateEdit()
         self.date.setCalendarPopup(True)
         self._hall_today: QDate | None = None
@@ -30,6 +31,7 @@ class PhoneBookingPanel(QWidget):
         self.result = QLabel()
         self.result.setFont(QFont(self.font().family(), 16, QFont.Weight.Bold))
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result.setWordWrap(True)  # a long confirmation wraps rather than widening the whole console
         self.labels = [QLabel() for _ in range(4)]
         form.addRow(self.labels[0], self.service)
         form.addRow(self.labels[1], self.date)
@@ -64,7 +66,11 @@ class PhoneBookingPanel(QWidget):
             self.date.setDate(hall_today)
 
     def _find_slots(self) -> None:
-        self.controller.load_slots(self.service.currentData(), self.date.date().toString("yyyy-MM-dd"))
+        service = self.service.currentData()
+        if service is None:  # the service first: then the free times at once
+            self.service.pick(then=self._find_slots)
+            return
+        self.controller.load_slots(service, self.date.date().toString("yyyy-MM-dd"))
 
     def _show_slots(self, slots: list[dict[str, object]]) -> None:
         self.slot.clear()
@@ -75,7 +81,7 @@ class PhoneBookingPanel(QWidget):
         self.result.setText("" if slots else self.catalogue.t("no_times"))
 
     def _book(self) -> None:
-        self.controller.book_by_phone(self.service.currentData(), self.slot.currentData(), self.phone.text(),
+        self.controller.book_by_phone(self.service.currentData() or "", self.slot.currentData(), self.phone.text(),
                                       self.consent.isChecked(), self.catalogue.lang)
 
     def _show_booking(self, booking: dict[str, object]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -49,22 +50,46 @@ class ConsoleController(QObject):
         self.model: ConsoleModel | None = None
         self.online = False
         self._latest: HallView | None = None  # the view that came before the model existed
+        self._ending: concurrent.futures.Future[None] | None = None  # a sign-out still telling the server
         self._view.connect(self._apply_view)
         self._status.connect(self._apply_status)
         self._created.connect(self._create_model)
 
     # -- on the Qt thread ----------------------------------------------------------------------
     def login(self, server: str, login: str, pin: str, desk: int) -> None:
+        self._start(server, {"login": login, "password": pin, "desk": desk}, desk)
+
+    def resume(self, server: str, token: str, desk: int) -> None:
+        """Back to the desk with a saved session token (after a restart): no PIN. A token the server refuses
+        ends in `login_failed` with its error, as a wrong PIN does."""
+        self._start(server, {"token": token}, desk)
+
+    def _start(self, server: str, auth: dict[str, Any], desk: int) -> None:
         if self.client is not None:  # signed out earlier: that client has stopped; let it go
             self.runner.submit(self.client.close())
         self.server = server.rstrip("/")
-        client = Client(self.server, {"login": login, "password": pin, "desk": desk}, max_delay=MAX_DELAY)
+        client = Client(self.server, auth, max_delay=MAX_DELAY)
         # These two run on the client's thread: a copy of the view, and the status, cross to Qt's by signals.
         client.on_change = lambda _change: self._view.emit(client.view.copy())
         client.on_status = lambda online, error: self._status.emit(online, error)
         self.client, self.model = client, None
         future = self.runner.submit(self._sign_in(client))
-        future.add_done_callback(lambda done: self._after_login(done, desk))
+        future.add_done_callback(lambda done: self._after_login(done, client, desk))
+
+    def sign_out(self) -> None:
+        """End the session on the server (best effort: offline, it simply expires) and stop the client."""
+        client, self.client, self.model, self.online = self.client, None, None, False
+        if client is None:
+            return
+        token = client.token
+
+        async def end() -> None:
+            await client.close()
+            if token is not None:
+                with contextlib.suppress(Exception):
+                    await self._rest("DELETE", "/api/sessions", token=token)
+
+        self._ending = self.runner.submit(end())
 
     async def _sign_in(self, client: Client) -> dict[str, Any]:
         """The hall's names first (an unreachable server is said at once), then the socket: the PIN once."""
@@ -72,19 +97,23 @@ class ConsoleController(QObject):
         await asyncio.wait_for(client.start(), LOGIN_TIMEOUT)
         return hall
 
-    def _after_login(self, done: concurrent.futures.Future[dict[str, Any]], desk: int) -> None:
+    def _after_login(self, done: concurrent.futures.Future[dict[str, Any]], client: Client, desk: int) -> None:
+        if client is not self.client:  # signed in again, or out, meanwhile: this attempt is over
+            return
         try:
             hall = done.result()
         except ProtocolError as failure:
             self.login_failed.emit(failure.error)
             return
-        except Exception as exc:  # the server is unreachable or answered nonsense
-            text = str(exc) or type(exc).__name__
-            self.login_failed.emit({"code": "unreachable", "message": {"uk": text, "en": text}})
+        except Exception as exc:  # the server is unreachable or answered nonsense: the window says it in words
+            self.login_failed.emit({"code": "unreachable", "params": {"details": str(exc) or type(exc).__name__}})
             return
         self._created.emit(desk, hall)
 
     def _create_model(self, desk: int, hall: dict[str, Any]) -> None:
+        if self.client is None:  # signed out while signing in
+            return
+        desk = int(self.client.identity.get("desk") or desk)  # the server's word: the session's desk
         self.model = ConsoleModel(desk, hall, self._latest)
         self._latest = None
         self.online = self.client is not None and self.client.online
@@ -93,6 +122,8 @@ class ConsoleController(QObject):
         self.act("desk_open")  # nothing happens if it is already open by this operator
 
     def _apply_view(self, view: HallView) -> None:
+        if self.client is None:  # a late frame of a client signed out
+            return
         if self.model is None:
             self._latest = view
             return
@@ -107,7 +138,8 @@ class ConsoleController(QObject):
 
     def act(self, action: str, **fields: Any) -> None:
         """Send a command; it waits in the client's outbox while offline. A refusal is shown plainly."""
-        assert self.client is not None
+        if self.client is None:
+            return
         self._run(self.client.command(action, **fields), lambda _result: None)
 
     def _run(self, job: Coroutine[Any, Any, dict[str, Any]], then: Callable[[dict[str, Any]], None]) -> None:
@@ -153,4 +185,7 @@ class ConsoleController(QObject):
     def shutdown(self) -> None:
         if self.client is not None:
             self.runner.submit(self.client.close()).result(10)
+        if self._ending is not None:
+            with contextlib.suppress(Exception):
+                self._ending.result(10)
         self.runner.stop()

@@ -3,7 +3,9 @@
 The view (cherha_client.HallView) is the server's own, patched by key; nothing here is worked out from
 events. The current visitor is the visit of `desks[desk].visit_id`, the allowed actions are
 `desks[desk].actions`, the queue figures are `queues[service]`, the messages are the day's `messages` for
-this desk or for every desk, and the time is the hall's (`now`), never this PC's.
+this desk or for every desk, the desk's postponed visitors are the `postponed` visits whose last period (the
+hold) is this desk's, closed services are `closed_services`, and the time is the hall's (`now`), never this
+PC's. The services a visitor can be sent to are the hall's (GET /api/hall), grouped by its categories.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cherha_client.view import HallView
+from texts import search_form, ukrainian_key
+
+DAY_MESSAGES = 200  # the supervisor messages of the day the server keeps (docs/protocol.md "Views")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,35 @@ class QueueRow:
     weight: int
     waiting: int
     longest: timedelta
+
+
+@dataclass(frozen=True)
+class PostponedInfo:
+    visit_id: str
+    ticket: str
+    service_id: str
+    until: datetime  # when it goes back to the queue by itself, in the hall's time
+    returned: bool  # it is back in the queue already (the server's `waiting`): still callable by its number
+
+
+@dataclass(frozen=True)
+class Message:
+    at: datetime
+    text: str
+    to_all: bool  # to every desk, or to this one
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    service_id: str
+    name: str  # in the console's language
+    words: str  # what typed words are matched against: both names and the ticket prefix
+
+
+@dataclass(frozen=True)
+class ServiceGroup:
+    name: str  # the hall's category
+    services: tuple[ServiceChoice, ...]  # in Ukrainian alphabetical order (English in English)
 
 
 def _time(value: str | None) -> datetime | None:
@@ -116,10 +150,52 @@ class ConsoleModel:
                                  longest))
         return rows
 
-    def messages(self) -> list[tuple[datetime, str]]:
-        """The day's supervisor messages to this desk or to every desk, newest first."""
-        return [(datetime.fromisoformat(m["at"]), m["text"]) for m in reversed(self.view.messages)
-                if m["desk"] in (None, self.desk)]
+    def messages(self) -> list[Message]:
+        """The day's supervisor messages to this desk or to every desk, newest first: of the newest
+        DAY_MESSAGES of the hall, as the server keeps them (the client's view appends every patch's messages
+        and holds more than that on a busy day; a fresh view, after a restart, has only these)."""
+        return [Message(datetime.fromisoformat(m["at"]), m["text"], m["desk"] is None)
+                for m in reversed(self.view.messages[-DAY_MESSAGES:]) if m["desk"] in (None, self.desk)]
+
+    def postponed(self) -> list[PostponedInfo]:
+        """The visitors this desk postponed and nobody has called since: the earliest back first."""
+        rows = []
+        for visit in self.view.visits.values():
+            periods = visit.get("periods") or ()
+            until = _time(visit.get("postponed_until"))
+            if visit["state"] != "postponed" or until is None or not periods or periods[-1]["desk"] != self.desk:
+                continue
+            if self.view.now is not None:
+                until = until.astimezone(self.view.now.tzinfo)
+            rows.append(PostponedInfo(visit["visit_id"], visit["ticket"], visit["service_id"], until,
+                                      bool(visit.get("waiting"))))
+        return sorted(rows, key=lambda row: (row.until, row.ticket))
+
+    def closed_services(self) -> dict[str, str]:
+        """The services the supervisor closed for the rest of the day, with the reason given."""
+        return dict(self.view.fields.get("closed_services") or {})
+
+    def service_groups(self, lang: str, other: str) -> list[ServiceGroup]:
+        """Every service of the hall under its category (in the hall's order), each group alphabetical;
+        services of no category, if any, last under `other`."""
+        services = self.hall.get("services", {})
+        grouped: list[tuple[str, list[str]]] = [
+            (category["name"][lang], [sid for sid in category["service_ids"] if sid in services])
+            for category in self.hall.get("categories", [])]
+        listed = {sid for _name, ids in grouped for sid in ids}
+        grouped.append((other, [sid for sid in services if sid not in listed]))
+        groups = []
+        for name, ids in grouped:
+            choices = [self._choice(services[sid], lang) for sid in ids]
+            if choices:
+                groups.append(ServiceGroup(name, tuple(sorted(choices, key=lambda c: ukrainian_key(c.name)))))
+        return groups
+
+    @staticmethod
+    def _choice(service: dict[str, Any], lang: str) -> ServiceChoice:
+        names = service["name"]
+        words = " ".join([*names.values(), str(service.get("prefix") or ""), service["id"]])
+        return ServiceChoice(service["id"], str(names[lang]), search_form(words))
 
     def service_name(self, service_id: str, lang: str = "uk") -> str:
         service = self.hall.get("services", {}).get(service_id)

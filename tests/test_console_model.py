@@ -11,6 +11,7 @@ import pytest
 from cherha_client import Client, HallView
 from desk_console.model import ConsoleModel
 from queue_server.clock import ManualClock
+from texts import ukrainian_sorted
 
 from .support import DEMO_PIN, TUESDAY_10, ProtocolError, WsClient, issue, running_server
 
@@ -63,7 +64,8 @@ async def test_model_reads_the_server_view(tmp_path) -> None:  # type: ignore[no
         model.set_view(desk.view.copy())
         assert model.current() is None and model.served == 1 and model.hall_paused
         assert model.allowed() == {"desk_pause", "desk_close"}, "a paused hall calls nobody"
-        assert [text for _at, text in model.messages()] == ["Усім", "Вам"], "newest first, this desk's and all"
+        assert [m.text for m in model.messages()] == ["Усім", "Вам"], "newest first, this desk's and all"
+        assert [m.to_all for m in model.messages()] == [True, False]
         for client in (desk, supervisor):
             await client.close()
 
@@ -93,3 +95,62 @@ async def test_model_keeps_the_visit_at_the_desk_across_midnight(tmp_path) -> No
         fresh.load(await desk.request("get_state"))
         assert ConsoleModel(1, hall, fresh).current() == current, "the patched view and a fresh one agree"
         await desk.close()
+
+
+async def test_model_lists_this_desks_postponed_visitors_and_the_closed_services(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clock = ManualClock(TUESDAY_10)
+    async with running_server(tmp_path, clock=clock) as server, aiohttp.ClientSession() as http:
+        kiosk = await server.device_token()
+        mine = (await issue(http, server, kiosk, "id-card"))["ticket"]
+        theirs = (await issue(http, server, kiosk, "residence-register"))["ticket"]
+        desk, other = await desk_client(server, 1), await desk_client(server, 5)
+        await desk.command("call_next")
+        await desk.command("postpone", minutes=10)
+        await other.command("call_next")
+        await other.command("start_service")
+        await other.command("postpone", minutes=5)
+        supervisor = await WsClient.connect(server.ws_url, login="supervisor", password="super-demo")
+        await supervisor.command("service_close", service_id="passport-foreign", reason="registry_offline")
+        await desk.wait_for(lambda view: view.seq == server.service.hub.last_seq)
+        model = ConsoleModel(1, await hall_of(http, server), desk.view.copy())
+        [row] = model.postponed()
+        assert (row.ticket, row.service_id, f"{row.until:%H:%M}", row.returned) == (mine, "id-card", "10:10", False)
+        assert row.until.utcoffset() == TUESDAY_10.utcoffset(), "in the hall's time"
+        assert [r.ticket for r in ConsoleModel(5, model.hall, desk.view.copy()).postponed()] == [theirs]
+        assert model.closed_services() == {"passport-foreign": "registry_offline"}
+
+        clock.advance(minutes=11)  # its time is up: back in the queue by itself, still this desk's to see
+        server.service.tick()
+        await desk.wait_for(lambda view: view.visits[row.visit_id]["waiting"])
+        model.set_view(desk.view.copy())
+        [row] = model.postponed()
+        assert row.returned and row.ticket == mine
+        await desk.command("call_ticket", ticket=mine)  # called back early or late, by its number
+        await desk.wait_for(lambda view: view.seq == server.service.hub.last_seq)
+        model.set_view(desk.view.copy())
+        assert model.postponed() == [] and model.current() is not None and model.current().ticket == mine
+        for client in (desk, other, supervisor):
+            await client.close()
+
+
+async def test_model_groups_the_halls_services_by_category_in_ukrainian_order(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
+        hall = await hall_of(http, server)
+    model = ConsoleModel(1, hall)
+    groups = model.service_groups("uk", "Інші послуги")
+    assert [g.name for g in groups] == [c["name"]["uk"] for c in hall["categories"]]
+    for group in groups:
+        names = [c.name for c in group.services]
+        assert names == ukrainian_sorted(names), group.name
+    assert sorted(c.service_id for g in groups for c in g.services) == sorted(hall["services"])
+    flat = sorted(s["name"]["uk"] for s in hall["services"].values())
+    assert flat[0].startswith("І"), "what Python's own order did: І before А"
+    english = model.service_groups("en", "Other services")
+    assert english[0].name == "Passports" and all(
+        [c.name for c in g.services] == ukrainian_sorted([c.name for c in g.services]) for g in english)
+    id_card = next(c for g in groups for c in g.services if c.service_id == "id-card")
+    assert "id card" in id_card.words and "паспорт" in id_card.words, "found by either name"
+
+    hall = {**hall, "categories": hall["categories"][1:]}  # a service of no category still gets a place
+    groups = ConsoleModel(1, hall).service_groups("uk", "Інші послуги")
+    assert groups[-1].name == "Інші послуги" and "id-card" in [c.service_id for c in groups[-1].services]

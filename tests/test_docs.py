@@ -8,9 +8,10 @@ from pathlib import Path
 
 from queue_server.api.messages import SERVER_TYPES, SPECS
 from queue_server.api.routes import ROUTES
-from queue_server.catalogue import CATALOGUE_FILE
+from queue_server.catalogue import CATALOGUE_FILE, error_body
 from queue_server.domain.events import EVENT_TYPES
 from queue_server.domain.hall import BoardSettings, BookingPolicy, DispatchPolicy, Policy
+from queue_server.domain.visit import VisitState
 from texts import load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,3 +88,16 @@ def test_every_error_code_has_ukrainian_and_english_text() -> None:
         en = entries["en"][code]
         assert isinstance(uk, str) and isinstance(en, str) and uk and en, code
         assert set(re.findall(r"\{(\w+)\}", uk)) == set(re.findall(r"\{(\w+)\}", en)), code
+
+
+def test_a_refusal_names_a_visits_state_in_words() -> None:
+    """`(стан: no_show)` was what an operator read: every state has its words, the params keep the code."""
+    entries = load(CATALOGUE_FILE)
+    missing = [state.value for state in VisitState if f"state_{state.value}" not in entries["uk"]]
+    assert not missing, f"messages.toml lacks the words for the visit states {missing}"
+    body = error_body("visit_not_waiting", {"ticket": "П-001", "state": "no_show"})
+    assert body["message"] == {"uk": "Талон П-001 не очікує в черзі (стан: не з’явився).",
+                               "en": "Ticket П-001 is not waiting (state: no-show)."}
+    assert body["params"] == {"ticket": "П-001", "state": "no_show"}
+    postponed = error_body("invalid_transition", {"ticket": "П-001", "state": "postponed"})
+    assert "у стані «відкладений»" in postponed["message"]["uk"]

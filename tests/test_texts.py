@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from texts import Catalogue, CatalogueError, MissingText, pick_lang, plural_category
+from texts import Catalogue, CatalogueError, MissingText, pick_lang, plural_category, search_form, ukrainian_sorted
 
 LANGUAGE_TABLES = """
 [uk]
@@ -94,3 +94,17 @@ def test_plural_texts(tmp_path: Path) -> None:
 
 def test_pick_lang() -> None:
     assert [pick_lang(v) for v in ("uk", "en", "EN", None, "de", 3)] == ["uk", "en", "uk", "uk", "uk", "uk"]
+
+
+def test_ukrainian_alphabetical_order() -> None:
+    """By the Ukrainian alphabet, not by code point (which puts І, Ґ, Є, Ї in the wrong places)."""
+    words = ["Їжак", "Іван", "Яблуко", "Ґанок", "Гора", "Єва", "Етап", "Адреса", "ID-картка", "Бюро", "Жито",
+             "Изюм", "Щука", "Ьо", "Юнак"]
+    assert sorted(words)[:2] == ["ID-картка", "Єва"], "what code points do"
+    assert ukrainian_sorted(words) == ["Адреса", "Бюро", "Гора", "Ґанок", "Етап", "Єва", "Жито", "Изюм", "Іван",
+                                       "Їжак", "Щука", "Ьо", "Юнак", "Яблуко", "ID-картка"]
+    assert ukrainian_sorted(["мʼясо", "мило", "м’ята", "м'яч", "мя"]) == ["мило", "мя", "мʼясо", "м’ята", "м'яч"], \
+        "the apostrophe is ignored, in all its forms"
+    assert ukrainian_sorted(["паспорт", "Паспорт", "паспорта", "паспорт 2", "паспорт 10"]) == \
+        ["паспорт", "Паспорт", "паспорт 2", "паспорт 10", "паспорта"], "case breaks ties; a space before letters"
+    assert search_form("Мʼясо") == search_form("м’ясо") == "м'ясо"
