@@ -41,8 +41,8 @@ INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Che
 <p>Cherha — електронна черга / electronic queue</p>
 <h2>Табло залу та табло вікон / Hall board and desk displays</h2>
 <p id="screens-need-a-token">Табло відкривається лише з токеном пристрою: його видає адміністратор на сервері
-командою <code>cherha token --role display --name hall-board</code> (токен показується один раз).
-/ A board opens only with a device token: the administrator issues it on the server with
+командою <code>cherha token --role display --name hall-board</code> (токен показується один раз).</p>
+<p lang="en">A board opens only with a device token: the administrator issues it on the server with
 <code>cherha token --role display --name hall-board</code> (the token is shown once).</p>
 <ul class="patterns">
 <li>Табло залу / Hall board: <code>/board?token=ТОКЕН</code></li>

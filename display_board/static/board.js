@@ -129,16 +129,18 @@ function fitting(list) {
   return count;
 }
 
-// One column of big rows while the calls are few (the hall's recent_calls), else two columns, else three; the
-// first layout that shows every call, or the one that shows most: the newest calls, and "and N more".
-const LAYOUTS = [{ many: false, crowded: false }, { many: true, crowded: false }, { many: true, crowded: true }];
+// One column of big rows while the calls are few (the hall's recent_calls), else two columns, three, or one,
+// of rows at the legible size: the first layout that shows every call, or the one that shows most (the newest
+// calls), and "and N more".
+const LAYOUTS = [{ many: false, columns: 1 }, { many: true, columns: 2 }, { many: true, columns: 3 }, { many: true, columns: 1 }];
 function drawCalls(calls, now) {
   const list = $("calls");
   const more = $("more-calls");
   const rows = calls.map((call) => callRow(call, now));
   const use = (layout, shown) => {
     list.classList.toggle("many", layout.many);
-    list.classList.toggle("crowded", layout.crowded);
+    list.classList.toggle("columns-2", layout.columns === 2);
+    list.classList.toggle("columns-3", layout.columns === 3);
     list.replaceChildren(...rows.slice(0, shown));
   };
   more.hidden = true;
@@ -155,16 +157,24 @@ function drawCalls(calls, now) {
     more.hidden = false;  // the line takes room of its own: as many rows as still fit with it
     for (let keep = best.shown; keep >= 0; keep -= 1) {
       const count = calls.length - keep;
-      more.textContent = `${fill(uk.moreCalls, { count }, "uk")} / ${fill(en.moreCalls, { count }, "en")}`;
+      const [ukText, enText] = [fill(uk.moreCalls, { count }, "uk"), fill(en.moreCalls, { count }, "en")];
+      const [ukPart, enPart] = [ukText, enText].map((text) => {  // each language kept on one line
+        const part = document.createElement("span");
+        part.textContent = text;
+        return part;
+      });
+      more.replaceChildren(ukPart, " / ", enPart);
       use(best.layout, keep);
       if (fitting(list) === keep) break;
     }
   }
   list.dataset.standing = calls.length;
+  list.dataset.shown = list.children.length;
 }
 
 // Only categories someone waits for (a wall of zeros helps nobody find their line); more than fit are shown a
 // page at a time.
+// Returns whether a category is too tall to show at all.
 function drawWaiting() {
   const list = $("waiting");
   const pager = $("waiting-page");
@@ -186,19 +196,20 @@ function drawWaiting() {
     return row;
   }));
   pager.hidden = true;
-  let pages = paginate(list);
+  let { pages, overfull } = paginate(list);
   if (pages > 1) {
     pager.textContent = `${pages} / ${pages}`;
     pager.hidden = false;  // the page number takes room of its own
-    pages = paginate(list);
+    ({ pages, overfull } = paginate(list));
   }
   const page = Math.floor(performance.now() / WAITING_PAGE_MS) % pages;
   for (const row of list.children) row.hidden = Number(row.dataset.page) !== page;
   pager.textContent = `${page + 1} / ${pages}`;
   list.dataset.pages = pages;
+  return overfull;
 }
 
-// Split a list's rows into pages of its height; returns how many pages.
+// Split a list's rows into pages of its height: how many pages, and whether a row is taller than the list.
 function paginate(list) {
   for (const row of list.children) row.hidden = false;
   const room = list.clientHeight;
@@ -213,7 +224,7 @@ function paginate(list) {
     used += heights[index];
     row.dataset.page = page;
   });
-  return page + 1;
+  return { pages: page + 1, overfull: heights.some((height) => height > room + 0.5) };
 }
 
 // The running line moves at MARQUEE_EM_PER_SECOND whatever its length: it crosses the screen and its own
@@ -240,16 +251,20 @@ function runMarquee() {
 }
 
 function render() {
-  const calls = view.calls.filter(inZone);
-  drawCalls(calls, performance.now());
-  $("no-calls").hidden = calls.length > 0;
-  drawWaiting();
-  $("paused").hidden = !view.fields.paused;
+  // What changes the room the lists have comes first: the running line's footer.
   const announcement = view.fields.announcement;
   const line = document.querySelector("#announcement span");
   const text = announcement ? [announcement.uk, announcement.en].filter(Boolean).join("   •   ") : "";
   if (line.textContent !== text) line.textContent = text;
   $("announcement").hidden = !text;
+  $("paused").hidden = !view.fields.paused;
+  const calls = view.calls.filter(inZone);
+  $("no-calls").hidden = calls.length > 0;
+  const main = document.querySelector("main");
+  main.classList.remove("calls-only");
+  // Not even one category fits beside the calls (a small screen read from far): the calls take the width.
+  if (drawWaiting()) main.classList.add("calls-only");
+  drawCalls(calls, performance.now());
   runMarquee();
   document.body.dataset.seq = view.seq ?? "";
 }
