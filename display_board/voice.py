@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
 
 RATE, WIDTH, CHANNELS = 22_050, 2, 1
 # Pauses, in seconds: between words, at the comma before "підійдіть", after the chime, before the English
@@ -241,13 +240,13 @@ def generate_segments(folder: Path, force: bool = False) -> int:
         if shutil.which(tool) is None:
             raise VoiceError(f"{tool} is not installed (Debian package {tool})")
     folder.mkdir(parents=True, exist_ok=True)
-    manifest = _read_manifest(folder)
+    recipe, generated = _read_manifest(folder)
 
     def wanted(name: str) -> bool:
         path = folder / f"{name}.wav"
         if force or not path.exists():
             return True
-        return manifest["recipe"] != RECIPE and manifest["files"].get(name) == _digest(path)
+        return recipe != RECIPE and generated.get(name) == _digest(path)
 
     jobs = [(lang, name, text) for lang, name, text in segment_texts() if wanted(f"{lang}/{name}")]
     made = [f"{lang}/{name}" for lang, name, _ in jobs]
@@ -256,7 +255,7 @@ def generate_segments(folder: Path, force: bool = False) -> int:
         made.append("chime")
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda job: _speak(folder, *job), jobs))
-    ours = {name: digest for name, digest in manifest["files"].items()
+    ours = {name: digest for name, digest in generated.items()
             if (folder / f"{name}.wav").exists() and _digest(folder / f"{name}.wav") == digest}
     ours.update({name: _digest(folder / f"{name}.wav") for name in made})
     (folder / MANIFEST).write_text(json.dumps({"recipe": RECIPE, "files": dict(sorted(ours.items()))},
@@ -264,14 +263,16 @@ def generate_segments(folder: Path, force: bool = False) -> int:
     return len(made)
 
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+def _read_manifest(folder: Path) -> tuple[str, dict[str, str]]:
+    """The recipe the folder's default segments were made by, and each one's digest ("", {} if unknown)."""
     try:
         data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        if isinstance(data.get("recipe"), str) and isinstance(data.get("files"), dict):
-            return cast(dict[str, Any], data)
-    except (OSError, ValueError, AttributeError):
+        recipe, files = data["recipe"], data["files"]
+        if isinstance(recipe, str) and isinstance(files, dict):
+            return recipe, {str(name): str(digest) for name, digest in files.items()}
+    except (OSError, ValueError, KeyError, TypeError):
         pass
-    return {"recipe": "", "files": {}}
+    return "", {}
 
 
 def _digest(path: Path) -> str:

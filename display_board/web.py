@@ -129,7 +129,7 @@ PAGES = (  # not annotated: see queue_server/api/routes.py
     _html("/display/desk/{number:\\d{1,4}}", _page("desk.html"), "The display over one desk", TOKEN),
     Route("GET", "/audio/call.wav", call_audio, PUBLIC, "A call, spoken: chime, ticket, desk (from the voice "
           "segments)", query=(Query("ticket", "П-015", required=True), Query("desk", "1 to 9999", required=True),
-                              Query("recall", "1: a recall (the hall's `english = \"recall\"` speaks it in English too)"),
+                              Query("recall", "1: a recall (`english = \"recall\"` speaks it in English too)"),
                               Query("chime", "0: no chime before it (a call straight after another)")),
           replies={200: "WAV audio"}, errors=(400, 503), media="audio/wav", head=True),
     _html("/book", _page("book.html"), "The public pre-registration page"),

@@ -184,13 +184,14 @@ TEXTS = """() => {
         const style = getComputedStyle(el);
         canvas.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
         const owner = el.closest("[id]");
-        const where = `${owner ? "#" + owner.id : ""} ${el.tagName.toLowerCase()}${el.className ? "." + el.className.split(" ")[0] : ""}`;
+        const kind = el.className ? "." + el.className.split(" ")[0] : "";
+        const where = `${owner ? "#" + owner.id : ""} ${el.tagName.toLowerCase()}${kind}`;
         let cut = false;
         if (!el.closest("#announcement")) {  // the running line runs off the screen by design
             cut = box.left < -0.5 || box.top < -0.5 || box.right > innerWidth + 0.5 || box.bottom > innerHeight + 0.5;
             for (let up = el.parentElement; up && !cut; up = up.parentElement) {
                 const clip = getComputedStyle(up);
-                if (clip.overflow === "visible" && clip.overflowX === "visible" && clip.overflowY === "visible") continue;
+                if (clip.overflowX === "visible" && clip.overflowY === "visible") continue;
                 const outer = up.getBoundingClientRect();
                 cut = box.left < outer.left - 0.5 || box.right > outer.right + 0.5 || box.top < outer.top - 0.5
                     || box.bottom > outer.bottom + 0.5;
