@@ -10,7 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import abuse, crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day
+from bench import abuse, crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day, voice
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,8 @@ def main() -> None:
     fuzzed = fuzz.run()
     step("abuse: PIN guessing, slot grabbing, a flooding display")
     abused = asyncio.run(abuse.run())
+    step("the spoken call: lengths, loudness, a burst of 10 calls")
+    spoken = voice.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -149,6 +151,7 @@ def main() -> None:
         "",
     ]
     lines += abuse.markdown(abused)
+    lines += voice.markdown(spoken)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
