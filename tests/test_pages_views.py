@@ -354,6 +354,11 @@ async def test_board_with_a_bad_token_does_not_hammer(tmp_path) -> None:  # type
         await expect(bare.locator("#no-token h2")).to_have_text("This board is not connected")
         await bare.screenshot(path=SHOTS / "board-no-token.png")
         assert bare_gate.connections == 0
+        # The display over a desk says the same (not "closed", not "no connection").
+        desk = await browser.new_page(viewport={"width": 800, "height": 480})
+        await desk.goto(f"{server.url}/display/desk/7?token=not-a-token")
+        await expect(desk.locator("#state")).to_have_text("Табло не підключене / This board is not connected")
+        await expect(desk.locator("#offline")).to_be_hidden()
 
 
 async def test_desk_display_renders_its_desk_view_after_a_cut(tmp_path) -> None:  # type: ignore[no-untyped-def]
