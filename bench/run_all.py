@@ -10,7 +10,18 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import abuse, console_soak, crash_day, crash_sim, dispatch, fuzz, load, server_throughput, simulated_day
+from bench import (
+    abuse,
+    console_soak,
+    crash_day,
+    crash_sim,
+    dispatch,
+    fuzz,
+    load,
+    server_throughput,
+    simulated_day,
+    voice,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +69,8 @@ def main() -> None:
     abused = asyncio.run(abuse.run())
     step(f"a desk console at a full hall for {console_soak.MINUTES:.0f} minutes")
     soaked = console_soak.run()
+    step("the spoken call: lengths, loudness, a burst of 10 calls")
+    spoken = voice.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -152,6 +165,7 @@ def main() -> None:
     ]
     lines += abuse.markdown(abused)
     lines += console_soak.markdown(soaked)
+    lines += voice.markdown(spoken)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

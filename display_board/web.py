@@ -1,9 +1,9 @@
 """The pages that hang in the hall, their static files, and the spoken call: their handlers and their table.
 
-    /                        links to everything
+    /                        links to everything (a screen's address pattern: never a token)
     /board[?zone=А]          the hall board            (token=... from `cherha token --role display`)
     /display/desk/<n>        the display over desk n
-    /audio/call.wav          ?ticket=П-015&desk=7: chime + call, from the voice segments
+    /audio/call.wav          ?ticket=П-015&desk=7[&recall=1][&chime=0]: chime + call, from the voice segments
     /book                    the public pre-registration page (phone-friendly)
     /b/<code>                a booking: its status, cancelling, and the live ticket once checked in
     /f/<token>               the visitor's page from the ticket's QR: place in the queue, live
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
@@ -32,11 +33,33 @@ STATIC = Path(__file__).parent / "static"
 HALL_KEY = web.AppKey("board_hall", Hall)
 VOICE_KEY = web.AppKey("board_voice", Voice)
 
-INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Cherha</title>
+# The index names every page; the screens' pages need a display token, which an anonymous page never shows:
+# it says where a token comes from and how a screen's address is made, and a form opens the board with one.
+INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Cherha — {name}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/static/index.css"></head><body><h1>{name}</h1>
-<p>Cherha — електронна черга / electronic queue</p><ul>
-<li><a href="/board">Табло залу / Hall board</a> (додайте <code>?token=…</code> / add <code>?token=…</code>)</li>
-{desks}
+<p>Cherha — електронна черга / electronic queue</p>
+<h2>Табло залу та табло вікон / Hall board and desk displays</h2>
+<p id="screens-need-a-token">Табло відкривається лише з токеном пристрою: його видає адміністратор на сервері
+командою <code>cherha token --role display --name hall-board</code> (токен показується один раз).</p>
+<p lang="en">A board opens only with a device token: the administrator issues it on the server with
+<code>cherha token --role display --name hall-board</code> (the token is shown once).</p>
+<ul class="patterns">
+<li>Табло залу / Hall board: <code>/board?token=ТОКЕН</code></li>
+<li>Одна зона / One zone: <code>/board?token=ТОКЕН&amp;zone=Б</code></li>
+<li>Табло над вікном 7 / The display over desk 7: <code>/display/desk/7?token=ТОКЕН</code></li>
+<li>На міні-ПК біля телевізора / On the mini-PC by the TV:
+<code>cherha board --url http://СЕРВЕР:8080 --token ТОКЕН [--zone Б | --desk 7]</code></li>
+</ul>
+<form id="open-board" action="/board" method="get">
+<label>Токен пристрою / Device token <input name="token" required autocomplete="off" minlength="20"></label>
+<label>Зона / Zone <select name="zone"><option value="">усі / all</option>{zones}</select></label>
+<button type="submit">Відкрити табло / Open the board</button>
+</form>
+<h2>Інші сторінки / Other pages</h2>
+<ul>
+<li><a href="/book">Попередній запис / Pre-registration</a></li>
+<li><a href="/dashboard">Панель керівника / Supervisor's dashboard</a> (вхід / sign-in)</li>
 <li><a href="/api/hall">Послуги (API) / Services (API)</a> · <a href="/api/openapi.json">OpenAPI</a></li>
 </ul></body></html>"""
 
@@ -57,10 +80,9 @@ def _page(name: str) -> Handler[None]:
 
 async def index(call: Call[None]) -> web.Response:
     hall = call.request.app[HALL_KEY]
-    desks = "".join(
-        f'<li><a href="/display/desk/{n}">Вікно {n} / Desk {n}</a></li>' for n in sorted(hall.desks)
-    )
-    return web.Response(text=INDEX.format(name=hall.name.uk, desks=desks), content_type="text/html")
+    zones = sorted({desk.zone for desk in hall.desks.values()})
+    options = "".join(f'<option value="{escape(z)}">{escape(z)}</option>' for z in zones) if len(zones) > 1 else ""
+    return web.Response(text=INDEX.format(name=escape(hall.name.uk), zones=options), content_type="text/html")
 
 
 async def qr_svg(call: Call[None]) -> web.Response:
@@ -81,8 +103,12 @@ async def call_audio(call: Call[None]) -> web.Response:
     hall, voice = request.app[HALL_KEY], request.app[VOICE_KEY]
     if not voice.available():
         raise Unavailable("voice_missing")
+    recall, chime = request.query.get("recall", "0"), request.query.get("chime", "1")
+    if recall not in ("0", "1") or chime not in ("0", "1"):
+        raise InvalidInput("invalid_message", details="recall and chime: 0 or 1")
     try:
-        announcement = voice.call(ticket, int(desk), english=hall.board.english, repeat=hall.board.repeat)
+        announcement = voice.call(ticket, int(desk), english=hall.board.english_call(recall == "1"),
+                                  repeat=hall.board.repeat, chime=chime == "1")
     except VoiceError as exc:
         raise InvalidInput("invalid_message", details=str(exc)) from None
     return web.Response(body=announcement.wav, content_type="audio/wav",
@@ -102,7 +128,9 @@ PAGES = (  # not annotated: see queue_server/api/routes.py
     _html("/board", _page("board.html"), "The hall board", TOKEN, Query("zone", "show only this zone's desks")),
     _html("/display/desk/{number:\\d{1,4}}", _page("desk.html"), "The display over one desk", TOKEN),
     Route("GET", "/audio/call.wav", call_audio, PUBLIC, "A call, spoken: chime, ticket, desk (from the voice "
-          "segments)", query=(Query("ticket", "П-015", required=True), Query("desk", "1 to 9999", required=True)),
+          "segments)", query=(Query("ticket", "П-015", required=True), Query("desk", "1 to 9999", required=True),
+                              Query("recall", "1: a recall (`english = \"recall\"` speaks it in English too)"),
+                              Query("chime", "0: no chime before it (a call straight after another)")),
           replies={200: "WAV audio"}, errors=(400, 503), media="audio/wav", head=True),
     _html("/book", _page("book.html"), "The public pre-registration page"),
     _html("/b/{code:[0-9A-Za-z]{8}}", _page("visit.html"), "A booking: status, cancelling, the live ticket"),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import logs
 from .clock import Clock, ManualClock, OffsetClock, SystemClock, parse_clock_start
-from .config import DEMO_HALL, ConfigError, load_hall
+from .config import DEMO_HALL, ConfigError, check_hall, load_hall
 
 DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "cherha.sqlite3"
@@ -169,13 +169,16 @@ def _check_config(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:
-            hall = load_hall(path)
+            hall, warnings = check_hall(path)
         except ConfigError as exc:
             print(exc, file=sys.stderr)
             status = 2
             continue
+        for warning in warnings:  # hazards, not errors: the hall loads
+            print(warning, file=sys.stderr)
         print(f"{path}: ok — {len(hall.categories)} categories, {len(hall.services)} services, "
-              f"{len(hall.desks)} desks, {len(hall.operators)} operators")
+              f"{len(hall.desks)} desks, {len(hall.operators)} operators"
+              + (f"; {len(warnings)} warnings / попереджень" if warnings else ""))
     return status
 
 

@@ -11,12 +11,16 @@ import dataclasses
 import re
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from display_board.voice import UK_LETTERS, hall_sound, unspoken_letters
+
 from .config_lines import locate
 from .domain.hall import (
+    ENGLISH_CALLS,
     MAX_HEAD_START_MINUTES,
     WEEKDAYS,
     BoardSettings,
@@ -105,7 +109,24 @@ class _Reader:
         return tuple(value)
 
 
+@dataclass(frozen=True)
+class ConfigWarning:
+    """Something a hall file may say but should not (the hall still loads): `FILE:LINE: where: message`."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
 def load_hall(path: Path | str) -> Hall:
+    return check_hall(path)[0]
+
+
+def check_hall(path: Path | str) -> tuple[Hall, list[ConfigWarning]]:
+    """The hall, and the hazards in its file that are not errors (`cherha check-config` prints them)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -117,7 +138,48 @@ def load_hall(path: Path | str) -> Hall:
         # Python 3.11's TOMLDecodeError has no lineno attribute; the line is in its message.
         found = re.search(r"line (\d+)", str(exc))
         raise ConfigError(path, int(found.group(1)) if found else 0, f"TOML syntax: {exc}") from None
-    return _build(_Reader(path, text), data)
+    reader = _Reader(path, text)
+    hall = _build(reader, data)
+    return hall, _prefix_warnings(reader, hall)
+
+
+def _prefix_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
+    """Prefixes a hall's call mixes up: different prefixes whose letters' names rhyme ("пе", "бе", "те"; "ел",
+    "ем", "ен"), by the voice's own letter names; and letters the voice has no name for (a Latin "A")."""
+    where = {sid: ("categories", ci, "services", si, "prefix")
+             for ci, category in enumerate(hall.categories) for si, sid in enumerate(category.service_ids)}
+    order = [sid for category in hall.categories for sid in category.service_ids]
+    warnings: list[ConfigWarning] = []
+
+    def warn(place: tuple[str | int, ...], uk: str, en: str) -> None:
+        failure = r.fail(place, f"попередження: {uk} / warning: {en}")
+        warnings.append(ConfigWarning(failure.path, failure.line, failure.message))
+
+    for sid in order:
+        prefix = hall.services[sid].prefix
+        unspoken = unspoken_letters(prefix)
+        if unspoken and sid == next(s for s in order if hall.services[s].prefix == prefix):
+            letters = ", ".join(unspoken)
+            warn(where[sid], f"голос не має назви для літер {letters} у префіксі {prefix} (латиниця замість "
+                             f"кирилиці?): виклик його талонів не прозвучить",
+                 f"the voice has no name for the letters {letters} of prefix {prefix} (Latin for Cyrillic?): "
+                 f"its tickets' calls will not be spoken")
+    groups: dict[str, dict[str, list[str]]] = {}  # hall sound -> prefix -> its services, in file order
+    for sid in order:
+        prefix = hall.services[sid].prefix.upper()
+        groups.setdefault(hall_sound(prefix), {}).setdefault(prefix, []).append(sid)
+    for by_prefix in groups.values():
+        if len(by_prefix) < 2:
+            continue
+        second = list(by_prefix)[1]  # the file rhymes from the first service of the second prefix on
+        prefixes = ", ".join(by_prefix)
+        names = ", ".join(f"«{' '.join(UK_LETTERS.get(ch, ch) for ch in prefix)}»" for prefix in by_prefix)
+        services = "; ".join(f"{prefix}: {', '.join(sids)}" for prefix, sids in by_prefix.items())
+        warn(where[by_prefix[second][0]],
+             f"префікси {prefixes} звучать у залі схоже ({names}), виклики легко сплутати",
+             f"prefixes {prefixes} sound alike in a hall ({names}), calls are easily mistaken — {services}")
+    warnings.sort(key=lambda w: w.line)
+    return warnings
 
 
 def _build(r: _Reader, data: dict[str, Any]) -> Hall:
@@ -208,15 +270,23 @@ def _policy(r: _Reader, table: dict[str, Any]) -> Policy:
 
 def _board(r: _Reader, table: dict[str, Any]) -> BoardSettings:
     where = ("board",)
+    known = [f.name for f in dataclasses.fields(BoardSettings)]
     for key in table:
-        if key not in ("volume", "repeat", "english", "recent_calls", "highlight_seconds"):
+        if key not in known:
             raise r.fail((*where, key), f"unknown setting {key!r}")
+    english = table.get("english", "never")
+    if isinstance(english, bool):  # the first releases' switch: true = always, false = never
+        english = "always" if english else "never"
+    if english not in ENGLISH_CALLS:
+        raise r.fail((*where, "english"), 'english must be "always", "recall" or "never" (or true / false)')
     settings = BoardSettings(
         volume=r.get(table, where, "volume", float, 0.9),
         repeat=r.get(table, where, "repeat", int, 1),
-        english=r.get(table, where, "english", bool, False),
+        english=english,
         recent_calls=r.get(table, where, "recent_calls", int, 8),
         highlight_seconds=r.get(table, where, "highlight_seconds", int, 10),
+        screen_inches=r.get(table, where, "screen_inches", float, 55.0),
+        viewing_metres=r.get(table, where, "viewing_metres", float, 10.0),
     )
     if not 0 <= settings.volume <= 1:
         raise r.fail((*where, "volume"), "volume must be from 0 to 1")
@@ -224,6 +294,10 @@ def _board(r: _Reader, table: dict[str, Any]) -> BoardSettings:
         raise r.fail((*where, "repeat"), "repeat must be 1, 2 or 3")
     if not 1 <= settings.recent_calls <= 20:
         raise r.fail((*where, "recent_calls"), "recent_calls must be 1..20")
+    if not 10 <= settings.screen_inches <= 150:
+        raise r.fail((*where, "screen_inches"), "screen_inches must be from 10 to 150 (the diagonal in inches)")
+    if not 1 <= settings.viewing_metres <= 50:
+        raise r.fail((*where, "viewing_metres"), "viewing_metres must be from 1 to 50")
     return settings
 
 

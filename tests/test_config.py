@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from queue_server.config import CONFIG_DIR, ConfigError, load_hall
+from queue_server.config import CONFIG_DIR, ConfigError, check_hall, load_hall
 
 from .halls import SMALL_HALL
 
@@ -31,6 +31,7 @@ def _line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+POLICY_END = "postpone_return_priority = 1"  # the last line of the small hall's [policy]
 MISTAKES = [
     # (replace this, with this, the line that must be named (text on it), words in the message)
     ('"passport" = 10, "residence" = 5', '"pasport" = 10, "residence" = 5', '"pasport" = 10', "unknown service"),
@@ -49,6 +50,13 @@ MISTAKES = [
     ('services = ["residence", "extract", "consult"]', 'services = ["residence", "nope"]',
      'services = ["residence", "nope"]', "unknown service"),
     ('desks = [3]', 'desks = [30]', "desks = [30]", "unknown desk"),
+    (POLICY_END, f'{POLICY_END}\n[board]\nenglish = "sometimes"', 'english = "sometimes"',
+     'english must be "always", "recall" or "never"'),
+    (POLICY_END, f"{POLICY_END}\n[board]\nscreen_inches = 5", "screen_inches = 5", "from 10 to 150"),
+    (POLICY_END, f"{POLICY_END}\n[board]\nviewing_metres = 0", "viewing_metres = 0", "from 1 to 50"),
+    (POLICY_END, f"{POLICY_END}\n[board]\nviewing_metres = \"far\"", 'viewing_metres = "far"',
+     "expected float"),
+    (POLICY_END, f"{POLICY_END}\n[board]\nscreen_size = 55", "screen_size = 55", "unknown setting"),
 ]
 
 
@@ -112,3 +120,59 @@ def test_cli_token_and_hash(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from queue_server.passwords import verify_secret
 
     assert verify_secret("4321", hashed.stdout.strip()) and not verify_secret("1234", hashed.stdout.strip())
+
+
+@pytest.mark.parametrize(("written", "english"), [('"always"', "always"), ('"recall"', "recall"),
+                                                 ('"never"', "never"), ("true", "always"), ("false", "never"),
+                                                 (None, "never")])
+def test_board_english_and_screen_settings(tmp_path, written, english) -> None:  # type: ignore[no-untyped-def]
+    """`english` takes "always", "recall" or "never", and the first releases' true / false; the board's screen
+    and viewing distance default to a 55\" screen read from 10 m."""
+    board = "[board]\n" + (f"english = {written}\n" if written else "")
+    path = tmp_path / "hall.toml"
+    path.write_text(SMALL_HALL + board, encoding="utf-8")
+    settings = load_hall(path).board
+    assert settings.english == english
+    assert [settings.english_call(recall) for recall in (False, True)] == {
+        "always": [True, True], "recall": [False, True], "never": [False, False]}[english]
+    assert (settings.screen_inches, settings.viewing_metres) == (55, 10)
+    path.write_text(SMALL_HALL + "[board]\nscreen_inches = 75\nviewing_metres = 12.5\n", encoding="utf-8")
+    assert (load_hall(path).board.screen_inches, load_hall(path).board.viewing_metres) == (75, 12.5)
+
+
+def test_rhyming_prefixes_are_a_warning_with_file_and_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """П, Т, В ("пе", "те", "ве") and Р, М ("ер", "ем") are easily mistaken in a hall's call: the hall still
+    loads, and the warning names the services, in Ukrainian and English, at the line where the rhyme starts."""
+    path = tmp_path / "hall.toml"
+    path.write_text(SMALL_HALL, encoding="utf-8")
+    hall, warnings = check_hall(path)
+    assert len(hall.services) == 7
+    assert [w.line for w in warnings] == [_line_of(SMALL_HALL, 'prefix = "Т"'), _line_of(SMALL_HALL, 'prefix = "М"')]
+    first, second = (str(w) for w in warnings)
+    assert first.startswith(f"{path}:{warnings[0].line}: categories[0].services[4].prefix: попередження: ")
+    for words in ("префікси П, Т, В звучать у залі схоже", "«пе», «те», «ве»", "warning: prefixes П, Т, В sound "
+                  "alike", "П: passport; Т: vehicles; В: evening"):
+        assert words in first, first
+    assert "Р, М" in second and "Р: residence, extract; М: migration" in second, second
+    # Letters that sound apart: nothing to say.
+    apart = SMALL_HALL.replace('prefix = "Т"', 'prefix = "А"').replace('prefix = "В"', 'prefix = "О"')
+    apart = apart.replace('prefix = "М"', 'prefix = "У"')
+    path.write_text(apart, encoding="utf-8")
+    assert check_hall(path)[1] == []
+    # A Latin "A" typed for the Cyrillic "А": the voice cannot say it.
+    path.write_text(apart.replace('prefix = "А"', 'prefix = "A"'), encoding="utf-8")
+    (latin,) = check_hall(path)[1]
+    assert latin.line == _line_of(apart, 'prefix = "А"') and "no name for the letters A" in latin.message
+
+
+def test_cli_check_config_prints_warnings_and_succeeds(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "hall.toml"
+    path.write_text(SMALL_HALL, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "queue_server", "check-config", str(path)], capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert f"{path}: ok" in run.stdout and "2 warnings / попереджень" in run.stdout
+    lines = run.stderr.splitlines()
+    rhymes_at = [_line_of(SMALL_HALL, f'prefix = "{letter}"') for letter in ("Т", "М")]
+    assert lines[0].startswith(f"{path}:{rhymes_at[0]}: ") and "попередження" in lines[0]
+    assert lines[1].startswith(f"{path}:{rhymes_at[1]}: ") and "warning" in lines[1]

@@ -207,7 +207,7 @@ async def test_board_skips_a_queued_call_that_no_longer_stands(tmp_path) -> None
         first_may_play = asyncio.Event()
 
         async def speak(route: Route) -> None:  # the first announcement "plays" until the test lets it end
-            fetched.append(route.request.url.split("desk=")[1])
+            fetched.append(route.request.url.split("desk=")[1].split("&")[0])
             if len(fetched) == 1:
                 await first_may_play.wait()
             await route.fulfill(body=_short_wav(), content_type="audio/wav")
@@ -231,6 +231,67 @@ async def test_board_skips_a_queued_call_that_no_longer_stands(tmp_path) -> None
         assert fetched == ["1", "3"], "desk 2's call was skipped when its turn came"
         assert await board.evaluate("window.cherhaAnnouncements") == ["П-001>1", "П-002>2", "П-003>3"]
         for client in (desk1, desk2, desk3):
+            await client.close()
+
+
+async def test_a_burst_of_twelve_calls_is_shown_spoken_in_order_and_cleared(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17's done-when: twelve desks call within four seconds of the hall's time; all twelve stand on the
+    board; the speakers say every call that still stands when its turn comes, in the order called, and none
+    that no longer does; each call leaves the board when its visitor reaches the desk."""
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http, chromium() as browser:
+        token = await server.device_token(Role.DISPLAY, "board")
+        kiosk = await server.device_token()
+        hall = server.service.hall
+        desks = {n: await operator(server, n) for n in range(1, 13)}
+        for number in range(1, 13):  # one visitor for each desk's own first service
+            await issue(http, server, kiosk, hall.desks[number].weights[0][0])
+        board = await browser.new_page(viewport=TV)
+        fetched: list[str] = []
+        first_may_end = asyncio.Event()
+
+        async def speak(route: Route) -> None:  # the first announcement "plays" until the test lets it end
+            fetched.append(route.request.url.split("?")[1])
+            if len(fetched) == 1:
+                await first_may_end.wait()
+            await route.fulfill(body=_short_wav(), content_type="audio/wav")
+
+        await board.route("**/audio/call.wav*", speak)
+        await board.goto(f"{server.url}/board?token={token}")
+        await _holds_last_event(board, server)
+        for number in range(1, 13):
+            await desks[number].command("call_next")
+            server.clock.advance(seconds=0.3)
+        await expect(board.locator("#calls li")).to_have_count(12)
+        state = await _board_shows(board, server, display := await WsClient.connect(server.ws_url, token=token))
+        assert {c["desk"] for c in state["calls"]} == set(range(1, 13))
+        await _all_visible(board)
+        await expect(board.locator("#more-calls")).to_be_hidden()
+        label = {c["desk"]: f"{c['ticket']}>{c['desk']}" for c in state["calls"]}
+        assert await board.evaluate("window.cherhaAnnouncements") == [label[n] for n in range(1, 13)]
+
+        # While desk 1's call is being spoken, three visitors reach their desks: their calls go, unspoken.
+        for number in (3, 5, 8):
+            await desks[number].command("start_service")
+        await expect(board.locator("#calls li")).to_have_count(9)
+        first_may_end.set()
+        await board.wait_for_function("() => (window.cherhaPlayed || []).length + (window.cherhaSkipped || [])"
+                                      ".length === 12", timeout=10_000)
+        played = await board.evaluate("window.cherhaPlayed")
+        assert played == [label[n] for n in range(1, 13) if n not in (3, 5, 8)], "every standing call, in order"
+        assert await board.evaluate("window.cherhaSkipped") == [label[n] for n in (3, 5, 8)]
+        assert len(fetched) == 9 and "chime=0" not in fetched[0] and all("chime=0" in f for f in fetched[1:]), \
+            "one chime for the burst: each call after the first follows straight on"
+
+        # Each call leaves the board when its visitor reaches the desk, and only that one.
+        for number in (12, 1, 7, 2, 10, 4, 11, 6, 9):
+            before = await board.locator("#calls li").count()
+            await desks[number].command("start_service")
+            await expect(board.locator(f"#calls li[data-desk='{number}']")).to_have_count(0)
+            await expect(board.locator("#calls li")).to_have_count(before - 1)
+        await _board_shows(board, server, display)
+        await expect(board.locator("#no-calls")).to_be_visible()
+        assert len(await board.evaluate("window.cherhaPlayed")) == 9, "nothing spoken twice"
+        for client in (*desks.values(), display):
             await client.close()
 
 
@@ -276,9 +337,28 @@ async def test_board_with_a_bad_token_does_not_hammer(tmp_path) -> None:  # type
         gate = SocketGate()
         await gate.install(board)
         await board.goto(f"{server.url}/board?token=not-a-token")
-        await expect(board.locator("#offline")).to_be_visible()
+        # Not "no connection": the board says it needs a device token, and how a board gets one.
+        await expect(board.locator("#no-token")).to_be_visible()
+        await expect(board.locator("#no-token")).to_contain_text("cherha token --role display")
+        await expect(board.locator("#offline")).to_be_hidden()
         await board.wait_for_timeout(4000)
         assert gate.connections == 1, "after auth_invalid the next attempt waits the longest delay (10 s)"
+        await expect(board.locator("#offline")).to_be_hidden()
+        # No token at all: nothing to try.
+        bare = await browser.new_page(viewport=TV)
+        bare_gate = SocketGate()
+        await bare_gate.install(bare)
+        await bare.goto(f"{server.url}/board")
+        await expect(bare.locator("#no-token")).to_be_visible()
+        await expect(bare.locator("#no-token h1")).to_have_text("Табло не підключене")
+        await expect(bare.locator("#no-token h2")).to_have_text("This board is not connected")
+        await bare.screenshot(path=SHOTS / "board-no-token.png")
+        assert bare_gate.connections == 0
+        # The display over a desk says the same (not "closed", not "no connection").
+        desk = await browser.new_page(viewport={"width": 800, "height": 480})
+        await desk.goto(f"{server.url}/display/desk/7?token=not-a-token")
+        await expect(desk.locator("#state")).to_have_text("Табло не підключене / This board is not connected")
+        await expect(desk.locator("#offline")).to_be_hidden()
 
 
 async def test_desk_display_renders_its_desk_view_after_a_cut(tmp_path) -> None:  # type: ignore[no-untyped-def]

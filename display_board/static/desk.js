@@ -11,6 +11,7 @@ const number = Number(location.pathname.split("/").pop());
 const token = new URLSearchParams(location.search).get("token") || "";
 const view = new HallView();
 let blinkUntil = 0;
+let refused = !token;  // no display token, or one the server refused: nothing to show but that
 
 document.getElementById("desk-number").textContent = `${uk.desk} ${number} · ${en.desk} ${number}`;
 
@@ -19,7 +20,10 @@ function render() {
   const body = document.body;
   body.className = "desk";
   let state = "";
-  if (desk.status === "closed") {
+  if (refused) {
+    body.classList.add("closed");
+    state = both(LABELS, "noToken");
+  } else if (desk.status === "closed") {
     body.classList.add("closed");
     state = both(LABELS, "closed");
   } else if (desk.status === "paused") {
@@ -33,7 +37,7 @@ function render() {
   } else {
     state = both(LABELS, "free");
   }
-  document.getElementById("ticket").textContent = desk.status === "open" ? desk.ticket || "" : "";
+  document.getElementById("ticket").textContent = desk.status === "open" && !refused ? desk.ticket || "" : "";
   document.getElementById("state").textContent = state;
   body.dataset.status = desk.status;
   body.dataset.seq = view.seq ?? "";
@@ -41,7 +45,12 @@ function render() {
 
 const client = new Client({
   auth: { token },
-  onStatus: (online) => { document.getElementById("offline").hidden = online; },
+  onStatus: (online) => { document.getElementById("offline").hidden = online || refused; },
+  onAuthInvalid: () => {
+    refused = true;
+    render();
+  },
+  onAuthOk: () => { refused = false; },
 });
 client.subscribe((frame) => {
   if (!view.apply(frame)) return;
@@ -49,5 +58,5 @@ client.subscribe((frame) => {
   if (HallView.isLive(frame) && view.newCalls.some((call) => call.desk === number)) blinkUntil = performance.now() + 8000;
   render();
 });
-client.start();
+if (token) client.start();
 render();

@@ -157,9 +157,19 @@ class BoardSettings:
 
     volume: float = 0.9  # 0..1
     repeat: int = 1  # how many times a call is spoken
-    english: bool = False  # an English call after the Ukrainian one
+    english: str = "never"  # the English call after the Ukrainian one: one of ENGLISH_CALLS
     recent_calls: int = 8  # rows of recent calls on the hall board
     highlight_seconds: int = 10  # how long the newest call blinks
+    screen_inches: float = 55.0  # the hall board's diagonal (16:9)
+    viewing_metres: float = 10.0  # the farthest seat the board must be legible from
+
+    def english_call(self, recall: bool) -> bool:
+        """Whether a call (or a recall) is also spoken in English."""
+        return self.english == "always" or (self.english == "recall" and recall)
+
+
+# always: every call in English too; recall: only a recall (a burst of new calls stays short); never.
+ENGLISH_CALLS = ("always", "recall", "never")
 
 
 @dataclass(frozen=True)
