@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-from printers.profiles import BUILT_IN
+from printers.profiles import load_profile
 from printers.transport import TicketPrinter, parse_printer_spec
 from texts import Catalogue
 
@@ -23,8 +23,9 @@ CATALOGUE = Path(__file__).parent / "locales" / "kiosk.toml"
 def build(server: str, token: str, printer: str = "dummy", profile: str = "epson-80", accessible: bool = False,
           voice: VoiceGuide | None = None) -> tuple[KioskController, KioskWindow]:
     flow = KioskFlow(accessible_terminal=accessible)
-    controller = KioskController(flow, Catalogue(CATALOGUE), KioskApi(server, token),
-                                 TicketPrinter(parse_printer_spec(printer, BUILT_IN[profile])), voice or VoiceGuide())
+    ticket_printer = TicketPrinter(parse_printer_spec(printer, load_profile(profile)))
+    controller = KioskController(flow, Catalogue(CATALOGUE), KioskApi(server, token), ticket_printer,
+                                 voice or VoiceGuide())
     window = KioskWindow(controller)
     application = QApplication.instance()
     if application is not None:

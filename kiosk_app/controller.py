@@ -8,8 +8,9 @@ it again.
 from __future__ import annotations
 
 import concurrent.futures
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -36,6 +37,7 @@ class KioskController(QObject):
         super().__init__()
         self.flow, self.catalogue, self.api, self.printer, self.voice = flow, catalogue, api, printer, voice
         self.clock = clock
+        self._hall_time: tuple[datetime, float] | None = None  # the server's `now` and when it came
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk")
         self._then.connect(lambda continuation: continuation())
         self.idle = QTimer(self)
@@ -99,7 +101,7 @@ class KioskController(QObject):
             self.flow.loaded(hall)
             self._update()
 
-        self._in_worker(self.api.hall, loaded, failed)
+        self._in_worker(self._fetch_hall, loaded, failed)
         self.heartbeat()
 
     # -- touches ----------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ class KioskController(QObject):
             self.flow.choose_service(service_id)
             self._update()
 
-        self._in_worker(self.api.hall, done, lambda exc: self._offline_then(lambda: self.choose_service(service_id)))
+        self._in_worker(self._fetch_hall, done, lambda exc: self._offline_then(lambda: self.choose_service(service_id)))
 
     def take_ticket(self, priority_category: str | None = None) -> None:
         flow = self.flow
@@ -194,7 +196,7 @@ class KioskController(QObject):
             return value[lang] if value else None
 
         content = InfoCardContent(centre=self.flow.hall["centre"]["name"][lang], service=service["name"][lang],
-                                  printed_at=self.clock(), documents=text("documents"), term=text("term"),
+                                  printed_at=self.hall_now(), documents=text("documents"), term=text("term"),
                                   cost=text("cost"), lang=lang)
         data = render_escpos(info_card_blocks(content, profile.columns), profile)
         def failed(exc: Exception) -> None:
@@ -226,6 +228,19 @@ class KioskController(QObject):
         return keep
 
     # -- small helpers ----------------------------------------------------------------------------
+    def _fetch_hall(self) -> dict[str, Any]:
+        hall = self.api.hall()
+        self._hall_time = (datetime.fromisoformat(hall["now"]), time.monotonic())
+        return hall
+
+    def hall_now(self) -> datetime:
+        """The hall's time, for what is printed: the server's clock when the hall was last read, moved on by
+        this PC's monotonic clock. The kiosk PC's own clock and time zone may be wrong; the hall's are not."""
+        if self._hall_time is None:
+            return self.clock()
+        at, received = self._hall_time
+        return at + timedelta(seconds=time.monotonic() - received)
+
     def _absolute(self, url: str) -> str:
         return url if url.startswith("http") else self.api.server + url
 

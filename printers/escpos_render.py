@@ -6,6 +6,7 @@ bytes tested byte-for-byte are exactly the bytes a real printer gets, whatever t
 
 from __future__ import annotations
 
+from escpos.constants import QR_ECLEVEL_M
 from escpos.printer import Dummy
 
 from .image_render import qr_image, render_image
@@ -13,8 +14,9 @@ from .layout import Block, Cut, Feed, Line, QrCode
 from .profiles import PrinterProfile
 from .text_encoding import encode
 
-ESC, GS = b"\x1b", b"\x1d"
+ESC, GS, FS = b"\x1b", b"\x1d", b"\x1c"
 INIT = ESC + b"@"
+CANCEL_DOUBLE_BYTE = FS + b"."  # Chinese firmware: leave GB18030 mode, or Cyrillic bytes pair into hanzi
 
 
 def render_escpos(blocks: list[Block], profile: PrinterProfile) -> bytes:
@@ -24,6 +26,8 @@ def render_escpos(blocks: list[Block], profile: PrinterProfile) -> bytes:
     data["media"] = {"width": {"mm": profile.paper_mm, "pixels": profile.dots}}
     printer.profile.profile_data = data
     printer._raw(INIT)
+    if profile.cancel_double_byte:
+        printer._raw(CANCEL_DOUBLE_BYTE)
     if profile.image_mode:
         printer.image(render_image(blocks, profile), impl="bitImageRaster")
         if any(isinstance(b, Cut) for b in blocks):
@@ -43,7 +47,9 @@ def render_escpos(blocks: list[Block], profile: PrinterProfile) -> bytes:
         elif isinstance(block, QrCode):
             printer.set(align="center", normal_textsize=True)
             if profile.native_qr:
-                printer.qr(block.payload, size=profile.qr_size, native=True)
+                # Error correction M (15 %), not the library's L (7 %): a creased or scuffed thermal
+                # ticket still scans; the link is short, so the code grows by a few modules only.
+                printer.qr(block.payload, ec=QR_ECLEVEL_M, size=profile.qr_size, native=True)
                 printer._raw(b"\n")
             else:
                 # Not printer.qr(native=False): it writes its line feeds through the library's text

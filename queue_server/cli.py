@@ -21,6 +21,7 @@ from .config import DEMO_HALL, ConfigError, check_hall, load_hall
 
 DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "cherha.sqlite3"
+PROFILE_HELP = "printer profile: a name, name,key=value,... or a TOML file (docs/printing.md)"
 EXIT_STORE_INTEGRITY = 3  # the log on disk is missing or shorter than what was acknowledged: not restarted blindly
 log = logging.getLogger("cherha")
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.add_argument("--token", required=True, help="a kiosk token from `cherha token --role kiosk`")
     kiosk.add_argument("--printer", default="dummy", help="dummy | file:PATH | serial:DEV[@BAUD] | "
                        "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
-    kiosk.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
+    kiosk.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
     kiosk.add_argument("--accessible", action="store_true", help="this is the accessible terminal")
     kiosk.add_argument("--windowed", action="store_true", help="a window instead of full screen")
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     print_test = sub.add_parser("print-test", help="print a sample ticket to check a printer and its profile")
     print_test.add_argument("--printer", default="dummy", help="dummy | file:PATH | serial:DEV[@BAUD] | "
                             "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
-    print_test.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
+    print_test.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
 
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
@@ -277,7 +278,13 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _kiosk(args: argparse.Namespace) -> int:
     from kiosk_app.app import main as kiosk_main
+    from printers.profiles import ProfileError, load_profile
 
+    try:
+        load_profile(args.profile)  # a wrong code page or slot is refused before the window opens
+    except ProfileError as exc:
+        print(f"принтер / printer: {exc}", file=sys.stderr)
+        return 2
     return kiosk_main(args.server, args.token, args.printer, args.profile, args.accessible, args.windowed)
 
 
@@ -315,14 +322,11 @@ def _print_test(args: argparse.Namespace) -> int:
 
     from printers.escpos_render import render_escpos
     from printers.layout import TicketContent, ticket_blocks
-    from printers.profiles import BUILT_IN
+    from printers.profiles import load_profile
     from printers.transport import PrintError, TicketPrinter, parse_printer_spec
 
-    profile = BUILT_IN.get(args.profile)
-    if profile is None:
-        print(f"unknown profile {args.profile!r}; known: {', '.join(sorted(BUILT_IN))}", file=sys.stderr)
-        return 2
     try:
+        profile = load_profile(args.profile)
         config = parse_printer_spec(args.printer, profile)
     except ValueError as exc:
         print(exc, file=sys.stderr)

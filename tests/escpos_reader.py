@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-ESC, GS, DLE, LF = 0x1B, 0x1D, 0x10, 0x0A
+ESC, GS, FS, DLE, LF = 0x1B, 0x1D, 0x1C, 0x10, 0x0A
 
 
 @dataclass
@@ -29,6 +29,8 @@ class Printout:
     images: list[Image.Image] = field(default_factory=list)
     codepage_slots: list[int] = field(default_factory=list)
     cuts: int = 0
+    double_byte_cancelled: bool = False  # FS . seen (Chinese firmware leaves GB18030 mode)
+    qr_error_levels: list[str] = field(default_factory=list)  # "L" "M" "Q" "H", per native QR code
     status_queries: list[int] = field(default_factory=list)
 
     @property
@@ -96,6 +98,8 @@ def read(data: bytes, codecs: dict[int, str]) -> Printout:
                 body = data[i + 5: i + 5 + length]
                 if body[0] == 49 and body[1] == 80:  # cn=49 ('1', QR), fn=80: store the data
                     out.qr_payloads.append(body[3:].decode("utf-8"))
+                elif body[0] == 49 and body[1] == 69:  # fn=69: error correction level, n = 48..51
+                    out.qr_error_levels.append("LMQH"[body[2] - 48])
                 i += 5 + length
             elif cmd == ord("v") and data[i + 2] == ord("0"):
                 width_bytes = data[i + 4] + 256 * data[i + 5]
@@ -111,6 +115,9 @@ def read(data: bytes, codecs: dict[int, str]) -> Printout:
                 i += 4 if data[i + 2] in (65, 66) else 3
             else:
                 raise UnknownCommand(f"GS {cmd:#x} at {i}")
+        elif byte == FS and data[i + 1] == ord("."):
+            out.double_byte_cancelled = True
+            i += 2
         elif byte == DLE and data[i + 1] == 0x04:
             out.status_queries.append(data[i + 2])
             i += 3

@@ -279,6 +279,8 @@ def test_information_card_on_screen_and_printed(qtbot, server) -> None:  # type:
     qtbot.waitUntil(lambda: len(controller.printer.jobs) == 1, timeout=WAIT)
     card = printed(controller)[0]
     assert "Необхідні документи:" in card.text and "20 робочих днів" in card.text
+    # The hall's clock (the server's, a test date far from today), not the kiosk PC's clock or time zone.
+    assert f"Надруковано {server.server.clock.now():%d.%m.%Y %H:%M}" in card.text
     assert len(server.state().visits) == 0, "an information card is not a ticket"
 
 

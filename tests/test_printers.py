@@ -6,6 +6,7 @@ Set UPDATE_SNAPSHOTS=1 to rewrite tests/snapshots/ after an intended format chan
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import threading
@@ -19,7 +20,7 @@ import zxingcpp
 from printers.escpos_render import render_escpos
 from printers.image_render import render_image
 from printers.layout import InfoCardContent, Line, QrCode, TicketContent, info_card_blocks, ticket_blocks, wrap
-from printers.profiles import BUILT_IN, ProfileError, profile_from_config
+from printers.profiles import BUILT_IN, ProfileError, load_profile, profile_from_config
 from printers.text_encoding import encode
 from printers.transport import PrinterConfig, PrintError, TicketPrinter, parse_status
 
@@ -42,9 +43,30 @@ def ticket(**changes: object) -> TicketContent:
     return TicketContent(**fields)  # type: ignore[arg-type]
 
 
+# The printer each profile is for, and what that printer really is, written here independently of
+# printers/profiles.py: its ESC t table is read straight from python-escpos's capabilities.json, and its line
+# width from the makers' specifications (Epson TM-T88III/IV/V: 512 dots, 42 columns of font A).
+REAL_PRINTER = {  # profile: (capability model, columns of font A)
+    "epson-80": ("TM-T20II", 48), "epson-t88v": ("TM-T88V", 42), "epson-t88iv": ("TM-T88IV", 42),
+    "epson-58": ("TM-T20II", 32), "pos-5890": ("POS-5890", 32), "xprinter-80": ("NT-80-V-UL", 48),
+    "star-escpos-80": ("TSP600", 48), "rp326-80": ("RP326", 48), "kr306-80": ("KR-306", 48),
+    "image-58": ("default", 32), "image-80": ("default", 48),
+}
+CHINESE_FIRMWARE = {"pos-5890", "xprinter-80", "rp326-80", "kr306-80"}
+TEXT_PROFILES = sorted(name for name, p in BUILT_IN.items() if not p.image_mode)
+
+
+def real_table(model: str) -> dict[int, str]:
+    import escpos
+
+    data = json.loads((Path(escpos.__file__).parent / "capabilities.json").read_text(encoding="utf-8"))
+    table = data["profiles"][model]["codePages"]
+    return {int(slot): name.lower() for slot, name in table.items() if name.startswith("CP")}
+
+
 def codecs_of(name: str) -> dict[int, str]:
-    profile = BUILT_IN[name]
-    return {profile.codepage_slot: profile.codepage} if profile.codepage_slot is not None else {}
+    """What the printer behind profile `name` prints for each ESC t slot (not what the profile claims)."""
+    return real_table(REAL_PRINTER[name][0])
 
 
 # -- layout and text -----------------------------------------------------------------------------
@@ -90,8 +112,19 @@ def test_every_ukrainian_letter_survives_the_code_page(codec: str) -> None:
 
 
 def test_profiles_from_config() -> None:
-    custom = profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 17})
-    assert custom.codepage == "cp1125" and custom.columns == 48
+    custom = profile_from_config({"profile": "epson-80", "codepage": "cp1125"})
+    assert (custom.codepage, custom.codepage_slot, custom.columns) == ("cp1125", 44, 48), "the slot from the table"
+    assert profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 44}) == custom
+    # The example docs/printing.md once gave: slot 17 is CP866 on Epson, and printed «Усў лўтери».
+    with pytest.raises(ProfileError, match="slot 17 is CP866; CP1125 is slot 44"):
+        profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 17})
+    with pytest.raises(ProfileError, match="has no cp1125"):
+        profile_from_config({"profile": "pos-5890", "codepage": "cp1125"})
+    with pytest.raises(ProfileError, match="customer displays"):
+        profile_from_config({"profile": "ocd-80"})
+    with pytest.raises(ProfileError, match="unknown printer model"):
+        profile_from_config({"profile": "epson-80", "model": "TM-NOPE"})
+    assert profile_from_config({"profile": "epson-80", "codepage": "none"}).image_mode
     with pytest.raises(ProfileError, match="unknown printer profile"):
         profile_from_config({"profile": "nope"})
     with pytest.raises(ProfileError, match="ESC t slot"):
@@ -355,8 +388,101 @@ def test_printer_specs() -> None:
 
 
 def test_cp1125_printer_reads_back() -> None:
-    profile = profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 17})
-    printout = read(render_escpos(ticket_blocks(ticket(), profile.columns), profile), {17: "cp1125"})
-    assert printout.codepage_slots == [17]
+    profile = profile_from_config({"profile": "epson-80", "codepage": "cp1125", "codepage_slot": 44})
+    printout = read(render_escpos(ticket_blocks(ticket(), profile.columns), profile), codecs_of("epson-80"))
+    assert printout.codepage_slots == [44]
     service = " ".join(line.text for line in printout.lines if line.bold and line.width == 1)
     assert SERVICE.replace("’", "'") in service, "CP1125 has every letter; ’ falls back to '"
+
+
+# -- every profile, decoded as its printer would (issue 19, point 6) ------------------------------------
+PAIRS = " ".join(UKRAINIAN[i:i + 2] for i in range(0, len(UKRAINIAN) - 1, 2))  # "Аа Бб ... Яя"
+WORDS = "Ґанок, єнот, їжак, ірис, з’їзд: ҐЄІЇ — " + PAIRS + " " + SERVICE
+
+
+@pytest.mark.parametrize("name", TEXT_PROFILES)
+def test_every_ukrainian_letter_prints_on_every_profile(name: str) -> None:
+    profile = BUILT_IN[name]
+    content = ticket(service=WORDS, centre="ЦНАП «Прозорий офіс»")
+    printout = read(render_escpos(ticket_blocks(content, profile.columns), profile), codecs_of(name))
+    assert printout.codepage_slots == [profile.codepage_slot], "one code page, selected once"
+    printed = " ".join(line.text for line in printout.lines)
+    apostrophe = "’" if profile.codepage == "cp1251" else "'"
+    for letter in UKRAINIAN.replace("’", "") + "ґєіїҐЄІЇ":
+        assert letter in printed, f"{name}: {letter!r} lost"
+    assert f"з{apostrophe}їзд" in printed and "?" not in printed
+
+
+@pytest.mark.parametrize("name", ["epson-80", "epson-58"])
+def test_a_kiosk_override_to_cp1125_reads_back(name: str) -> None:
+    profile = load_profile(f"{name},codepage=cp1125")
+    printout = read(render_escpos(ticket_blocks(ticket(service=WORDS), profile.columns), profile), codecs_of(name))
+    assert printout.codepage_slots == [44]
+    assert "ҐЄІЇ" in printout.text and "з'їзд" in printout.text
+
+
+def test_epson_t88v_without_cp1125_is_refused() -> None:
+    """The TM-T88V's table has no CP1125: the override is refused, never printed in the wrong letters."""
+    with pytest.raises(ProfileError, match="TM-T88V has no cp1125"):
+        load_profile("epson-t88v,codepage=cp1125")
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_IN))
+def test_no_word_is_broken_at_the_printers_width(name: str) -> None:
+    """Every line fits the real printer's columns (so the printer never wraps by itself, mid-word), and the
+    service name reads back whole, words intact, at 32, 42 and 48 columns."""
+    profile = BUILT_IN[name]
+    _model, columns = REAL_PRINTER[name]
+    assert profile.columns == columns, f"{name}: {profile.columns} columns on a {columns}-column printer"
+    assert profile.dots == {32: 384, 42: 512, 48: 576}[columns]
+    if profile.image_mode:
+        return
+    for content in (ticket(priority_category="Особа з інвалідністю I групи"), ticket(lang="en", service="Registration "
+                    "of the place of residence of a child under fourteen years (transfer, notification)")):
+        printout = read(render_escpos(ticket_blocks(content, profile.columns), profile), codecs_of(name))
+        for line in printout.lines:
+            assert len(line.text) * line.width <= columns, (name, line)
+        service = [line.text for line in printout.lines if line.bold and line.width == 1 and line.text][1:]
+        assert " ".join(service).startswith(content.service), (name, service)
+
+
+@pytest.mark.parametrize("columns", [32, 42, 48])
+def test_wrap_keeps_words_whole_at_any_width(columns: int) -> None:
+    text = ("Видача довідки про реєстрацію місця проживання особи та зняття з реєстрації, "
+            "оформлення паспорта громадянина України для виїзду за кордон") * 3
+    for size in (1, 2):
+        parts = wrap(text, columns, size)
+        assert " ".join(parts) == text and all(len(part) <= columns // size for part in parts)
+
+
+@pytest.mark.parametrize("name", TEXT_PROFILES)
+def test_chinese_firmware_leaves_double_byte_mode(name: str) -> None:
+    profile = BUILT_IN[name]
+    data = render_escpos(ticket_blocks(ticket(), profile.columns), profile)
+    cancelled = read(data, codecs_of(name)).double_byte_cancelled
+    assert cancelled == (name in CHINESE_FIRMWARE), name
+    if cancelled:
+        assert data.startswith(b"\x1b@\x1c."), "FS . right after ESC @, before any text"
+
+
+@pytest.mark.parametrize("name", TEXT_PROFILES)
+def test_qr_error_correction_is_m(name: str) -> None:
+    profile = BUILT_IN[name]
+    printout = read(render_escpos(ticket_blocks(ticket(), profile.columns), profile), codecs_of(name))
+    if profile.native_qr:
+        assert printout.qr_error_levels == ["M"] and printout.qr_payloads == [FEEDBACK]
+    else:
+        [code] = zxingcpp.read_barcodes(stitch(printout.images).convert("L"))
+        assert (code.text, code.ec_level) == (FEEDBACK, "M")
+
+
+def test_profile_overrides_from_a_file(tmp_path: Path) -> None:
+    toml = tmp_path / "printer.toml"
+    toml.write_text('profile = "epson-80"\ncodepage = "cp1125"\nqr_size = 5\n', encoding="utf-8")
+    assert (load_profile(str(toml)).codepage_slot, load_profile(str(toml)).qr_size) == (44, 5)
+    inline = load_profile("pos-5890,columns=32,native_qr=false")
+    assert inline.model == "POS-5890" and not inline.native_qr
+    with pytest.raises(ProfileError, match="key=value"):
+        load_profile("epson-80,cp1125")
+    with pytest.raises(ProfileError, match="cannot read printer profile file"):
+        load_profile(str(tmp_path / "missing.toml"))
