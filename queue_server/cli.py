@@ -2,7 +2,8 @@
 
     cherha server [--config FILE] [--data-dir DIR] [--host H] [--port P] [--clock-start demo|HH:MM|ISO]
     cherha check-config [FILE ...]
-    cherha token --role kiosk|display --name NAME [--data-dir DIR]
+    cherha token --role kiosk|display|metrics --name NAME [--data-dir DIR]
+    cherha doctor [--server URL --token T] [--printer SPEC] [--data-dir DIR] [--json]   (docs/monitoring.md)
     cherha hash-secret            (reads the PIN or password from standard input)
     cherha accept-store [--data-dir DIR]   (after exit code 3: accept the event log as it is now)
 """
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
 
     token = sub.add_parser("token", help="issue a device token for a kiosk or a display")
-    token.add_argument("--role", choices=["kiosk", "display"], required=True)
+    token.add_argument("--role", choices=["kiosk", "display", "metrics"], required=True)
     token.add_argument("--name", required=True)
     token.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
 
@@ -108,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
                             "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
     print_test.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
 
+    _doctor_arguments(sub)
+
     args = parser.parse_args(argv)
     handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
-                "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
+                "print-test": _print_test, "doctor": _doctor, "voice": _voice, "board": _board, "led": _led,
                 "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
     return handlers[args.command](args)
 
@@ -143,10 +146,12 @@ def _server(args: argparse.Namespace) -> int:
             return modem
 
     from .api.limits import Limits
+    from .host_checks import server_probe
 
     app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
                      clock_control=bool(args.manual_clock),
-                     limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file)
+                     limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file,
+                     host_probe=server_probe(args.data_dir, hall.timezone, clock.now))
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"
@@ -343,6 +348,42 @@ def _print_test(args: argparse.Namespace) -> int:
         return 1
     print(f"надруковано / printed (status {'known' if status.known else 'not reported'})")
     return 0
+
+
+def _doctor_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    doctor = sub.add_parser("doctor", help="check this machine before the hall opens (docs/monitoring.md)")
+    doctor.add_argument("--server", help="the queue server, e.g. http://10.0.0.2:8080")
+    doctor.add_argument("--token", help="this machine's device token (a board's, a kiosk's)")
+    doctor.add_argument("--printer", help="the kiosk's printer: serial:DEV | network:HOST | usb:V:P | file:PATH")
+    doctor.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
+    doctor.add_argument("--data-dir", type=Path, help="the server's data directory (disk space)")
+    doctor.add_argument("--config", type=Path, help="the hall TOML: its time zone and feedback_url")
+    doctor.add_argument("--public-url", help="the public address of QR links (default: the hall's feedback_url)")
+    doctor.add_argument("--no-sound", action="store_true", help="no sound on this machine (server, desk PC)")
+    doctor.add_argument("--disk-warn-mb", type=int, default=2048)
+    doctor.add_argument("--disk-fail-mb", type=int, default=300)
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import Options, report, run
+
+    zone = public = None
+    if args.config is not None:
+        try:
+            hall = load_hall(args.config)
+        except ConfigError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        zone = hall.timezone
+        public = hall.feedback_url if hall.feedback_url.startswith(("http://", "https://")) else None
+    options = Options(server=args.server, token=args.token, printer=args.printer, profile=args.profile,
+                      data_dir=args.data_dir, hall_zone=zone, public_url=args.public_url or public,
+                      sound=not args.no_sound, disk_warn_bytes=args.disk_warn_mb * 1024**2,
+                      disk_fail_bytes=args.disk_fail_mb * 1024**2)
+    text, code = report(run(options), args.json)
+    print(text)
+    return code
 
 
 if __name__ == "__main__":

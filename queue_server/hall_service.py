@@ -26,6 +26,7 @@ from .domain.service_times import ServiceTimes
 from .domain.state import HallState
 from .hub import Hub
 from .live_view import LiveView
+from .metrics import HallMetrics
 from .passwords import new_booking_code, new_token
 from .quotes import Quotes
 from .store import EventRecord, EventStore, StoredCommand
@@ -74,6 +75,7 @@ class HallService:
         # What every screen is kept current with: views of the published state, patched per event.
         self.live_view = LiveView(self.published, self.now, self.quotes, lambda: self.hub.last_seq)
         self._learned_at_day_end: str | None = None
+        self.metrics = HallMetrics()  # /metrics: moved by each published event, never by reading the log
 
     async def start(self) -> None:
         """Rebuild the live state from the log, then open today's business day if needed."""
@@ -97,6 +99,7 @@ class HallService:
             event = ev.from_dict(record.payload)
             self.state.apply(event)
             self.published.apply(event)
+            self.metrics.observe(event, self.published)
         if not ahead_of_replay:
             self._restore_learned(saved)
         day = self.state.day or (records[-1].day if records else None)
@@ -158,7 +161,9 @@ class HallService:
         return response
 
     def _on_published(self, record: EventRecord) -> None:
-        self.published.apply(ev.from_dict(record.payload))
+        event = ev.from_dict(record.payload)
+        self.published.apply(event)
+        self.metrics.observe(event, self.published)
 
     def _apply(self, events: list[ev.Event]) -> list[EventRecord]:
         records = []
@@ -177,11 +182,13 @@ class HallService:
         return records
 
     async def _commit(self, records: list[EventRecord], stored: StoredCommand | None) -> None:
+        writing = time.perf_counter()
         try:
             await self.store.append(records, stored)
         except Exception as exc:
             self.on_store_failure(exc)
             raise
+        self.metrics.store_writes.observe(time.perf_counter() - writing)
         self.hub.publish(records)
         if self._learned_at_day_end is not None:
             learned, self._learned_at_day_end = self._learned_at_day_end, None

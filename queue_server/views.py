@@ -202,7 +202,8 @@ def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
 
 
 def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],
-              online_desks: set[int], clock_seconds: float, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
+              online_desks: set[int], clock_seconds: float, quotes: Mapping[str, Forecast],
+              host_alerts: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
     """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention."""
     queues = queue_summary(state, now, quotes)
     desks = []
@@ -233,6 +234,8 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
                            "silent_minutes": int((clock_seconds - seen) // 60)})
         elif problem:
             alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
+    # What the server sees of its own machine (host_checks.py): disk space, clock synchronisation, time zone.
+    alerts.extend(host_alerts)
     return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
             "announcement": announcement_view(state), "desks": desks, "queues": queues,
             "sla": sla_today(state, now), "alerts": alerts, "dispatch": dataclasses.asdict(state.dispatch)}

@@ -15,6 +15,7 @@ from display_board.web import attach
 from ..clock import Clock
 from ..domain.hall import Hall
 from ..hall_service import HallService
+from ..host_checks import Finding, HostMonitor
 from ..live_view import TICK_SECONDS
 from ..passwords import load_or_create_key, new_token
 from ..sms.notifier import Notifier
@@ -30,6 +31,7 @@ from .routes import TABLE
 from .state import APP_STATE, AppState, remote_address
 
 PURGE_SECONDS = 60.0
+HOST_CHECK_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
 DEFAULT_KEY_NAME = "person.key"
 
@@ -47,6 +49,7 @@ def create_app(
     limits: Limits | None = None,
     address_of: Callable[[web.BaseRequest], str] = remote_address,
     key_file: Path | None = None,
+    host_probe: Callable[[], list[Finding]] | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers, error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
@@ -55,6 +58,8 @@ def create_app(
                               outgoing_bytes=outgoing_bytes, clock_control=clock_control, guard=guard,
                               address_of=address_of)
     # Every route, the hall's pages included (one address for every screen in the hall), from the one table.
+    if host_probe is not None:  # `cherha server` watches its machine (host_checks.server_probe)
+        app[APP_STATE].host = HostMonitor(host_probe)
     register(app, TABLE)
     attach(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 
@@ -78,6 +83,9 @@ def create_app(
         background.append(asyncio.create_task(sender.run(stop_background) if sender else
                                               _purge_forever(outbox, stop_background)))
         background.append(asyncio.create_task(_every(TICK_SECONDS, service.tick, stop_background)))
+        host = app[APP_STATE].host
+        if host is not None:
+            background.append(asyncio.create_task(_watch_host(host, stop_background)))
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.
@@ -101,6 +109,14 @@ async def _every(seconds: float, action: Callable[[], None], stop: asyncio.Event
             await asyncio.wait_for(stop.wait(), seconds)
         if not stop.is_set():
             action()
+
+
+async def _watch_host(host: HostMonitor, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(Exception):  # a check that breaks must not stop the hall
+            await host.refresh()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), HOST_CHECK_SECONDS)
 
 
 async def _purge_forever(outbox: SmsOutbox, stop: asyncio.Event) -> None:

@@ -33,9 +33,10 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
     VISITOR = "visitor"  # a visitor's phone, by the ticket's token or the booking's code: sees only that visit
+    METRICS = "metrics"  # a monitoring system (Prometheus): reads /metrics and nothing else
 
 
-DEVICE_ROLES = (Role.KIOSK, Role.DISPLAY)
+DEVICE_ROLES = (Role.KIOSK, Role.DISPLAY, Role.METRICS)
 
 
 @dataclass(frozen=True)

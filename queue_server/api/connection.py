@@ -39,6 +39,7 @@ class Connection:
         self.last_id = 0
         self.sender: asyncio.Task[None] | None = None
         self.closing = False
+        self.closing_counted = False  # stop() may run twice; the role count is given back once
 
     @property
     def staff(self) -> bool:
@@ -53,10 +54,15 @@ class Connection:
     # -- life cycle -----------------------------------------------------------------------------
     def start_sending(self) -> None:
         self.sender = asyncio.create_task(self._send_loop())
+        if self.principal is not None:
+            self.app.client_roles[self.principal.role.value] += 1
         if self.principal is not None and self.principal.desk is not None:
             self.app.desk_connections[self.principal.desk] += 1
 
     def stop(self) -> None:
+        if self.principal is not None and self.sender is not None and not self.closing_counted:
+            self.closing_counted = True
+            self.app.client_roles[self.principal.role.value] -= 1
         if self.principal is not None and self.principal.desk is not None and self.sender is not None:
             self.app.desk_connections[self.principal.desk] -= 1
             if self.app.desk_connections[self.principal.desk] <= 0:

@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from ..domain.errors import CherhaError, Forbidden, NotFound, Unauthorized
-from .auth import Principal
+from .auth import Principal, Role
 from .endpoints import REGISTERED, Access, Entry, Registered, Route, Static
 from .http import Call, app_state, bearer_token, read_json
 from .state import AppState
@@ -32,7 +32,8 @@ async def authenticate(request: web.Request, state: AppState, access: Access) ->
     if token is None:
         raise Unauthorized("auth_required")
     principal = await state.auth.by_token(token)
-    if access.roles and principal.role not in access.roles:
+    # A monitoring token opens the routes that name its role (/metrics), not every "any token" route.
+    if (access.roles or principal.role is Role.METRICS) and principal.role not in access.roles:
         raise Forbidden("forbidden_for_role", role=principal.role.value, type=request.path)
     return principal, token
 

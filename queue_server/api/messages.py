@@ -28,7 +28,7 @@ DeskNumber = Annotated[int, Field(ge=1, le=10_000)]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 ALL = frozenset(Role)
-STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR}
+STAFF_AND_DEVICES = frozenset(Role) - {Role.VISITOR, Role.METRICS}  # a metrics token reads /metrics only
 SUPERVISORS = frozenset({Role.SUPERVISOR, Role.ADMIN})
 DESK_ROLES = frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN})
 

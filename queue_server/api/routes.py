@@ -11,7 +11,8 @@ from aiohttp import web
 
 from display_board.web import PAGES
 
-from . import booking_api, devices_api, feedback_api, openapi, reports_api, rest
+from ..metrics import CONTENT_TYPE as METRICS_TEXT
+from . import booking_api, devices_api, feedback_api, metrics_api, openapi, reports_api, rest
 from .auth import Role
 from .endpoints import ANY_TOKEN, PUBLIC, VISITOR_BY_CODE, Entry, Query, Route, token, token_or_anonymous
 from .http import Call
@@ -78,6 +79,10 @@ ROUTES = (
     # -- devices (devices_api.py)
     Route("POST", "/api/devices/heartbeat", devices_api.heartbeat, token(KIOSK),
           "A kiosk is alive; its printer's problem, if any", body=devices_api.HeartbeatBody),
+    # -- monitoring (metrics_api.py; docs/monitoring.md)
+    Route("GET", "/metrics", metrics_api.metrics, token(Role.METRICS, SUPERVISOR, ADMIN),
+          "The hall's figures in the Prometheus text format", replies={200: "Prometheus text exposition 0.0.4"},
+          media=METRICS_TEXT),
     # -- sessions (rest.py)
     Route("POST", "/api/sessions", rest.login, PUBLIC, "Operator login; returns a session token for REST and "
           "WebSocket", body=rest.LoginBody, replies={201: "session"}, errors=(401, 403, 429)),

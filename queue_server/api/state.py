@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from ..hall_service import HallService
+from ..host_checks import HostMonitor
 from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
@@ -43,6 +44,10 @@ class AppState:
     confirmation: SmsConfirmation | None = None
     # Every connection's outbox while it lives: what the server holds for its clients, in bytes.
     outboxes: weakref.WeakSet[Outbox] = field(default_factory=weakref.WeakSet)
+    # Open WebSocket connections by role, for /metrics (counted as they open and close, never by a scan).
+    client_roles: Counter[str] = field(default_factory=Counter)
+    # The server's own look at its machine (disk, clock, time zone), for the dashboard; None: not watched.
+    host: HostMonitor | None = None
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)
