@@ -59,9 +59,9 @@ def printer(options: Options) -> Finding:
     try:
         status = TicketPrinter(parse_printer_spec(options.printer, load_profile(options.profile))).status()
     except PrintError as exc:
-        return Finding("printer", "fail", "printer_offline", {"detail": exc.detail or exc.code})
+        return Finding("printer", "fail", "printer_offline", {"detail": _one_line(exc.detail or exc.code)})
     except ValueError as exc:  # a wrong spec or profile
-        return Finding("printer", "fail", "printer_offline", {"detail": str(exc)})
+        return Finding("printer", "fail", "printer_offline", {"detail": _one_line(str(exc))})
     if not status.known:
         return Finding("printer", "warn", "printer_no_status")
     if status.problem is not None:
@@ -95,9 +95,6 @@ def _sound_device() -> str | None:
         for line in done.stdout.splitlines():
             if done.returncode == 0 and line.startswith(marker):
                 return line.strip()
-    cards = Path("/proc/asound/cards")
-    if cards.exists() and cards.read_text(encoding="utf-8", errors="replace").strip().startswith("0"):
-        return "/proc/asound/cards"
     return None
 
 
@@ -149,8 +146,11 @@ def public_address(options: Options) -> Finding:
 
 
 def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return str(reason or exc)[:120]
+    return _one_line(str(getattr(exc, "reason", None) or exc))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:160]
 
 
 def run(options: Options) -> list[Finding]:

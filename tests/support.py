@@ -74,12 +74,13 @@ async def running_server(
     outgoing_bytes: int = 2 * 1024 * 1024, voice_dir: Path | None = None, modem_factory: Any = None,
     sms_interval: float = 1.0, limits: Limits | None = None,
     address_of: Callable[[web.BaseRequest], str] = remote_address,
+    host_probe: Callable[[], list[Any]] | None = None,
 ) -> AsyncIterator[Server]:
     clock = clock or ManualClock(TUESDAY_10)
     store = EventStore(data_dir / "cherha.sqlite3")
     app = create_app(hall or demo_hall(), store, clock, outgoing_bytes=outgoing_bytes, voice_dir=voice_dir,
                      modem_factory=modem_factory, sms_interval=sms_interval, limits=limits,
-                     address_of=address_of)
+                     address_of=address_of, host_probe=host_probe)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
