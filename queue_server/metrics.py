@@ -84,7 +84,8 @@ class HallMetrics:
         """The exposition text. `clients`: open WebSocket connections by role; `problems`: (kind, subject)
         of what the dashboard warns about now (kiosk printers, disk, clock)."""
         out = Exposition()
-        out.family("cherha_tickets_issued_total", "counter", "Tickets issued, by service and source (the kiosk, or the staff member)")
+        out.family("cherha_tickets_issued_total", "counter",
+                   "Tickets issued, by service and source (the kiosk, or the staff member)")
         for (service, source), count in sorted(self.tickets.items()):
             out.sample("cherha_tickets_issued_total", count, service=service, source=source)
         out.family("cherha_calls_total", "counter", "Calls of a visitor to a desk (recalls included), by service")
