@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from printers.escpos_render import render_escpos
 from printers.layout import InfoCardContent, TicketContent, info_card_blocks, ticket_blocks
-from printers.transport import PrintError, TicketPrinter
+from printers.transport import PrinterStatus, PrintError, TicketPrinter
 from texts import Catalogue
 
 from .api import KioskApi, Offline, Refused
@@ -179,13 +179,16 @@ class KioskController(QObject):
             self.heartbeat()
             self._update()
 
-        def printed() -> None:
+        def printed(status: PrinterStatus) -> None:
             self.flow.printed(self.clock())
-            if self.printer_problem is not None:
-                self.printer_problem = None
+            # Printed, but the roll is nearly out: the supervisor hears it now, before the paper ends.
+            problem = "printer_paper_near_end" if status.paper_near_end else None
+            if self.printer_problem != problem:
+                self.printer_problem = problem
                 self.heartbeat()
+            self._update()
 
-        self._in_worker(lambda: self.printer.print_bytes(data), self._updating(printed), failed)
+        self._in_worker(lambda: self.printer.print_bytes(data), printed, failed)
 
     def print_card(self) -> None:
         service, lang = self.flow.service(), self.flow.lang

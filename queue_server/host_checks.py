@@ -50,12 +50,14 @@ def disk(path: Path, warn_bytes: int = DISK_WARN_BYTES, fail_bytes: int = DISK_F
     return Finding("disk", "ok", "disk_ok", params)
 
 
-def _run(command: list[str]) -> str | None:
-    """A tool's output, or None when it is missing or fails (no systemd, no chrony)."""
-    if shutil.which(command[0]) is None:
+def _run(command: list[str], path: str | None = None) -> str | None:
+    """A tool's output, or None when it is missing or fails (no systemd, no chrony). `path`: where to look
+    for it instead of $PATH."""
+    found = shutil.which(command[0], path=path)
+    if found is None:
         return None
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=5, check=False)
+        done = subprocess.run([found, *command[1:]], capture_output=True, text=True, timeout=5, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -70,13 +72,13 @@ def _adjtimex_state() -> int | None:
     return None
 
 
-def clock_sync(adjtimex: Callable[[], int | None] = _adjtimex_state) -> Finding:
-    shown = _run(["timedatectl", "show", "--property=NTPSynchronized", "--value"])
+def clock_sync(adjtimex: Callable[[], int | None] = _adjtimex_state, tools: str | None = None) -> Finding:
+    shown = _run(["timedatectl", "show", "--property=NTPSynchronized", "--value"], tools)
     if shown is not None and shown.strip() in ("yes", "no"):
         synced = shown.strip() == "yes"
         return Finding("clock", "ok" if synced else "warn", "clock_ok" if synced else "clock_unsynced",
                        {"source": "timedatectl"})
-    tracking = _run(["chronyc", "-n", "tracking"])
+    tracking = _run(["chronyc", "-n", "tracking"], tools)
     if tracking is not None:
         for line in tracking.splitlines():
             name, _, value = line.partition(":")
@@ -146,9 +148,10 @@ class HostMonitor:
         return [f for f in self.findings if f.level in ("warn", "fail")]
 
 
-def server_probe(data_dir: Path, hall_zone: str, now: Callable[[], datetime],
-                 warn_bytes: int = DISK_WARN_BYTES, fail_bytes: int = DISK_FAIL_BYTES) -> Callable[[], list[Finding]]:
+def server_probe(data_dir: Path, hall_zone: str, now: Callable[[], datetime], warn_bytes: int = DISK_WARN_BYTES,
+                 fail_bytes: int = DISK_FAIL_BYTES, tools: str | None = None) -> Callable[[], list[Finding]]:
+    """The server's checks. `tools`: a PATH to find timedatectl and chronyc in (default: the server's)."""
     def probe() -> list[Finding]:
-        return [disk(data_dir, warn_bytes, fail_bytes), clock_sync(), timezone(hall_zone, now().year)]
+        return [disk(data_dir, warn_bytes, fail_bytes), clock_sync(tools=tools), timezone(hall_zone, now().year)]
 
     return probe

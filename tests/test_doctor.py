@@ -14,13 +14,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
+from playwright.async_api import expect
 
 from queue_server.api.auth import Role
 from queue_server.host_checks import Finding, server_probe
 
-from .support import WsClient, running_server
+from .browser import chromium
+from .shots import shots_dir
+from .support import TUESDAY_10, WsClient, running_server
+from .test_dashboard import sign_in
 from .test_printers import FakeSerialPrinter, LoopbackPrinter
+
+SHOTS = shots_dir()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,30 +134,37 @@ async def test_doctor_all_well_then_each_check_fails(tmp_path: Path) -> None:
 
 
 async def test_the_dashboard_shows_what_the_server_sees_of_its_machine(tmp_path: Path) -> None:
-    """The server's own checks (the same functions as the doctor's) become dashboard alerts and metrics."""
-    clock_tools = fake_tools(tmp_path / "bin", ntp="no")
-    probe = server_probe(tmp_path, "Europe/Kyiv", lambda: server_clock(), fail_bytes=10**18)
-
-    def server_clock() -> Any:
-        return holder["server"].clock.now()
-
-    holder: dict[str, Any] = {}
-    old_path, old_tz = os.environ.get("PATH", ""), os.environ.get("TZ")
-    os.environ["PATH"], os.environ["TZ"] = str(clock_tools), "Asia/Tokyo"
+    """The server's own checks (the doctor's functions, run every minute off the event loop) become the
+    dashboard's alerts, in words on the page, and `cherha_problem` samples in /metrics."""
+    tools = fake_tools(tmp_path / "bin", ntp="no")
+    # Free space below a limit no disk meets; NTP says "no"; the machine's zone is another than the hall's.
+    probe = server_probe(tmp_path, "Europe/Kyiv", lambda: TUESDAY_10, warn_bytes=10**18,
+                         fail_bytes=0, tools=str(tools))
+    old_tz = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
     try:
-        async with running_server(tmp_path / "server", host_probe=lambda: probe()) as server:
-            holder["server"] = server
+        async with running_server(tmp_path / "server", host_probe=probe) as server, \
+                aiohttp.ClientSession() as http, chromium() as browser:
             supervisor = await WsClient.connect(server.ws_url, login="supervisor", password="super-demo")
-            alerts = (await supervisor.request("get_dashboard"))["alerts"]
+            for _ in range(50):  # the first look at the machine runs as the server starts
+                alerts = (await supervisor.request("get_dashboard"))["alerts"]
+                if alerts:
+                    break
+                await asyncio.sleep(0.2)
             scraper = await server.device_token(Role.METRICS, "prometheus")
-            import aiohttp
-
-            async with aiohttp.ClientSession() as http, http.get(
-                    server.url + "/metrics", headers={"Authorization": f"Bearer {scraper}"}) as response:
+            async with http.get(server.url + "/metrics", headers={"Authorization": f"Bearer {scraper}"}) as response:
                 metrics = await response.text()
+            pages = {}
+            for lang in ("uk", "en"):
+                page = await browser.new_page(viewport={"width": 1600, "height": 1000})
+                await page.goto(f"{server.url}/dashboard?lang={lang}")
+                await sign_in(page, "supervisor", "super-demo")
+                await expect(page.locator("#alerts [data-kind=timezone_mismatch]")).to_be_visible()
+                pages[lang] = {kind: await page.locator(f"#alerts [data-kind={kind}]").inner_text()
+                               for kind in ("disk_low", "clock_unsynced", "timezone_mismatch")}
+                await page.locator("#alerts").screenshot(path=SHOTS / f"dashboard-host-alerts-{lang}.png")
             await supervisor.close()
     finally:
-        os.environ["PATH"] = old_path
         if old_tz is None:
             os.environ.pop("TZ", None)
         else:
@@ -160,7 +174,12 @@ async def test_the_dashboard_shows_what_the_server_sees_of_its_machine(tmp_path:
     assert "clock_unsynced" in kinds
     assert kinds["timezone_mismatch"] == {"kind": "timezone_mismatch", "machine": "Asia/Tokyo", "hall": "Europe/Kyiv"}
     assert 'cherha_problem{kind="disk_low",subject="disk"} 1' in metrics
-    assert 'cherha_problem{kind="timezone_mismatch",subject="timezone"} 1' in metrics
+    assert 'cherha_problem{kind="clock_unsynced",subject="clock"} 1' in metrics
+    assert pages["uk"]["disk_low"].startswith("Сервер: на диску вільно лише ")
+    assert pages["uk"]["clock_unsynced"] == "Годинник сервера не синхронізовано з NTP: час талонів може відставати"
+    assert pages["uk"]["timezone_mismatch"] == "Часовий пояс сервера Asia/Tokyo, а залу — Europe/Kyiv"
+    assert pages["en"]["timezone_mismatch"] == "The server's time zone is Asia/Tokyo, the hall's Europe/Kyiv"
+    assert pages["en"]["disk_low"].startswith("Server: only ")
 
 
 @pytest.mark.parametrize("kind", ["disk_low", "disk_missing", "clock_unsynced", "clock_unknown",

@@ -359,3 +359,20 @@ def test_daily_limit_is_a_refusal_reason(qtbot, server) -> None:  # type: ignore
     wait_screen(qtbot, controller, Screen.REFUSED)
     assert controller.flow.refusal == "daily_limit_reached"
     assert "Денний ліміт" in controller.reason_text(controller.flow.refusal)
+
+
+def test_paper_running_low_reaches_the_dashboard(qtbot, server) -> None:  # type: ignore[no-untyped-def]
+    """The ticket prints, the printer's DLE EOT 4 says the roll is nearly out: the kiosk's heartbeat says so."""
+    from .test_printers import FakeSerialPrinter
+
+    fake = FakeSerialPrinter(paper_byte=0x1E)  # roll paper near-end bits set, paper still in
+    try:
+        controller, window, _voice = start_kiosk(qtbot, server, printer=f"serial:{fake.device}")
+        tap(qtbot, window, "category:passports")
+        tap(qtbot, window, "service:id-card")
+        tap(qtbot, window, "take_ticket")
+        qtbot.waitUntil(lambda: server.server.service.devices.get("kiosk-1", (0, None))[1]
+                        == "printer_paper_near_end", timeout=WAIT)
+        assert controller.flow.print_error is None, "printed: a warning, not a failure"
+    finally:
+        fake.close()
