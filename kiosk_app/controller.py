@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from printers.escpos_render import render_escpos
 from printers.layout import InfoCardContent, TicketContent, info_card_blocks, ticket_blocks
-from printers.transport import PrinterStatus, PrintError, TicketPrinter
+from printers.transport import PrintError, PrinterStatus, TicketPrinter
 from texts import Catalogue
 
 from .api import KioskApi, Offline, Refused

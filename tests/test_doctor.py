@@ -12,7 +12,6 @@ import shutil
 import socket
 import sys
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
