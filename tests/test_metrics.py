@@ -94,6 +94,27 @@ async def test_metrics_after_a_day_of_tickets(tmp_path) -> None:  # type: ignore
         assert "cherha_shipping_lag_seconds" in families and families["cherha_shipping_lag_seconds"] == []
         assert "NaN" not in text
 
+        # A kiosk's printer problem is a problem sample, like the dashboard's alert.
+        async with http.post(server.url + "/api/devices/heartbeat", json={"printer_problem": "printer_paper_out"},
+                             headers={"Authorization": f"Bearer {kiosk}"}) as response:
+            assert response.status == 200
+        # A scrape reads nothing from the store but the caller's token (one indexed row): no scan of the log,
+        # so its work does not grow with history.
+        store_calls: list[str] = []
+        for method in ("call", "read"):
+            original = getattr(server.store, method)
+
+            def counted(fn: Any, original: Any = original, method: str = method) -> Any:
+                store_calls.append(method)
+                return original(fn)
+
+            setattr(server.store, method, counted)
+        families = parse((await scrape(http, server.url, scraper))[2])
+        assert store_calls == ["call"], store_calls
+        for method in ("call", "read"):
+            delattr(server.store, method)
+        assert value(families, "cherha_problem", kind="printer_paper_out", subject="kiosk-1") == 1
+
         # A console that leaves is no longer counted.
         await desk.close()
         for _ in range(100):

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from ..metrics import CONTENT_TYPE
+from ..views import KIOSK_SILENCE_SECONDS
 from .http import Call
 
 
 async def metrics(call: Call[None]) -> web.Response:
     """Formats counters already in memory: the same small work on the first day and after a year."""
     state, service = call.state, call.state.service
-    problems = [(problem, name) for name, (_seen, problem) in service.devices.items() if problem]
+    # The problems the dashboard names (views.dashboard), as (kind, subject) pairs.
+    problems: list[tuple[str, str]] = []
+    for name, (seen, problem) in service.devices.items():
+        if time.monotonic() - seen > KIOSK_SILENCE_SECONDS:
+            problems.append(("kiosk_offline", name))
+        elif problem:
+            problems.append((problem, name))
+    if service.published.clock_jump is not None:
+        problems.append(("clock_jump", "server"))
     if state.host is not None:
         problems += [(finding.key, finding.check) for finding in state.host.problems()]
     text = service.metrics.render(service.published, service.now(), state.client_roles, service.hub.last_seq,
