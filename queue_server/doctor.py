@@ -8,6 +8,7 @@ that was not asked for (no --printer on a board PC) is `skip`. Exit code 1 when 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -25,6 +26,7 @@ from .host_checks import DISK_FAIL_BYTES, DISK_WARN_BYTES, Finding, clock_sync, 
 
 TEXTS = Catalogue(Path(__file__).parent / "locales" / "doctor.toml")
 TIMEOUT = 5.0
+STATUS_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ def printer(options: Options) -> Finding:
     from printers.transport import PrintError, TicketPrinter, parse_printer_spec
 
     try:
-        status = TicketPrinter(parse_printer_spec(options.printer, load_profile(options.profile))).status()
+        config = parse_printer_spec(options.printer, load_profile(options.profile))
+        # A technician can wait longer for the answer than a kiosk between two tickets can.
+        status = TicketPrinter(dataclasses.replace(config, status_timeout=STATUS_SECONDS)).status()
     except PrintError as exc:
         return Finding("printer", "fail", "printer_offline", {"detail": _one_line(exc.detail or exc.code)})
     except ValueError as exc:  # a wrong spec or profile

@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import sys
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +25,7 @@ from .browser import chromium
 from .shots import shots_dir
 from .support import TUESDAY_10, WsClient, running_server
 from .test_dashboard import sign_in
-from .test_printers import FakeSerialPrinter, LoopbackPrinter
+from .test_printers import FakeSerialPrinter
 
 SHOTS = shots_dir()
 
@@ -56,6 +57,43 @@ async def doctor(*args: str, path: Path, tz: str = "Europe/Kyiv") -> tuple[int, 
     return process.returncode, out.decode() + err.decode()
 
 
+class NetworkPrinter:
+    """A network printer on 127.0.0.1 answering DLE EOT (online, paper in) on every connection until closed:
+    a doctor process may take seconds to start on a busy machine."""
+
+    def __init__(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.settimeout(0.2)
+        self.port = int(self.server.getsockname()[1])
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.settimeout(10)
+                while True:
+                    try:
+                        chunk = connection.recv(65536)
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    for n in (1, 2, 4):
+                        if b"\x10\x04" + bytes([n]) in chunk:
+                            connection.sendall(b"\x12")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+        self.server.close()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -72,10 +110,13 @@ async def test_doctor_all_well_then_each_check_fails(tmp_path: Path) -> None:
     async with running_server(tmp_path / "server") as server:
         board = await server.device_token(Role.DISPLAY, "board")
         tools = fake_tools(tmp_path / "bin")
-        printer = LoopbackPrinter()  # answers DLE EOT: online, paper in
+        printer = NetworkPrinter()  # answers DLE EOT: online, paper in
         common = ["--server", server.url, "--token", board, "--data-dir", str(tmp_path),
                   "--public-url", server.url + "/f/{token}"]
-        code, out = await doctor(*common, "--printer", f"network:127.0.0.1:{printer.port}", "--json", path=tools)
+        try:
+            code, out = await doctor(*common, "--printer", f"network:127.0.0.1:{printer.port}", "--json", path=tools)
+        finally:
+            printer.close()
         report = json.loads(out)
         levels = {item["check"]: item["level"] for item in report["checks"]}
         assert code == 0 and report["ok"], out
