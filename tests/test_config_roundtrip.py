@@ -108,8 +108,8 @@ def test_export_import_export_gives_the_same_configuration(tmp_path: Path) -> No
         assert {e["kind"] for e in entries} >= {"import", "operator", "desk", "service", "category", "bundle", "centre"}
         again = _request(fresh.url + "/api/admin/config", "POST", {"toml": live}, token)[1]
         assert again["changes"] == [], "importing the same file again changes nothing"
-        status, broken = _request(fresh.url + "/api/admin/config", "POST", {"toml": live.replace("[[desks]]", "[[desk]]", 1)},
-                                  token)
+        wrong = live.replace("[[desks]]", "[[desk]]", 1)
+        status, broken = _request(fresh.url + "/api/admin/config", "POST", {"toml": wrong}, token)
         assert (status, broken["error"]["code"]) == (400, "config_invalid")
         assert "import.toml:" in broken["error"]["params"]["error"]
     finally:
