@@ -315,3 +315,16 @@ async def test_live_changes_survive_a_restart(tmp_path) -> None:  # type: ignore
         console = await WsClient.connect(again.ws_url, login="taras", password=pin)
         assert console.auth["role"] == "supervisor"
         await console.close()
+
+
+async def test_a_priority_category_over_its_daily_cap_gets_ordinary_tickets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http:
+        admin = await Admin.sign_in(http, server.url)
+        centre = await admin.ok("GET", "centre")
+        capped = [{**p, "daily_cap": 1 if p["id"] == "military" else None} for p in centre["priority_categories"]]
+        await admin.ok("PATCH", "centre", {"priority_categories": capped})
+        kiosk = await server.device_token()
+        first = await issue(http, server, kiosk, "id-card", priority_category="military")
+        second = await issue(http, server, kiosk, "id-card", priority_category="military")
+        other = await issue(http, server, kiosk, "id-card", priority_category="disability")
+        assert (first["priority"], second["priority"], other["priority"]) == (1, 0, 2)
