@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check-config", help="validate hall TOML files")
     check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
 
-    token = sub.add_parser("token", help="issue a device token for a kiosk or a display")
+    token = sub.add_parser("token", help="issue a device token for a kiosk, a display or monitoring")
     token.add_argument("--role", choices=["kiosk", "display", "metrics"], required=True)
     token.add_argument("--name", required=True)
     token.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)

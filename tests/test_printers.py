@@ -486,3 +486,14 @@ def test_profile_overrides_from_a_file(tmp_path: Path) -> None:
         load_profile("epson-80,cp1125")
     with pytest.raises(ProfileError, match="cannot read printer profile file"):
         load_profile(str(tmp_path / "missing.toml"))
+
+
+def test_the_command_line_refuses_a_wrong_slot(capsys: pytest.CaptureFixture[str]) -> None:
+    from queue_server.cli import main
+
+    wrong = "epson-80,codepage=cp1125,codepage_slot=17"
+    assert main(["kiosk", "--token", "unused", "--profile", wrong]) == 2
+    assert "slot 17 is CP866; CP1125 is slot 44" in capsys.readouterr().err
+    assert main(["print-test", "--printer", "dummy", "--profile", wrong]) == 2
+    assert main(["print-test", "--printer", "dummy", "--profile", "epson-80,codepage=cp1125"]) == 0
+    assert "надруковано / printed" in capsys.readouterr().out

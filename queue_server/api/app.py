@@ -57,9 +57,9 @@ def create_app(
     app[APP_STATE] = AppState(service=service, auth=Authenticator(lambda: service.state.hall, store, clock, guard),
                               outgoing_bytes=outgoing_bytes, clock_control=clock_control, guard=guard,
                               address_of=address_of)
-    # Every route, the hall's pages included (one address for every screen in the hall), from the one table.
     if host_probe is not None:  # `cherha server` watches its machine (host_checks.server_probe)
         app[APP_STATE].host = HostMonitor(host_probe)
+    # Every route, the hall's pages included (one address for every screen in the hall), from the one table.
     register(app, TABLE)
     attach(app, hall, Voice(voice_dir or DEFAULT_VOICE_DIR))
 

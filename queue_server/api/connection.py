@@ -39,7 +39,6 @@ class Connection:
         self.last_id = 0
         self.sender: asyncio.Task[None] | None = None
         self.closing = False
-        self.closing_counted = False  # stop() may run twice; the role count is given back once
 
     @property
     def staff(self) -> bool:
@@ -60,8 +59,7 @@ class Connection:
             self.app.desk_connections[self.principal.desk] += 1
 
     def stop(self) -> None:
-        if self.principal is not None and self.sender is not None and not self.closing_counted:
-            self.closing_counted = True
+        if self.principal is not None and self.sender is not None:  # counted for /metrics when it started
             self.app.client_roles[self.principal.role.value] -= 1
         if self.principal is not None and self.principal.desk is not None and self.sender is not None:
             self.app.desk_connections[self.principal.desk] -= 1
