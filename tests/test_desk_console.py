@@ -189,7 +189,7 @@ def test_a_visitors_whole_life_at_the_desk(qtbot, server) -> None:  # type: igno
 
 def test_wrong_pin_is_refused(qtbot, server) -> None:  # type: ignore[no-untyped-def]
     window = sign_in(qtbot, server, 2, "op02", pin="0000")
-    qtbot.waitUntil(lambda: "Невірний логін або PIN" in window.login_view.error.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Неправильний логін або PIN" in window.login_view.error.text(), timeout=WAIT)
     assert window.currentWidget() is window.login_view
     shot(window, "console-login.png")
     window.close()
