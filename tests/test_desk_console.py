@@ -143,7 +143,7 @@ def test_a_visitors_whole_life_at_the_desk(qtbot, server) -> None:  # type: igno
     click(qtbot, console, "start_service")
     console.result.setCurrentIndex(console.result.findData("served"))
     click(qtbot, console, "finish")
-    qtbot.waitUntil(lambda: "обслуговано 1" in console.totals.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "обслуговано: 1" in console.totals.text(), timeout=WAIT)
     visit = next(v for v in server.state().visits.values() if v.ticket == priority)
     # The first id-card service was interrupted by the transfer, not finished: it is not counted as served.
     assert visit.state.value == "finished" and visit.served_services == ["residence-register", "id-card"]

@@ -34,6 +34,7 @@ export const LABELS = {
     waitsByService: "Очікування за послугами, хв (середнє, 90%)", byOperator: "Час обслуговування за адміністраторами, хв",
     comments: "Відгуки відвідувачів", accessible: "Використання доступного терміналу", average: "середнє",
     p90: "90-й перцентиль", max: "максимум", count: "кількість",
+    chartSummary: "стовпчикова діаграма; ті самі числа — у таблиці під нею", chartTable: "Числа таблицею",
     weekdays: ["пн", "вт", "ср", "чт", "пт", "сб", "нд"],
   },
   en: {
@@ -67,6 +68,7 @@ export const LABELS = {
     waitsByService: "Waits by service, min (average, 90th percentile)", byOperator: "Service time by administrator, min",
     comments: "Visitors' feedback", accessible: "Accessible terminal use", average: "average",
     p90: "90th percentile", max: "maximum", count: "count",
+    chartSummary: "bar chart; the same figures are in the table under it", chartTable: "The figures as a table",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
   },
 };
