@@ -35,9 +35,9 @@ from PySide6.QtWidgets import (
 
 from .actions import ACTIONS, BY_NAME, CONFIRM_SECONDS, PALETTE_KEY, Option
 from .booking_panel import PhoneBookingPanel
+from .colours import CLOSED_SERVICE, STYLES
 from .controller import ConsoleController
 from .i18n import Catalogue
-from .colours import CLOSED_SERVICE, STYLES
 from .palette import CommandPalette
 from .panels import MessagesPanel, PostponedPanel, set_cell
 from .service_picker import ServiceField, ServicePicker

@@ -85,7 +85,8 @@ def qt_audit(name: str, style: str, text: float, window: str | None = None) -> A
     return Audit(sheet, QT_FORE, [parse_colour(root["background"])], text)
 
 
-@pytest.mark.parametrize(("name", "style", "target"), [("kiosk", NORMAL_STYLE, AA), ("kiosk accessible", ACCESSIBLE_STYLE, FAR)])
+@pytest.mark.parametrize(("name", "style", "target"),
+                         [("kiosk", NORMAL_STYLE, AA), ("kiosk accessible", ACCESSIBLE_STYLE, FAR)])
 def test_every_colour_pair_of_the_kiosk(name: str, style: str, target: float) -> None:
     pairs = qt_audit(name, style, target).pairs()
     assert {p.selector for p in pairs} >= {"QLabel", "QPushButton QLabel", "QPushButton:pressed QLabel",

@@ -21,22 +21,35 @@ from .test_catalogues import CODE
 # Walks the page; for each visible element with text of its own, its colour over the backgrounds of all its
 # ancestors (alpha composited); for each form control, its edge against what is around it.
 AUDIT = """() => {
-  const parse = (c) => { const p = c.match(/[\\d.]+/g).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const parse = (c) => {
+    const p = c.match(/[\\d.]+/g).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
   const over = (t, b) => [0, 1, 2].map((i) => t[i] * t[3] + b[i] * (1 - t[3])).concat([1]);
-  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
   const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
-  const backOf = (el) => { const chain = []; for (let e = el; e; e = e.parentElement) chain.push(e);
-    return chain.reverse().reduce((bg, e) => over(parse(getComputedStyle(e).backgroundColor), bg), [255, 255, 255, 1]); };
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + [...el.classList].map((c) => "." + c).join("");
+  const backOf = (el) => {
+    const chain = [];
+    for (let e = el; e; e = e.parentElement) chain.push(e);
+    return chain.reverse().reduce((bg, e) => over(parse(getComputedStyle(e).backgroundColor), bg), [255, 255, 255, 1]);
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map((c) => "." + c).join("");
   const out = [];
   for (const el of document.querySelectorAll("body *")) {
     if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
     const style = getComputedStyle(el);
     const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("").trim();
     const back = backOf(el);
-    if (text) out.push({ kind: "text", el: name(el), text: text.slice(0, 40), ratio: ratio(over(parse(style.color), back), back) });
-    if (["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) && el.type !== "checkbox" && parseFloat(style.borderTopWidth) > 0) {
+    if (text) {
+      const ink = over(parse(style.color), back);
+      out.push({ kind: "text", el: name(el), text: text.slice(0, 40), ratio: ratio(ink, back) });
+    }
+    const field = ["INPUT", "SELECT", "TEXTAREA"].includes(el.tagName) && el.type !== "checkbox";
+    if (field && parseFloat(style.borderTopWidth) > 0) {
       // The control's edge is its border, or its own fill where that stands out (a white field on a blue bar).
       const around = backOf(el.parentElement);
       out.push({ kind: "border", el: name(el), text: "", ratio: Math.max(
@@ -62,7 +75,8 @@ async def audit(page: Page, where: str, text: float, lang: str, problems: list[s
     for item in found:
         needed = text if item["kind"] == "text" else 3.0
         if item["ratio"] < needed - 0.005:
-            problems.append(f"{where}: {item['kind']} of {item['el']} «{item['text']}» {item['ratio']:.2f}:1 < {needed}")
+            problems.append(f"{where}: {item['kind']} of {item['el']} «{item['text']}» "
+                            f"{item['ratio']:.2f}:1 < {needed}")
     read = await page.evaluate(READ)
     leaks = [m.group(0) for m in CODE.finditer(read)]
     # In English `called` or `military` may be words; in Ukrainian text any Latin id or state is a code.
