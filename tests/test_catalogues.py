@@ -25,6 +25,8 @@ from queue_server.domain.visit import VisitState
 from texts import LANGS, Catalogue, load, plural_forms
 from texts.catalogue import PLURAL_BY
 
+from .browser import browser_env  # Node, like the browser, runs outside libfaketime (make test-clock)
+
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = sorted(ROOT.glob("*/locales/*.toml"))
 LABEL_FILES = sorted((ROOT / "display_board" / "static").glob("*_labels.js"))
@@ -50,7 +52,7 @@ def js_tables() -> dict[str, dict[str, Any]]:
               "{ out[f] = (await import(f)).LABELS; } console.log(JSON.stringify(out));")
     files = [str(path) for path in LABEL_FILES]
     done = subprocess.run([node, "--input-type=module", "-e", script, json.dumps(files)], capture_output=True,
-                          text=True, timeout=60, check=True)
+                          text=True, timeout=60, check=True, env=browser_env())
     return {Path(name).name: table for name, table in json.loads(done.stdout).items()}
 
 
@@ -60,7 +62,7 @@ def js_fill(cases: list[tuple[Any, dict[str, Any], str]]) -> list[str]:
               "console.log(JSON.stringify(cases.map(([t, v, l]) => fill(t, v, l))));")
     done = subprocess.run([str(shutil.which("node")), "--input-type=module", "-e", script,
                            str(ROOT / "display_board" / "static" / "labels.js"), json.dumps(cases)],
-                          capture_output=True, text=True, timeout=60, check=True)
+                          capture_output=True, text=True, timeout=60, check=True, env=browser_env())
     return list(json.loads(done.stdout))
 
 
