@@ -13,6 +13,10 @@ from .views import ConsoleWindow
 
 def main(server: str, lang: str = "uk") -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    if isinstance(app, QApplication):
+        # The light Fusion palette on every desktop, a dark theme included: colours.py's colours are audited on it.
+        app.setStyle("Fusion")
+        app.setPalette(app.style().standardPalette())
     app.setApplicationName("cherha-console")  # names the per-user folder of the saved session
     keeper = guard()  # a Qt binding that loses references to None (qt_check.py): kept alive, and said in the log
     if keeper is not None:

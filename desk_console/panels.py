@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from .colours import STYLES
 from .i18n import Catalogue
 from .model import Message, PostponedInfo
 
@@ -182,7 +183,7 @@ class MessagesPanel(QGroupBox):
         title = t("messages") + (" — " + t("unread", count=unread) if unread else "")
         if self.title() != title:
             self.setTitle(title)
-            self.setStyleSheet("QGroupBox { color: #e65100; font-weight: bold; }" if unread else "")
+            self.setStyleSheet(STYLES["unread"] if unread else "")
         self.read_button.setEnabled(bool(unread))
 
     def show_messages(self, messages: list[Message], read_until: datetime | None) -> bool:

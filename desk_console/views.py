@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from .actions import ACTIONS, BY_NAME, CONFIRM_SECONDS, PALETTE_KEY, Option
 from .booking_panel import PhoneBookingPanel
+from .colours import CLOSED_SERVICE, STYLES
 from .controller import ConsoleController
 from .i18n import Catalogue
 from .palette import CommandPalette
@@ -46,8 +47,6 @@ RESULTS = ("served", "consulted", "documents_missing")
 REASONS = ("break", "back_office", "lunch")
 CLOSE_REASONS = ("closed", "registry_offline")  # the supervisor's reasons with words; any other is shown as given
 RESUME_RETRY_MS = 5000  # a saved session whose server does not answer yet is tried again this often
-CLOSED_COLOUR = "#757575"  # grey, still readable (4.6:1 on white)
-ARMED_STYLE = "background: #e65100; color: white; font-weight: bold;"
 
 
 def duration(value: timedelta) -> str:
@@ -77,7 +76,7 @@ class LoginView(QWidget):
         self.language = QPushButton()
         # The error and the notice wrap inside the form's width and grow downwards: shown whole, however long.
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b71c1c;")
+        self.error.setStyleSheet(STYLES["error"])
         self.error.setWordWrap(True)
         self.error.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -127,7 +126,7 @@ class ConsoleView(QWidget):
         self.sign_out = QPushButton()
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b71c1c; font-weight: bold;")
+        self.error.setStyleSheet(STYLES["error_bold"])
 
         self.current_box = QGroupBox()
         self.ticket = QLabel()
@@ -135,7 +134,7 @@ class ConsoleView(QWidget):
         self.service = QLabel()
         self.service.setWordWrap(True)
         self.marks = QLabel()
-        self.marks.setStyleSheet("color: #e65100; font-weight: bold;")
+        self.marks.setStyleSheet(STYLES["marks"])
         self.timer = QLabel()
         current = QVBoxLayout(self.current_box)
         for widget in (self.ticket, self.service, self.marks, self.timer):
@@ -297,7 +296,7 @@ class ConsoleView(QWidget):
         button = self.buttons[action]
         key = BY_NAME[action].key
         button.setText(self.catalogue.t(f"{BY_NAME[action].label}_confirm") + (f"  [{key}]" if key else ""))
-        button.setStyleSheet(ARMED_STYLE)
+        button.setStyleSheet(STYLES["armed"])
         self.disarm_timer.start()
         return False
 
@@ -387,18 +386,17 @@ class ConsoleView(QWidget):
         self.booking.show_hall_date(model.now().date())  # the hall's date (its clock may differ from this PC's)
         online = self.controller.online
         if not online:
-            status, colour = t("offline"), "#b71c1c"
+            status, style = t("offline"), STYLES["status_offline"]
         elif model.hall_paused:
-            status, colour = t("hall_paused"), "#b71c1c"
+            status, style = t("hall_paused"), STYLES["status_offline"]
         elif model.status == "paused":
-            status, colour = t("desk_paused", reason=t(f"reason_{model.pause_reason}")
-                               if model.pause_reason in REASONS else model.pause_reason), "#e65100"
+            status, style = t("desk_paused", reason=t(f"reason_{model.pause_reason}")
+                               if model.pause_reason in REASONS else model.pause_reason), STYLES["status_paused"]
         elif model.status == "closed":
-            status, colour = t("desk_closed"), "#555555"
+            status, style = t("desk_closed"), STYLES["status_closed"]
         else:
-            status, colour = t("online"), "#1b5e20"
+            status, style = t("online"), STYLES["status_online"]
         set_text(self.status, status)
-        style = f"color: {colour}; font-weight: bold;"
         if self.status.styleSheet() != style:
             self.status.setStyleSheet(style)
         current = model.current()
@@ -452,7 +450,7 @@ class ConsoleView(QWidget):
                 reason = closed[row.service_id]
                 words = t(f"close_reason_{reason}") if reason in CLOSE_REASONS else reason
                 name = t("service_closed_mark", name=name, reason=words)
-                tip, colour = name, CLOSED_COLOUR
+                tip, colour = name, CLOSED_SERVICE
             set_cell(self.queues, index, 0, name, tip=tip, colour=colour)
             set_cell(self.queues, index, 1, str(row.weight), centred=True, colour=colour)
             set_cell(self.queues, index, 2, str(row.waiting), centred=True, colour=colour)
@@ -513,7 +511,7 @@ class ConsoleWindow(QStackedWidget):
         view = self.login_view
         view.desk.setValue(saved.desk)
         view.login.setText(saved.login)
-        view.error.setStyleSheet("color: #1b5e20;")
+        view.error.setStyleSheet(STYLES["done"])
         view.error.setText(self.catalogue.t("resuming", desk=saved.desk))
         self.controller.resume(saved.server, saved.token, saved.desk)
 
@@ -522,7 +520,7 @@ class ConsoleWindow(QStackedWidget):
         self.resuming = None
         self.retry.stop()
         view.error.clear()
-        view.error.setStyleSheet("color: #b71c1c;")
+        view.error.setStyleSheet(STYLES["error"])
         self.controller.login(view.server.text().strip(), view.login.text().strip(), view.pin.text(),
                               view.desk.value())
 
@@ -541,7 +539,7 @@ class ConsoleWindow(QStackedWidget):
 
     def show_login_error(self, error: dict[str, object]) -> None:
         t, view = self.catalogue.t, self.login_view
-        view.error.setStyleSheet("color: #b71c1c;")
+        view.error.setStyleSheet(STYLES["error"])
         if error.get("code") == "unreachable":
             params = error.get("params")
             details = str(params.get("details", "")) if isinstance(params, dict) else ""
@@ -577,7 +575,7 @@ class ConsoleWindow(QStackedWidget):
         self.resuming = None
         self.setCurrentWidget(self.login_view)
         self.setWindowTitle(self.catalogue.t("login_title"))
-        self.login_view.error.setStyleSheet("color: #b71c1c;")
+        self.login_view.error.setStyleSheet(STYLES["error"])
         self.login_view.error.setText(text)
 
     def set_online(self, online: bool) -> None:

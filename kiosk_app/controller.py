@@ -265,10 +265,13 @@ class KioskController(QObject):
         t, flow = self.catalogue.t, self.flow
         if flow.screen is Screen.CONFIRM:
             service = flow.service()
-            minutes = service["estimated_wait_minutes"]
+            minutes, count = service["estimated_wait_minutes"], service["ahead"]
+            # Two numbers, each with its own plural form: each is a text of its own.
+            ahead = t("voice_ahead", count=count) if count else t("ahead_none") + "."
             if minutes is None:
-                return t("voice_confirm_no_desk", count=service["ahead"])
-            return t("voice_confirm", count=service["ahead"], minutes=minutes)
+                return t("voice_confirm_no_desk", ahead=ahead)
+            wait = t("voice_wait", minutes=minutes) if minutes else t("wait_none") + "."
+            return t("voice_confirm", ahead=ahead, wait=wait)
         if flow.screen is Screen.DONE and flow.ticket:
             return t("voice_done", ticket=_spoken_ticket(flow.ticket["ticket"]))
         if flow.screen is Screen.REFUSED:

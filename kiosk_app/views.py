@@ -29,25 +29,25 @@ from .flow import Screen
 ACCESSIBLE_CATEGORIES = 3
 
 NORMAL_STYLE = """
-QWidget#kiosk { background: #f4f6fb; }
+QWidget#kiosk { background: #f4f6fb; color: #102a5c; }
 QLabel { color: #102a5c; font-size: 26px; }
 QLabel#title { font-size: 36px; font-weight: bold; }
 QLabel#big { font-size: 120px; font-weight: bold; }
 QLabel#warning { color: #b71c1c; font-weight: bold; }
-QPushButton { background: #0a3d91; border-radius: 14px; padding: 8px; min-height: 70px; }
+QPushButton { background: #0a3d91; color: white; border-radius: 14px; padding: 8px; min-height: 70px; }
 QPushButton QLabel { color: white; font-size: 25px; }
 QPushButton:pressed { background: #072a66; }
-QPushButton#secondary { background: #dfe6f3; min-height: 60px; }
+QPushButton#secondary { background: #dfe6f3; color: #0a3d91; min-height: 60px; }
 QPushButton#secondary QLabel { color: #0a3d91; font-size: 22px; }
 QLineEdit { font-size: 40px; padding: 12px; min-height: 80px; }
 """
 ACCESSIBLE_STYLE = """
-QWidget#kiosk { background: #000000; }
+QWidget#kiosk { background: #000000; color: #ffeb3b; }
 QLabel { color: #ffeb3b; font-size: 40px; font-weight: bold; }
 QLabel#title { font-size: 50px; }
 QLabel#big { font-size: 160px; }
 QLabel#warning { color: #ff8a80; }
-QPushButton { background: #000000; border: 6px solid #ffeb3b; border-radius: 16px; padding: 8px;
+QPushButton { background: #000000; color: #ffeb3b; border: 6px solid #ffeb3b; border-radius: 16px; padding: 8px;
               min-height: 120px; }
 QPushButton QLabel { color: #ffeb3b; font-size: 40px; font-weight: bold; }
 QPushButton:pressed { background: #424242; }

@@ -17,16 +17,18 @@ def message(code: str, params: dict[str, Any] | None = None) -> dict[str, str]:
     return {lang: MESSAGES.t_in(lang, key, **_in_words(lang, params or {})) for lang in LANGS}
 
 
+IN_WORDS = ("state", "role")  # parameters whose codes people read as words: `state_no_show`, `role_operator`
+
+
 def _in_words(lang: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A visit's state in a message is a word of that language (`state_no_show`: «не з’явився»); the error's
-    `params` keep the code."""
+    """A visit's state or a role in a message is a word of that language (`state_no_show`: «не з’явився»,
+    `role_operator`: «адміністратор вікна»); the error's `params` keep the code, for programs."""
     # A parameter given in both languages ({uk, en}: what a wrong field expects) is said in this one.
     params = {key: value[lang] if isinstance(value, dict) and set(value) == set(LANGS) else value
               for key, value in params.items()}
-    state = params.get("state")
-    if isinstance(state, str) and MESSAGES.has(f"state_{state}"):
-        return {**params, "state": MESSAGES.t_in(lang, f"state_{state}")}
-    return params
+    words = {name: MESSAGES.t_in(lang, f"{name}_{value}") for name in IN_WORDS
+             if isinstance(value := params.get(name), str) and MESSAGES.has(f"{name}_{value}")}
+    return {**params, **words}
 
 
 def error_body(code: str, params: dict[str, Any] | None = None) -> dict[str, Any]:

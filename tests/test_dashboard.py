@@ -266,7 +266,7 @@ async def test_only_supervisors_see_reports_and_the_dashboard(tmp_path) -> None:
         page = await browser.new_page(viewport=SCREEN)
         await page.goto(server.url + "/dashboard")
         await sign_in(page, "op03", "1111")
-        await expect(page.locator("#offline")).to_contain_text("не може виконувати")
+        await expect(page.locator("#offline")).to_contain_text("недоступна для ролі «адміністратор вікна»")
         async with http.get(server.url + "/api/feedback/" + "y" * 43) as response:
             assert response.status == 404
 

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QPainter
 
+from desk_console import colours
 from desk_console.actions import ACTIONS, BY_NAME, EXCLUDED, PALETTE_KEY
 from desk_console.i18n import Catalogue
 from desk_console.session_store import SavedSession, SessionStore
@@ -143,7 +144,7 @@ def test_a_visitors_whole_life_at_the_desk(qtbot, server) -> None:  # type: igno
     click(qtbot, console, "start_service")
     console.result.setCurrentIndex(console.result.findData("served"))
     click(qtbot, console, "finish")
-    qtbot.waitUntil(lambda: "обслуговано 1" in console.totals.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "обслуговано: 1" in console.totals.text(), timeout=WAIT)
     visit = next(v for v in server.state().visits.values() if v.ticket == priority)
     # The first id-card service was interrupted by the transfer, not finished: it is not counted as served.
     assert visit.state.value == "finished" and visit.served_services == ["residence-register", "id-card"]
@@ -189,7 +190,7 @@ def test_a_visitors_whole_life_at_the_desk(qtbot, server) -> None:  # type: igno
 
 def test_wrong_pin_is_refused(qtbot, server) -> None:  # type: ignore[no-untyped-def]
     window = sign_in(qtbot, server, 2, "op02", pin="0000")
-    qtbot.waitUntil(lambda: "Невірний логін або PIN" in window.login_view.error.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "Неправильний логін або PIN" in window.login_view.error.text(), timeout=WAIT)
     assert window.currentWidget() is window.login_view
     shot(window, "console-login.png")
     window.close()
@@ -404,7 +405,8 @@ def test_no_show_asks_for_a_second_press_and_a_refusal_names_the_state_in_words(
     button = console.buttons["no_show"]
 
     qtbot.keyClick(console, Qt.Key.Key_F5)  # one press arms it, and says so on the button
-    assert button.text() == "Точно не з’явився?\nНатисніть ще раз  [F5]" and "e65100" in button.styleSheet()
+    assert button.text() == "Точно не з’явився?\nНатисніть ще раз  [F5]"
+    assert button.styleSheet() == colours.STYLES["armed"]
     qtbot.wait(50)
     assert button.width() >= button.sizeHint().width() and button.height() >= button.sizeHint().height(), \
         "the whole question is seen"
@@ -567,7 +569,7 @@ def test_a_closed_service_is_marked_in_the_desks_queues(qtbot, server) -> None: 
     server.supervisor("service_close", service_id="id-card", reason="registry_offline")
     qtbot.waitUntil(lambda: "не надається" in console.queues.item(0, 0).text(), timeout=WAIT)
     assert console.queues.item(0, 0).text() == f"{name} — не надається: реєстр недоступний"
-    assert console.queues.item(0, 0).foreground().color().name() == "#757575"
+    assert console.queues.item(0, 0).foreground().color().name() == colours.CLOSED_SERVICE
     server.supervisor("service_close", service_id="passport-foreign", reason="Немає бланків")
     row = next(r for r in range(console.queues.rowCount()) if "виїзду" in console.queues.item(r, 0).text())
     qtbot.waitUntil(lambda: console.queues.item(row, 0).text().endswith("не надається: Немає бланків"),

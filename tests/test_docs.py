@@ -86,8 +86,11 @@ def test_every_error_code_has_ukrainian_and_english_text() -> None:
     assert not missing, f"messages.toml lacks: {missing}"
     for code, uk in entries["uk"].items():
         en = entries["en"][code]
-        assert isinstance(uk, str) and isinstance(en, str) and uk and en, code
-        assert set(re.findall(r"\{(\w+)\}", uk)) == set(re.findall(r"\{(\w+)\}", en)), code
+        # A text, or plural forms (texts/: `by` names the number that chooses); each form has every parameter.
+        forms = [text] if isinstance(text := uk, str) else [v for k, v in text.items() if k != "by"]
+        forms += [en] if isinstance(en, str) else [v for k, v in en.items() if k != "by"]
+        assert all(forms), code
+        assert len({frozenset(re.findall(r"\{(\w+)\}", form)) for form in forms}) == 1, code
 
 
 def test_a_refusal_names_a_visits_state_in_words() -> None:

@@ -187,7 +187,7 @@ def test_accessible_terminal_speaks_and_logs_its_use(qtbot, server) -> None:  # 
     tap(qtbot, window, "category:passports")
     tap(qtbot, window, "service:id-card")
     wait_screen(qtbot, controller, Screen.CONFIRM)
-    assert voice.said[-1][0].startswith("Перед вами 0 осіб")
+    assert voice.said[-1][0].startswith("Перед вами нікого немає. ")
     shot(window, "kiosk-accessible-confirm.png")
     tap(qtbot, window, "take_ticket")
     qtbot.waitUntil(lambda: len(controller.printer.jobs) == 1, timeout=WAIT)
@@ -252,7 +252,7 @@ def test_check_in_by_code_and_by_scanner(qtbot, server) -> None:  # type: ignore
     wait_screen(qtbot, controller, Screen.DONE)
     assert controller.flow.ticket["booked_for"].startswith(start.date().isoformat())
     qtbot.waitUntil(lambda: len(controller.printer.jobs) == 1, timeout=WAIT)
-    assert "ЗА ПОПЕРЕДНІМ ЗАПИСОМ 10:30" in printed(controller)[0].text
+    assert "ЗА ПОПЕРЕДНІМ ЗАПИСОМ НА 10:30" in printed(controller)[0].text
     tap(qtbot, window, "home")
     tap(qtbot, window, "checkin")
     wait_screen(qtbot, controller, Screen.CHECKIN)

@@ -5,8 +5,10 @@ A file has one of two shapes, whichever suits its translators:
 - two language tables, `[uk]` and `[en]`, key = text (the apps' screens, the ticket, the SMS), or
 - one table per key, with `uk` and `en` side by side (the server's error messages).
 
-A text is a string with `{name}` parameters, or a table of plural forms chosen by the `count` parameter
-(CLDR categories: Ukrainian `one`, `few`, `many`, and `other` for fractions; English `one`, `other`).
+A text is a string with `{name}` parameters, or a table of plural forms chosen by the `count` parameter, or by
+the parameter its `by` names (`{ by = "days", one = "на {days} день", few = "на {days} дні", many = "на {days} днів" }`)
+(CLDR categories from Babel, plurals.py: Ukrainian `one`, `few`, `many`, and `other` for fractions; English
+`one`, `other`).
 Both languages must hold the same keys: a file that does not is refused when it is read, not when a visitor
 first meets the gap.
 """
@@ -18,8 +20,10 @@ from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
+from .plurals import plural_category, plural_forms
+
 LANGS = ("uk", "en")  # the first is the default and the fallback
-PLURAL_FORMS = {"uk": ("one", "few", "many"), "en": ("one", "other")}  # the forms a plural text must give
+PLURAL_BY = "by"  # in a plural text: the parameter that chooses the form, when it is not `count`
 
 Text = str | Mapping[str, str]
 Texts = Mapping[str, Mapping[str, Text]]  # language -> key -> text
@@ -41,20 +45,6 @@ def pick_lang(value: object) -> str:
     return value if isinstance(value, str) and value in LANGS else LANGS[0]
 
 
-def plural_category(lang: str, count: float) -> str:
-    """The CLDR plural category of `count` in `lang` (Ukrainian or English)."""
-    if lang == "en":
-        return "one" if count == 1 else "other"
-    if count != int(count):
-        return "other"
-    n = abs(int(count))
-    if n % 10 == 1 and n % 100 != 11:
-        return "one"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "few"
-    return "many"
-
-
 class _KeepMissing(dict[str, object]):
     # A parameter the caller did not give stays visible as `{name}`: an error message or a screen with a gap
     # is better than a crash in front of a visitor.
@@ -71,9 +61,10 @@ def _check(path: Path, texts: Texts) -> None:
         for key, text in texts[lang].items():
             if isinstance(text, str):
                 continue
-            forms = dict(text)
-            if not all(isinstance(v, str) for v in forms.values()) or not set(PLURAL_FORMS[lang]) <= set(forms):
-                raise CatalogueError(f"{path.name}: {lang}.{key} needs the plural forms {PLURAL_FORMS[lang]}")
+            forms = {tag: form for tag, form in text.items() if tag != PLURAL_BY}
+            well_formed = isinstance(text.get(PLURAL_BY, ""), str) and all(isinstance(v, str) for v in forms.values())
+            if not well_formed or not set(plural_forms(lang)) <= set(forms):
+                raise CatalogueError(f"{path.name}: {lang}.{key} needs the plural forms {plural_forms(lang)}")
 
 
 @cache
@@ -115,11 +106,12 @@ class Catalogue:
             raise MissingText(f"{self.path.name} has no text {key!r}")
         text = table[key]
         if not isinstance(text, str):
-            if "count" not in params:
-                raise MissingText(f"{self.path.name}: {key!r} has plural forms and needs count=")
-            count = params["count"]
+            by = text.get(PLURAL_BY, "count")
+            if by not in params:
+                raise MissingText(f"{self.path.name}: {key!r} has plural forms and needs {by}=")
+            count = params[by]
             if not isinstance(count, int | float):
-                raise TypeError(f"{self.path.name}: {key!r}: count should be a number, not {count!r}")
+                raise TypeError(f"{self.path.name}: {key!r}: {by} should be a number, not {count!r}")
             category = plural_category(pick_lang(lang), count)
             text = text.get(category) or text.get("other") or text["many"]
         return text.format_map(_KeepMissing(params))

@@ -2,7 +2,7 @@
 export const LABELS = {
   uk: {
     nowCalling: "Запрошуємо", ticket: "Талон", desk: "Вікно", waiting: "Очікують у черзі",
-    people: "осіб", offline: "Немає зв’язку з сервером", pauseTitle: "Повітряна тривога",
+    offline: "Немає зв’язку з сервером", pauseTitle: "Повітряна тривога",
     pauseText: "Прямуйте до укриття. Черга збережена і продовжиться після відбою.",
     free: "Вільно", break: "Перерва", closed: "Не працює", serving: "Обслуговується", calling: "Запрошується",
     noCalls: "Зачекайте, будь ласка, на виклик", queueEmpty: "Черги немає",
@@ -13,7 +13,7 @@ export const LABELS = {
     months: ["січня", "лютого", "березня", "квітня", "травня", "червня", "липня", "серпня", "вересня", "жовтня", "листопада", "грудня"],
   },
   en: {
-    nowCalling: "Now calling", ticket: "Ticket", desk: "Desk", waiting: "Waiting", people: "people",
+    nowCalling: "Now calling", ticket: "Ticket", desk: "Desk", waiting: "Waiting",
     offline: "No connection to the server", pauseTitle: "Air-raid alert",
     pauseText: "Please go to the shelter. The queue is kept and resumes after the all-clear.",
     free: "Free", break: "Break", closed: "Closed", serving: "Serving", calling: "Calling",

@@ -1,6 +1,6 @@
 // The public booking page: category, service, date, a free time, a phone number → a code and a QR code.
 import { LABELS } from "./visitor_labels.js";
-import { applyLabels, languageLink, pageLang } from "./labels.js";
+import { applyLabels, fill, languageLink, pageLang } from "./labels.js";
 
 const lang = pageLang();
 const t = applyLabels(LABELS, lang);
@@ -46,9 +46,14 @@ async function fillSlots() {
     button.type = "button";
     button.textContent = slot.start.slice(11, 16);
     button.dataset.start = slot.start;
+    // The chosen time is told by more than its colour: aria-pressed for screen readers, a tick for the eye.
+    button.setAttribute("aria-pressed", "false");
     button.onclick = () => {
       chosen = slot.start;
-      document.querySelectorAll(".slots button").forEach((b) => b.classList.toggle("chosen", b === button));
+      document.querySelectorAll(".slots button").forEach((b) => {
+        b.classList.toggle("chosen", b === button);
+        b.setAttribute("aria-pressed", String(b === button));
+      });
     };
     return button;
   }));
@@ -98,6 +103,7 @@ function showBooking(booking) {
   $("done-when").textContent = `${hall.services[booking.service_id].name[lang]} — ${booking.start.slice(8, 10)}.${booking.start.slice(5, 7)} ${booking.start.slice(11, 16)}`;
   $("code").textContent = booking.code;
   $("qr").src = `/qr.svg?data=${encodeURIComponent(link)}`;
+  $("qr").alt = fill(t.qrAlt, { code: booking.code });
   $("open").href = link;
   $("form").hidden = true;
   $("done").hidden = false;

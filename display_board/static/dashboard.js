@@ -57,7 +57,7 @@ function render(data) {
       problem: t.printerProblems[alert.problem] || alert.problem }, lang);
     return li;
   });
-  if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
+  if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.className = "all-well"; alerts.push(li); }
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {

@@ -6,21 +6,21 @@ export const LABELS = {
   uk: {
     title: "Панель керівника залу", login: "Логін", password: "Пароль", signIn: "Увійти", history: "Звіти",
     live: "Зал зараз", sla: "У нормативі сьогодні", alerts: "Потребує уваги", noAlerts: "Усе гаразд",
-    desks: "Робочі місця", queues: "Черги", service: "Послуга", waiting: "Чекають", longest: "Найдовше",
+    desks: "Вікна", queues: "Черги", service: "Послуга", waiting: "Чекають", longest: "Найдовше",
     estimate: "Прогноз", close: "Закрити на сьогодні", reopen: "Відкрити", paused: "Зал призупинено (тривога)",
     pause: "Повітряна тривога: призупинити зал", resume: "Відбій: відновити роботу", announcement: "Рядок на табло",
-    setAnnouncement: "Показати на табло", message: "Повідомлення вікну", allDesks: "Усім вікнам", send: "Надіслати",
+    setAnnouncement: "Показати на табло", message: "Повідомлення вікну", messageText: "Текст повідомлення", announcementUk: "Рядок на табло українською", announcementEn: "Рядок на табло англійською", priorityLevel: "Новий рівень пріоритету (0–9)", weights: "Послуги та їхня вага", allDesks: "Усім вікнам", send: "Надіслати",
     priority: "Пріоритет талона", ticket: "Талон", level: "Рівень", apply: "Застосувати",
-    deskServices: "Послуги вікна (послуга=вага, по рядку)", offline: "Немає зв’язку — оновлюємо…",
+    deskServices: "Послуги вікна (послуга=вага, кожна з нового рядка)", offline: "Немає зв’язку — оновлюємо…",
     idle: "вільне", calling: "запрошує", serving: "обслуговує", paused_desk: "перерва", closed: "закрите",
     noConsole: "пульт не на зв’язку", min: "хв", noDesk: "вікна не відкриті",
     dispatchTitle: "Порядок виклику (діє до кінця дня)",
     levelHeadStart: "Фора за рівень ваги послуги у вікні, хв", priorityHeadStart: "Фора за рівень пільги, хв",
-    bookedHeadStart: "Фора записаному, коли настав його час, хв",
-    cap: "Після стількох хвилин очікування візитора бере будь-яке вікно, що надає послугу (0 — вимкнено)",
+    bookedHeadStart: "Фора відвідувачеві за записом, коли настав його час, хв",
+    cap: "Після стількох хвилин очікування відвідувача бере будь-яке вікно, що надає цю послугу (0 — вимкнено)",
     strictTiers: "Суворі рівні: спершу вся черга найвищої ваги (як раніше)", saved: "Збережено",
     alert_wait_over_target: "Очікування понад норматив: {service} ({longest} хв)",
-    alert_desk_idle: "Вікно {desk} вільне, а в його черзі {waiting}",
+    alert_desk_idle: "Вікно {desk} вільне, хоча на нього чекають: {waiting}",
     alert_desk_offline: "Вікно {desk}: пульт не на зв’язку",
     alert_kiosk_offline: "Кіоск {kiosk} мовчить {minutes} хв",
     alert_printer: "Кіоск {kiosk}: принтер — {problem}",
@@ -41,6 +41,7 @@ export const LABELS = {
     waitsByService: "Очікування за послугами, хв (середнє, 90%)", byOperator: "Час обслуговування за адміністраторами, хв",
     comments: "Відгуки відвідувачів", accessible: "Використання доступного терміналу", average: "середнє",
     p90: "90-й перцентиль", max: "максимум", count: "кількість",
+    chartSummary: "стовпчикова діаграма; ті самі числа — у таблиці під нею", chartTable: "Числа таблицею",
     weekdays: ["пн", "вт", "ср", "чт", "пт", "сб", "нд"],
   },
   en: {
@@ -49,7 +50,7 @@ export const LABELS = {
     desks: "Desks", queues: "Queues", service: "Service", waiting: "Waiting", longest: "Longest",
     estimate: "Estimate", close: "Close for today", reopen: "Reopen", paused: "The hall is paused (alert)",
     pause: "Air-raid alert: pause the hall", resume: "All-clear: resume", announcement: "Board's running line",
-    setAnnouncement: "Show on the board", message: "Message to a desk", allDesks: "All desks", send: "Send",
+    setAnnouncement: "Show on the board", message: "Message to a desk", messageText: "Message text", announcementUk: "Running line in Ukrainian", announcementEn: "Running line in English", priorityLevel: "New priority level (0–9)", weights: "Services and their weights", allDesks: "All desks", send: "Send",
     priority: "Ticket priority", ticket: "Ticket", level: "Level", apply: "Apply",
     deskServices: "Desk's services (service=weight, one a line)", offline: "No connection — reconnecting…",
     idle: "idle", calling: "calling", serving: "serving", paused_desk: "break", closed: "closed",
@@ -60,7 +61,7 @@ export const LABELS = {
     cap: "After this many minutes any desk that offers the service takes the visitor (0 = off)",
     strictTiers: "Strict tiers: the highest weight's whole queue first (the old rule)", saved: "Saved",
     alert_wait_over_target: "Wait over target: {service} ({longest} min)",
-    alert_desk_idle: "Desk {desk} is idle while {waiting} wait for it",
+    alert_desk_idle: "Desk {desk} is idle, while waiting for it: {waiting}",
     alert_desk_offline: "Desk {desk}: console offline",
     alert_kiosk_offline: "Kiosk {kiosk} silent for {minutes} min",
     alert_clock_jump: "The server clock was set back {behind_minutes} min: event times are held until it catches up (check NTP)",
@@ -81,6 +82,7 @@ export const LABELS = {
     waitsByService: "Waits by service, min (average, 90th percentile)", byOperator: "Service time by administrator, min",
     comments: "Visitors' feedback", accessible: "Accessible terminal use", average: "average",
     p90: "90th percentile", max: "maximum", count: "count",
+    chartSummary: "bar chart; the same figures are in the table under it", chartTable: "The figures as a table",
     weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
   },
 };
@@ -92,8 +94,11 @@ export async function session(lang, onReady) {
   const t = pick(LABELS, lang);
   const form = document.getElementById("login");
   form.hidden = false;
-  form.querySelector("[name=login]").placeholder = t.login;
-  form.querySelector("[name=password]").placeholder = t.password;
+  for (const name of ["login", "password"]) {
+    const input = form.querySelector(`[name=${name}]`);
+    input.placeholder = t[name];
+    input.setAttribute("aria-label", t[name]);  // a placeholder alone is no label for a screen reader
+  }
   form.querySelector("button").textContent = t.signIn;
   form.onsubmit = async (submit) => {
     submit.preventDefault();

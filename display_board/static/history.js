@@ -23,11 +23,26 @@ function kpi(name, value, key) {
     el("div", { className: "value" }, value));
 }
 
+// A bar's colour is the CSS's (dashboard.css: --mark-*), where the contrast test reads it too.
+function mark(name) { return getComputedStyle($("services-chart")).getPropertyValue(`--mark-${name}`).trim(); }
+
+// A chart, and the same figures as a table under it: the text alternative for a screen reader, and for anyone
+// who wants the numbers.
 function chart(id, labels, datasets) {
   if (charts[id]) charts[id].destroy();
   charts[id] = new Chart($(id), { type: "bar", data: { labels, datasets },
     options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } } } });
+  const title = $(id).closest("section").querySelector("h2").textContent;
+  $(id).setAttribute("role", "img");
+  $(id).setAttribute("aria-label", `${title}: ${t.chartSummary}`);
+  const head = el("tr", {}, el("th", {}, ""), ...datasets.map((d) => el("th", { className: "num" }, d.label)));
+  const rows = labels.map((label, row) => el("tr", {}, el("th", {}, label),
+    ...datasets.map((d) => el("td", { className: "num" }, d.data[row] === null ? "—" : `${Math.round(d.data[row] * 10) / 10}`))));
+  $(`${id}-table`).replaceChildren(el("summary", {}, t.chartTable), el("table", {}, el("caption", {}, title), head, ...rows));
 }
+
+// Arrivals in five steps, by share of the busiest hour; the colours are dashboard.css's.
+function heatLevel(n, most) { return n === 0 ? 0 : Math.min(4, Math.ceil((4 * n) / most)); }
 
 async function show() {
   const response = await fetch(`/api/reports?${range()}`, { headers: { Authorization: `Bearer ${token}` } });
@@ -50,18 +65,17 @@ async function show() {
   const head = el("tr", {}, el("th"), ...hours.map((h) => el("th", {}, `${h}:00`)));
   const rows = days.map((day, index) => el("tr", {}, el("th", {}, t.weekdays[index]), ...hours.map((h) => {
     const n = grid.get(`${day}-${h}`) || 0;
-    return el("td", { dataset: { cell: `${day}-${h}` },
-                      style: { background: `rgba(10,61,145,${(n / most).toFixed(2)})`, color: n / most > 0.5 ? "#fff" : "#102a5c" } }, n);
+    return el("td", { dataset: { cell: `${day}-${h}`, level: heatLevel(n, most) } }, n);
   })));
   $("heat").replaceChildren(head, ...rows);
   const services = Object.entries(report.by_service).filter(([, f]) => f.wait.count > 0);
   chart("services-chart", services.map(([id]) => serviceName(id)), [
-    { label: t.average, data: services.map(([, f]) => f.wait.avg), backgroundColor: "#0a3d91" },
-    { label: t.p90, data: services.map(([, f]) => f.wait.p90), backgroundColor: "#ffb300" }]);
+    { label: t.average, data: services.map(([, f]) => f.wait.avg), backgroundColor: mark("average") },
+    { label: t.p90, data: services.map(([, f]) => f.wait.p90), backgroundColor: mark("p90") }]);
   const operators = Object.entries(report.by_operator);
   chart("operators-chart", operators.map(([op]) => op), [
-    { label: t.average, data: operators.map(([, f]) => f.avg), backgroundColor: "#0a3d91" },
-    { label: t.max, data: operators.map(([, f]) => f.max), backgroundColor: "#b71c1c" }]);
+    { label: t.average, data: operators.map(([, f]) => f.avg), backgroundColor: mark("average") },
+    { label: t.max, data: operators.map(([, f]) => f.max), backgroundColor: mark("max") }]);
   $("comments").replaceChildren(...report.feedback.comments.map((c) => {
     const li = document.createElement("li");
     // The reason's name (GET /api/hall) begins a sentence on the visitor's page; here it is mid-line.

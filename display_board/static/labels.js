@@ -29,13 +29,15 @@ export function both(table, key) {
 }
 
 // Static texts are named in the page itself: data-label="key" in the page's language, data-label-en="key"
-// the English line under it, data-label-both="key" the two joined. Returns the page language's labels.
+// the English line under it, data-label-both="key" the two joined; data-aria-label="key" names a control that
+// has no visible label of its own (for screen readers). Returns the page language's labels.
 export function applyLabels(table, lang = "uk", root = document) {
   const t = pick(table, lang);
   const en = pick(table, "en");
   root.querySelectorAll("[data-label]").forEach((el) => { el.textContent = t[el.dataset.label]; });
   root.querySelectorAll("[data-label-en]").forEach((el) => { el.textContent = en[el.dataset.labelEn]; });
   root.querySelectorAll("[data-label-both]").forEach((el) => { el.textContent = both(table, el.dataset.labelBoth); });
+  root.querySelectorAll("[data-aria-label]").forEach((el) => { el.setAttribute("aria-label", t[el.dataset.ariaLabel]); });
   if (root === document) document.documentElement.lang = lang;
   return t;
 }
