@@ -8,7 +8,9 @@ that was not asked for (no --printer on a board PC) is `skip`. Exit code 1 when 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import http.client
 import json
 import shutil
 import subprocess
@@ -25,7 +27,7 @@ from texts import LANGS, Catalogue
 from .host_checks import DISK_FAIL_BYTES, DISK_WARN_BYTES, Finding, clock_sync, disk, timezone
 
 TEXTS = Catalogue(Path(__file__).parent / "locales" / "doctor.toml")
-TIMEOUT = 5.0
+TIMEOUT = 10.0
 STATUS_SECONDS = 3.0
 
 
@@ -43,13 +45,21 @@ class Options:
     disk_fail_bytes: int = DISK_FAIL_BYTES
 
 
+class Unreachable(Exception):
+    """No HTTP answer at all: refused, timed out, cut off, not HTTP."""
+
+
 def _get(url: str, token: str | None = None) -> tuple[int, bytes]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return int(response.status), response.read(1_000_000)
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read(10_000)
+        with contextlib.suppress(OSError, http.client.HTTPException):
+            return exc.code, exc.read(10_000)
+        return exc.code, b""
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # ValueError: not a URL
+        raise Unreachable(_reason(exc)) from None
 
 
 def printer(options: Options) -> Finding:
@@ -110,7 +120,7 @@ def server_and_token(options: Options) -> tuple[list[Finding], dict[str, Any] | 
     try:
         status, body = _get(base + "/api/health")
         hall = json.loads(_get(base + "/api/hall")[1]) if status == 200 else None
-    except (OSError, ValueError) as exc:
+    except (Unreachable, ValueError) as exc:
         return [Finding("server", "fail", "server_unreachable", {"url": base, "detail": _reason(exc)}),
                 Finding("token", "skip", "token_skip")], None
     if status != 200:
@@ -120,7 +130,10 @@ def server_and_token(options: Options) -> tuple[list[Finding], dict[str, Any] | 
     if options.token is None:
         findings.append(Finding("token", "skip", "token_skip"))
     else:
-        status, body = _get(base + "/api/state", options.token)
+        try:
+            status, body = _get(base + "/api/state", options.token)
+        except Unreachable as exc:
+            return [*findings, Finding("token", "fail", "token_unchecked", {"detail": str(exc)})], hall
         try:
             code = json.loads(body)["error"]["code"] if status != 200 else None
         except (ValueError, KeyError, TypeError):
@@ -143,7 +156,7 @@ def public_address(options: Options) -> Finding:
     base = f"{parts.scheme}://{parts.netloc}/"
     try:
         status, _body = _get(base)
-    except (OSError, ValueError) as exc:
+    except Unreachable as exc:
         return Finding("public_url", "fail", "public_url_unreachable", {"url": base, "detail": _reason(exc)})
     if status >= 500:
         return Finding("public_url", "fail", "public_url_unreachable", {"url": base, "detail": f"HTTP {status}"})
