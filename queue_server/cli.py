@@ -5,11 +5,13 @@
     cherha token --role kiosk|display --name NAME [--data-dir DIR]
     cherha hash-secret            (reads the PIN or password from standard input)
     cherha accept-store [--data-dir DIR]   (after exit code 3: accept the event log as it is now)
+    cherha backup / restore              (ops_cli.py; docs/deployment.md)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import logging
 import sys
@@ -17,11 +19,13 @@ from pathlib import Path
 
 from . import logs
 from .clock import Clock, ManualClock, OffsetClock, SystemClock, parse_clock_start
-from .config import DEMO_HALL, ConfigError, check_hall, load_hall
+from .config import DEMO_HALL, ConfigError, backup_settings, check_hall, load_hall
+from .public_address import AddressError, normalise
 
 DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "cherha.sqlite3"
 EXIT_STORE_INTEGRITY = 3  # the log on disk is missing or shorter than what was acknowledged: not restarted blindly
+EXIT_MIGRATION = 4  # the store could not be upgraded to this release's schema (it is left as it was)
 log = logging.getLogger("cherha")
 
 
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--sms-baud", type=int, default=115_200)
     server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
                         help="spoken-call segments (made by `cherha voice`)")
+    server.add_argument("--public-url", help="the address visitors' phones open (QR and booking links); "
+                        "overrides [centre] public_url (make run: the demo's own http://127.0.0.1:PORT)")
 
     voice = sub.add_parser("voice", help="generate the spoken-call segments with espeak-ng and sox")
     voice.add_argument("--out", type=Path, default=Path("data/voice"))
@@ -60,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     check = sub.add_parser("check-config", help="validate hall TOML files")
     check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
+    check.add_argument("--strict", action="store_true", help="a warning is an error (exit 2): for a hall "
+                       "going into service")
 
     token = sub.add_parser("token", help="issue a device token for a kiosk or a display")
     token.add_argument("--role", choices=["kiosk", "display"], required=True)
@@ -107,8 +115,11 @@ def main(argv: list[str] | None = None) -> int:
                             "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
     print_test.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
 
+    from .ops_cli import add_commands
+
+    ops = add_commands(sub, DEFAULT_DATA_DIR, DB_NAME)
     args = parser.parse_args(argv)
-    handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
+    handlers = {**ops, "server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
                 "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
     return handlers[args.command](args)
@@ -118,13 +129,19 @@ def _server(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .api.app import create_app
-    from .store import EventStore, StoreIntegrityError
+    from .store import EventStore, MigrationError, StoreIntegrityError
 
     logs.setup(args.log_level)
     try:
         hall = load_hall(args.config)
+        backups = backup_settings(args.config)
+        if args.public_url:
+            hall = dataclasses.replace(hall, public_url=normalise(args.public_url))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except AddressError as exc:
+        print(f"--public-url: {exc}", file=sys.stderr)
         return 2
     clock: Clock = SystemClock(hall.timezone)
     if args.clock_start:
@@ -146,6 +163,10 @@ def _server(args: argparse.Namespace) -> int:
     app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
                      clock_control=bool(args.manual_clock),
                      limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file)
+    if not args.manual_clock:  # a simulation's store is thrown away
+        from .backup import attach_schedule
+
+        attach_schedule(app, store.path, backups, args.data_dir, clock.now)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"
@@ -162,6 +183,11 @@ def _server(args: argparse.Namespace) -> int:
               f"acknowledged ({exc.reason}): {exc}\nSee docs/architecture.md, \"When the event store is lost\".",
               file=sys.stderr, flush=True)
         return EXIT_STORE_INTEGRITY
+    except MigrationError as exc:
+        log.critical("refusing to start: %s", exc)
+        print(f"Cherha: сховище не оновлено, воно залишилося як було / the store was not upgraded and is left as "
+              f"it was: {exc}", file=sys.stderr, flush=True)
+        return EXIT_MIGRATION
     return 0
 
 
@@ -174,8 +200,10 @@ def _check_config(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             status = 2
             continue
-        for warning in warnings:  # hazards, not errors: the hall loads
+        for warning in warnings:  # hazards, not errors: the hall loads (unless --strict)
             print(warning, file=sys.stderr)
+        if warnings and args.strict:
+            status = 2
         print(f"{path}: ok — {len(hall.categories)} categories, {len(hall.services)} services, "
               f"{len(hall.desks)} desks, {len(hall.operators)} operators"
               + (f"; {len(warnings)} warnings / попереджень" if warnings else ""))

@@ -191,6 +191,15 @@ class Hall:
     board: BoardSettings = field(default_factory=BoardSettings)
     booking: BookingPolicy = field(default_factory=BookingPolicy)
     dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
+    # The centre's address as a visitor's phone reaches it ("https://cnap.example.ua"), without a trailing
+    # slash; empty: links stay relative and the kiosk prefixes the address it reaches the server at.
+    public_url: str = ""
+
+    def link(self, path: str) -> str:
+        """A link for a visitor's phone (a ticket's QR, a booking's page): absolute from `public_url`."""
+        if not self.public_url or not path.startswith("/"):
+            return path
+        return self.public_url + path
 
     def is_open_at(self, moment: datetime) -> bool:
         if moment.date() in self.holidays:
