@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from queue_server.backup import backup_name, backups_in, rotate, run_schedule, take_backup, to_keep
-from queue_server.config import BackupSettings
+from queue_server.config import DEMO_HALL, BackupSettings
 
 from .process import ServerProcess
 from .support import TUESDAY_10, issue, running_server
@@ -82,7 +83,7 @@ async def test_backup_during_a_busy_hall_restores_every_acknowledged_ticket(tmp_
         began = time.monotonic()
         backup = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "queue_server", "backup", "--data-dir", str(data), "--to", str(backups),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            "--config", str(DEMO_HALL), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
         out, err = await asyncio.wait_for(backup.communicate(), 120)
         ended = time.monotonic()
         while len(kiosks.acked) < len(kiosks.acked_before(ended)) + 20:  # the hall goes on after it
@@ -98,7 +99,7 @@ async def test_backup_during_a_busy_hall_restores_every_acknowledged_ticket(tmp_
 
     # Restored into a fresh data directory: every ticket acknowledged before the backup began is there.
     fresh = tmp_path / "fresh"
-    restored = cherha("restore", str(made), "--data-dir", str(fresh))
+    restored = cherha("restore", str(made), "--data-dir", str(fresh), "--config", str(DEMO_HALL))
     assert restored.returncode == 0, restored.stderr
     assert f"{made}: ok — schema" in restored.stdout and "replayed 2026-11-24" in restored.stdout
     in_backup = issued_visits(fresh / "cherha.sqlite3")
@@ -235,3 +236,21 @@ async def test_the_server_backs_up_on_schedule_to_two_directories(tmp_path) -> N
         assert 0 < db.execute("SELECT MAX(seq) FROM events").fetchone()[0] <= last_seq
         db.close()
     assert not list(first.glob(".*")) and not list(second.glob(".*"))
+
+
+def test_backup_settings_are_checked_with_the_hall_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from queue_server.config import ConfigError, backup_settings, check_hall
+
+    from .halls import SMALL_HALL
+
+    path = tmp_path / "hall.toml"
+    path.write_text(SMALL_HALL + '\n[backup]\nevery_minutes = 30\nsecond_dir = "/mnt/share"\nkeep_daily = 7\n',
+                    encoding="utf-8")
+    assert backup_settings(path) == BackupSettings(every_minutes=30, second_dir="/mnt/share", keep_daily=7)
+    for bad, message in (("every_minutes = 2", "at least 5 minutes"), ("keep_recent = 0", "keep at least"),
+                         ("keep_weekly = -1", "must not be negative"), ("dir = 5", "expected str"),
+                         ("evry_minutes = 30", "unknown setting 'evry_minutes'")):
+        path.write_text(SMALL_HALL + f"\n[backup]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=message) as error:
+            check_hall(path)
+        assert error.value.line == SMALL_HALL.count("\n") + 3, (bad, error.value.line)
