@@ -50,6 +50,8 @@ APT = {
     "board": ["python3", "python3-venv", "cage", "chromium", "alsa-utils", "fonts-dejavu-core"],
     "desk": ["python3", "python3-venv", "fonts-dejavu-core", *QT_RUNTIME],
 }
+SKIP_WHEN_STAGING = shutil.ignore_patterns(".git", ".venv", "data", "build", ".cache", "*.egg-info", "__pycache__",
+                                           ".pytest_cache", ".mypy_cache", ".ruff_cache", "tests", "bench")
 EXTRAS = {"server": "", "kiosk": "[print,apps]", "board": "", "desk": "[apps]"}
 
 
@@ -77,6 +79,8 @@ class Plan:
         for kind, step in self.steps:
             if kind == "run":
                 print("run    ", shlex.join(step))  # type: ignore[arg-type]
+            elif kind == "stage":
+                print(f"copy    {CHECKOUT} -> {step} (the release, to build from)")
             elif kind == "write":
                 path, _text, mode, owner, replace = step  # type: ignore[misc]
                 print(f"write   {self.under(path)} ({mode:o}{', ' + owner if owner else ''}"
@@ -90,6 +94,9 @@ class Plan:
             if kind == "run":
                 print("+", shlex.join(step), flush=True)  # type: ignore[arg-type]
                 subprocess.run(step, check=True)  # type: ignore[call-overload]
+            elif kind == "stage":
+                shutil.rmtree(step, ignore_errors=True)  # type: ignore[arg-type]
+                shutil.copytree(CHECKOUT, step, ignore=SKIP_WHEN_STAGING)  # type: ignore[arg-type]
             elif kind == "write":
                 path, text, mode, owner, replace = step  # type: ignore[misc]
                 target = self.under(path)
@@ -134,9 +141,13 @@ def plan_for(args: argparse.Namespace) -> Plan:
                  *(["nginx"] if args.role == "server" and args.proxy == "nginx" else []))
     venv = plan.under(PREFIX / "venv")
     if not args.skip_venv:
+        # pip builds a local project in its own folder (build/, *.egg-info): it builds from a clean copy, so the
+        # release stays as it was (it may be read-only, or another user's).
+        stage = plan.under(PREFIX / "src")
+        plan.steps.append(("stage", stage))
         plan.run(args.python, "-m", "venv", str(venv))
         plan.run(str(venv / "bin" / "python"), "-m", "pip", "install", "-q", *shlex.split(args.pip_args),
-                 f"{CHECKOUT}{EXTRAS[args.role]}")
+                 f"{stage}{EXTRAS[args.role]}")
     plan.write(PREFIX / "doc" / "deployment.md", (CHECKOUT / "docs" / "deployment.md").read_text(encoding="utf-8"))
     {"server": _server, "kiosk": _kiosk, "board": _board, "desk": _desk}[args.role](plan, args)
     return plan

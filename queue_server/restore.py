@@ -151,7 +151,9 @@ def restore(backup: Path, db_path: Path, hall: Hall, now: datetime) -> tuple[Sto
             raise
         aside = None
         if db_path.exists():
-            aside = db_path.parent / f"replaced-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+            stamp = f"replaced-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+            aside = next(path for n in range(1000) if not (path := db_path.parent / (
+                stamp if n == 0 else f"{stamp}-{n}")).exists())
             aside.mkdir()
             for suffix in ("", *SIDE_FILES):
                 old = Path(f"{db_path}{suffix}")

@@ -70,6 +70,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     install(destdir, "kiosk", "--server", LAN_SERVER, "--token", "kiosk-token-1", "--skip-venv")
     install(destdir, "board", "--server", LAN_SERVER, "--token", "display-token-1", "--skip-venv")
     install(destdir, "desk", "--server", LAN_SERVER, "--skip-venv", "--autostart")
+    assert not (ROOT / "build").exists(), "pip built from a copy: the release stays as it was"
     return destdir
 
 
