@@ -212,6 +212,9 @@ def _kiosk(plan: Plan, args: argparse.Namespace) -> None:
 
 
 def _board(plan: Plan, args: argparse.Namespace) -> None:
+    # Debian's chromium starts on X11 unless told, and cage is Wayland: its wrapper sources /etc/chromium.d/*.
+    plan.write(Path("/etc/chromium.d/cherha-wayland"), 'export CHROMIUM_FLAGS="$CHROMIUM_FLAGS '
+               '--ozone-platform=wayland"\n')
     _screen_role(plan, args, "cherha-board.service", "board.env")
 
 

@@ -126,6 +126,9 @@ def test_each_role_gets_what_it_needs(tree: Path) -> None:
         assert f"CHERHA_SERVER={LAN_SERVER}\n" in (tree / "etc/cherha" / env).read_text()
     board = (tree / "etc/systemd/system/cherha-board.service").read_text()
     assert "ExecStartPre=-/usr/bin/amixer -q sset Master 100% unmute" in board  # sound on
+    wayland = (tree / "etc/chromium.d/cherha-wayland").read_text()  # Chromium inside cage (Debian's wrapper)
+    assert subprocess.run(["sh", "-c", f'CHROMIUM_FLAGS=""; {wayland} echo "$CHROMIUM_FLAGS"'], capture_output=True,
+                          text=True, timeout=10).stdout.strip() == "--ozone-platform=wayland"
     assert "consoleblank=0" in (tree / "etc/default/grub.d/cherha-noblank.cfg").read_text()  # never blanks
     entry = (tree / "usr/share/applications/cherha-console.desktop").read_text()
     assert f"Exec=/opt/cherha/venv/bin/cherha console --server {LAN_SERVER}\n" in entry
