@@ -202,9 +202,11 @@ def _check_config(args: argparse.Namespace) -> int:
             continue
         for warning in warnings:  # hazards, not errors: the hall loads (unless --strict)
             print(warning, file=sys.stderr)
-        if warnings and args.strict:
+        refused = bool(warnings) and args.strict
+        if refused:
             status = 2
-        print(f"{path}: ok — {len(hall.categories)} categories, {len(hall.services)} services, "
+        verdict = "refused (--strict)" if refused else "ok"
+        print(f"{path}: {verdict} — {len(hall.categories)} categories, {len(hall.services)} services, "
               f"{len(hall.desks)} desks, {len(hall.operators)} operators"
               + (f"; {len(warnings)} warnings / попереджень" if warnings else ""))
     return status

@@ -101,6 +101,7 @@ def test_check_config_warns_when_the_qr_would_not_open_on_a_phone(tmp_path, line
     strict = subprocess.run([sys.executable, "-m", "queue_server", "check-config", "--strict", str(path)],
                             capture_output=True, text=True, timeout=60)
     assert loose.returncode == 0 and strict.returncode == 2 and warning in strict.stderr
+    assert f"{path}: ok" in loose.stdout and f"{path}: refused (--strict)" in strict.stdout
 
 
 @pytest.mark.parametrize("bad", ["cnap.example.ua", "ftp://cnap.example.ua", "https://", "https://a.ua/?x=1",
