@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime
+# systemd (systemd-analyze verify), cage, nginx and openssl: tests/test_deploy.py checks what deploy/ installs.
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 ESLINT := .cache/npm/node_modules/.bin/eslint
@@ -15,7 +16,7 @@ help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts)
+system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts, systemd, cage, nginx)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -55,7 +56,9 @@ run: setup ## start the server on the demo hall (18 desks) and print the URLs
 	echo "Табло залу / hall board:   http://127.0.0.1:$(PORT)/board?token=$$DISPLAY_TOKEN"; \
 	echo "Табло вікна / desk 7:      http://127.0.0.1:$(PORT)/display/desk/7?token=$$DISPLAY_TOKEN"; \
 	echo "Токен кіоску / kiosk token: $$KIOSK_TOKEN  (data/demo/tokens.env)"
-	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo --voice-dir data/voice
+	@echo "QR на талонах веде на / ticket QR codes open: http://127.0.0.1:$(PORT) (the demo's own address; a centre sets [centre] public_url)"
+	$(VENV)/bin/cherha server --clock-start demo --port $(PORT) --data-dir data/demo --voice-dir data/voice \
+	  --public-url http://127.0.0.1:$(PORT)
 
 # No test may depend on the machine's date, time of day or time zone (the hall's clock is injected): `make test`
 # runs the suite once as it is and once more with the date moved 400 days on in another time zone.

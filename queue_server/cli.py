@@ -8,11 +8,13 @@
     cherha accept-store [--data-dir DIR]   (after exit code 3: accept the event log as it is now)
     cherha export-config [--config FILE] [--data-dir DIR] > hall.toml   (the live configuration)
     cherha import-config FILE --server URL [--login admin] [--dry-run] [--confirm-affected]
+    cherha backup / restore              (ops_cli.py; docs/deployment.md)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import logging
 import sys
@@ -20,12 +22,14 @@ from pathlib import Path
 
 from . import logs
 from .clock import Clock, ManualClock, OffsetClock, SystemClock, parse_clock_start
-from .config import DEMO_HALL, ConfigError, check_hall, load_hall
+from .config import DEMO_HALL, ConfigError, backup_settings, check_hall, load_hall
+from .domain.public_address import AddressError, normalise
 
 DEFAULT_DATA_DIR = Path("data")
 DB_NAME = "cherha.sqlite3"
 PROFILE_HELP = "printer profile: a name, name,key=value,... or a TOML file (docs/printing.md)"
 EXIT_STORE_INTEGRITY = 3  # the log on disk is missing or shorter than what was acknowledged: not restarted blindly
+EXIT_MIGRATION = 4  # the store could not be upgraded to this release's schema (it is left as it was)
 log = logging.getLogger("cherha")
 
 
@@ -49,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     server.add_argument("--sms-baud", type=int, default=115_200)
     server.add_argument("--voice-dir", type=Path, default=Path("data/voice"),
                         help="spoken-call segments (made by `cherha voice`)")
+    server.add_argument("--public-url", help="the address visitors' phones open (QR and booking links); "
+                        "overrides [centre] public_url (make run: the demo's own http://127.0.0.1:PORT)")
 
     voice = sub.add_parser("voice", help="generate the spoken-call segments with espeak-ng and sox")
     voice.add_argument("--out", type=Path, default=Path("data/voice"))
@@ -64,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
     check = sub.add_parser("check-config", help="validate hall TOML files")
     check.add_argument("files", nargs="*", type=Path, default=[DEMO_HALL])
+    check.add_argument("--strict", action="store_true", help="a warning is an error (exit 2): for a hall "
+                       "going into service")
 
     token = sub.add_parser("token", help="issue a device token for a kiosk, a display or monitoring")
     token.add_argument("--role", choices=["kiosk", "display", "metrics"], required=True)
@@ -114,8 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     _doctor_arguments(sub)
 
     _add_config_transfer(sub)
+    from .ops_cli import add_commands
+
+    ops = add_commands(sub, DEFAULT_DATA_DIR, DB_NAME)
     args = parser.parse_args(argv)
-    handlers = {"export-config": _export_config, "import-config": _import_config,
+    handlers = {**ops, "export-config": _export_config, "import-config": _import_config,
                 "server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "doctor": _doctor, "voice": _voice, "board": _board, "led": _led,
                 "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
@@ -126,13 +137,19 @@ def _server(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from .api.app import create_app
-    from .store import EventStore, StoreIntegrityError
+    from .store import EventStore, MigrationError, StoreIntegrityError
 
     logs.setup(args.log_level)
     try:
         hall = load_hall(args.config)
+        backups = backup_settings(args.config)
+        if args.public_url:
+            hall = dataclasses.replace(hall, public_url=normalise(args.public_url))
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 2
+    except AddressError as exc:
+        print(f"--public-url: {exc}", file=sys.stderr)
         return 2
     clock: Clock = SystemClock(hall.timezone)
     if args.clock_start:
@@ -156,6 +173,10 @@ def _server(args: argparse.Namespace) -> int:
                      clock_control=bool(args.manual_clock),
                      limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file,
                      host_probe=server_probe(args.data_dir, hall.timezone, clock.now))
+    if not args.manual_clock:  # a simulation's store is thrown away
+        from .backup import attach_schedule
+
+        attach_schedule(app, store.path, backups, args.data_dir, clock.now)
     log.info("starting", extra={"hall": hall.id, "host": args.host, "port": args.port,
                                 "data": str(args.data_dir), "clock": clock.now().isoformat()})
     base = f"http://{args.host}:{args.port}"
@@ -172,6 +193,11 @@ def _server(args: argparse.Namespace) -> int:
               f"acknowledged ({exc.reason}): {exc}\nSee docs/architecture.md, \"When the event store is lost\".",
               file=sys.stderr, flush=True)
         return EXIT_STORE_INTEGRITY
+    except MigrationError as exc:
+        log.critical("refusing to start: %s", exc)
+        print(f"Cherha: сховище не оновлено, воно залишилося як було / the store was not upgraded and is left as "
+              f"it was: {exc}", file=sys.stderr, flush=True)
+        return EXIT_MIGRATION
     return 0
 
 
@@ -184,9 +210,13 @@ def _check_config(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             status = 2
             continue
-        for warning in warnings:  # hazards, not errors: the hall loads
+        for warning in warnings:  # hazards, not errors: the hall loads (unless --strict)
             print(warning, file=sys.stderr)
-        print(f"{path}: ok — {len(hall.categories)} categories, {len(hall.services)} services, "
+        refused = bool(warnings) and args.strict
+        if refused:
+            status = 2
+        verdict = "refused (--strict)" if refused else "ok"
+        print(f"{path}: {verdict} — {len(hall.categories)} categories, {len(hall.services)} services, "
               f"{len(hall.desks)} desks, {len(hall.operators)} operators"
               + (f"; {len(warnings)} warnings / попереджень" if warnings else ""))
     return status

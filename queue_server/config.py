@@ -37,6 +37,7 @@ from .domain.hall import (
     Text,
     TimeRange,
 )
+from .domain.public_address import AddressError, normalise, reach
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 DEMO_HALL = CONFIG_DIR / "demo_hall.toml"
@@ -145,7 +146,34 @@ def check_hall_text(text: str, path: Path) -> tuple[Hall, list[ConfigWarning]]:
         raise ConfigError(path, int(found.group(1)) if found else 0, f"TOML syntax: {exc}") from None
     reader = _Reader(path, text)
     hall = _build(reader, data)
-    return hall, _prefix_warnings(reader, hall)
+    _backup(reader, data.get("backup", {}))  # the server's, not the hall's: checked here, read by backup_settings
+    warnings = _prefix_warnings(reader, hall) + _address_warnings(reader, hall)
+    warnings.sort(key=lambda w: w.line)
+    return hall, warnings
+
+
+def _address_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
+    """A ticket's QR and a booking's link must open on a visitor's phone, on mobile data: say when they would
+    carry an address only the centre's network (or the kiosk itself) can reach."""
+    link = hall.link(hall.feedback_url.format(token="TOKEN"))
+    kind = reach(link)
+    place: tuple[str | int, ...] = ("centre", "public_url") if hall.public_url else ("centre",)
+    if kind == "public" and link.startswith("https://"):
+        return []
+    if kind == "relative":
+        uk = ("не вказано public_url: QR на талоні й посилання запису міститимуть адресу, якою кіоск звертається "
+              "до сервера (адреса локальної мережі, яку телефон відвідувача не відкриє)")
+        en = ("no public_url: the ticket QR and booking links will carry the address the kiosk uses to reach the "
+              "server (a LAN address a visitor's phone cannot open); set [centre] public_url")
+    elif kind == "public":
+        uk = f"{link} — незахищена адреса (http): сторінки відвідувача й запису мають бути за https"
+        en = f"{link} is plain http: the visitor's and booking pages must be served over https"
+    else:
+        where = {"loopback": ("цього комп'ютера", "this machine"), "lan": ("локальної мережі", "the local network")}
+        uk = f"QR на талоні вестиме на {link} — адресу {where[kind][0]}, яку телефон відвідувача не відкриє"
+        en = f"the ticket QR will carry {link}, an address of {where[kind][1]} a visitor's phone cannot open"
+    failure = r.fail(place, f"попередження: {uk} / warning: {en}")
+    return [ConfigWarning(failure.path, failure.line, failure.message)]
 
 
 def _prefix_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
@@ -183,7 +211,6 @@ def _prefix_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
         warn(where[by_prefix[second][0]],
              f"префікси {prefixes} звучать у залі схоже ({names}), виклики легко сплутати",
              f"prefixes {prefixes} sound alike in a hall ({names}), calls are easily mistaken — {services}")
-    warnings.sort(key=lambda w: w.line)
     return warnings
 
 
@@ -215,6 +242,7 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         name=name,
         timezone=r.get(centre, ("centre",), "timezone", str, "Europe/Kyiv"),
         feedback_url=r.get(centre, ("centre",), "feedback_url", str, "/f/{token}"),
+        public_url=_public_url(r, centre),
         hours=hours,
         breaks=breaks,
         holidays=holidays,
@@ -229,8 +257,48 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         booking=_booking(r, data.get("booking", {})),
         dispatch=_dispatch(r, data.get("dispatch", {})),
         shortened=shortened,
-        public_url=r.get(centre, ("centre",), "public_url", str, ""),
     )
+
+
+def _public_url(r: _Reader, centre: dict[str, Any]) -> str:
+    value = r.get(centre, ("centre",), "public_url", str, "")
+    if not value:
+        return ""
+    try:
+        return normalise(value)
+    except AddressError as exc:
+        raise r.fail(("centre", "public_url"), str(exc)) from None
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """`[backup]`: the server's scheduled online backups (docs/configuration.md, queue_server/backup.py)."""
+
+    every_minutes: int = 60  # 0: no scheduled backups (`cherha backup` still works)
+    dir: str = ""  # default: `backups` in the data directory
+    second_dir: str = ""  # a second disk or a mounted network share; empty: none
+    keep_recent: int = 24  # the newest backups, whatever their age
+    keep_daily: int = 14  # then the last backup of each of this many days
+    keep_weekly: int = 8  # then the last backup of each of this many weeks
+
+
+def backup_settings(path: Path | str) -> BackupSettings:
+    """The `[backup]` table of a hall file (already checked by `check_hall`)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return _backup(_Reader(path, text), tomllib.loads(text).get("backup", {}))
+
+
+def _backup(r: _Reader, table: dict[str, Any]) -> BackupSettings:
+    where = ("backup",)
+    if not isinstance(table, dict):
+        raise r.fail(where, "expected a table")
+    values = _table(r, table, where, BackupSettings, lambda name: str if name.endswith("dir") else int)
+    if 0 < values["every_minutes"] < 5:
+        raise r.fail((*where, "every_minutes"), "at least 5 minutes between backups (or 0: none)")
+    if values["keep_recent"] < 1:
+        raise r.fail((*where, "keep_recent"), "keep at least the newest backup")
+    return BackupSettings(**values)
 
 
 def _date(r: _Reader, value: Any) -> date:
@@ -251,7 +319,7 @@ def _table(r: _Reader, table: dict[str, Any], where: tuple[str, ...], cls: type[
     for f in dataclasses.fields(cls):
         kind = kind_of(f.name)
         values[f.name] = value = r.get(table, where, f.name, kind, getattr(defaults, f.name))
-        if kind is bool:
+        if kind is bool or kind is str:
             continue
         if high is not None and not 0 <= value <= high:
             raise r.fail((*where, f.name), f"must be from 0 to {high:g} minutes")

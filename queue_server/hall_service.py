@@ -227,7 +227,7 @@ class HallService:
         if isinstance(command, cmd.BookSlot):
             made = events[0]
             assert isinstance(made, ev.BookingMade)
-            response["booking"] = booking_view(self.state.bookings.by_id[made.booking_id])
+            response["booking"] = booking_view(self.state.bookings.by_id[made.booking_id], self.hall)
         if isinstance(command, (cmd.IssueTicket, cmd.CheckIn)):
             issued = events[0]
             assert isinstance(issued, ev.TicketIssued)
@@ -243,7 +243,7 @@ class HallService:
                 priority=issued.priority,
                 priority_category=issued.priority_category,
                 feedback_token=issued.feedback_token,
-                feedback_url=self.hall.feedback_url.format(token=issued.feedback_token),
+                feedback_url=self.hall.link(self.hall.feedback_url.format(token=issued.feedback_token)),
                 booked_for=issued.booked_for.isoformat() if issued.booked_for else None,
                 late=isinstance(command, cmd.CheckIn) and issued.booked_for is None,
             )

@@ -26,7 +26,7 @@ def text(value: Text | None) -> dict[str, str] | None:
     return None if value is None else {"uk": value.uk, "en": value.en}
 
 
-def booking_view(booking: Booking) -> dict[str, Any]:
+def booking_view(booking: Booking, hall: Hall) -> dict[str, Any]:
     return {
         "booking_id": booking.booking_id,
         "code": booking.code,
@@ -35,7 +35,7 @@ def booking_view(booking: Booking) -> dict[str, Any]:
         "channel": booking.channel,
         "cancelled": booking.cancelled,
         "checked_in": booking.visit_id is not None,
-        "link": f"/b/{booking.code}",
+        "link": hall.link(f"/b/{booking.code}"),
     }
 
 
@@ -44,7 +44,7 @@ def visitor_status(state: HallState, ref: str, now: datetime, quote: Callable[[V
     booking id. Nothing about anyone else. `quote` re-estimates a waiting visit (cached: quotes.py)."""
     booking = state.bookings.by_id.get(ref)
     visit = state.visits.get(booking.visit_id or "") if booking else state.visits.get(ref)
-    out: dict[str, Any] = {"booking": booking_view(booking) if booking else None}
+    out: dict[str, Any] = {"booking": booking_view(booking, state.hall) if booking else None}
     if visit is None:
         out["visit"] = None
         return out

@@ -22,6 +22,7 @@ SMALL_HALL = f"""
 id = "small"
 name_uk = "Малий зал"
 name_en = "Small hall"
+public_url = "https://cnap.example.ua"
 
 [hours]
 mon = "08:00-17:00"

@@ -10,13 +10,14 @@ from typing import Any
 import aiohttp
 
 from queue_server.api.auth import Role
+from queue_server.domain.hall import Hall
 
 from .support import Server, new_command_id, running_server
 
 
 class ServerThread:
-    def __init__(self, data_dir: Path, port: int = 0, voice_dir: Path | None = None) -> None:
-        self.data_dir, self.port, self.voice_dir = data_dir, port, voice_dir
+    def __init__(self, data_dir: Path, port: int = 0, voice_dir: Path | None = None, hall: Hall | None = None) -> None:
+        self.data_dir, self.port, self.voice_dir, self.hall = data_dir, port, voice_dir, hall
         self.loop = asyncio.new_event_loop()
         self.server: Server | None = None
         self._stop: asyncio.Event | None = None
@@ -32,7 +33,7 @@ class ServerThread:
 
     async def _serve(self) -> None:
         self._stop = asyncio.Event()
-        async with running_server(self.data_dir, port=self.port, voice_dir=self.voice_dir) as server:
+        async with running_server(self.data_dir, port=self.port, voice_dir=self.voice_dir, hall=self.hall) as server:
             self.server = server
             self.port = int(server.url.rsplit(":", 1)[1])
             self._ready.set()

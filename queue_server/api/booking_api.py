@@ -202,7 +202,7 @@ async def booking_status(call: Call[None]) -> web.Response:
     booking = call.state.service.published.bookings.by_code_or_none(call.request.match_info["code"])
     if booking is None:
         raise NotFound("unknown_booking")
-    return json_response({"booking": booking_view(booking)})
+    return json_response({"booking": booking_view(booking, call.state.service.hall)})
 
 
 async def cancel(call: Call[CancelBody]) -> web.Response:

@@ -198,7 +198,9 @@ class Hall:
     dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
     # Days with shorter hours than their weekday's (the eve of a holiday): date -> that day's hours.
     shortened: dict[date, TimeRange] = field(default_factory=dict)
-    # The address visitors' phones reach the centre at (tickets' QR links, board URLs); "" = the request's.
+    # The centre's address as a visitor's phone reaches it ("https://cnap.example.ua"), without a trailing
+    # slash; empty: links stay relative and the kiosk prefixes the address it reaches the server at (the admin
+    # pages then make board URLs from the address the admin's browser used).
     public_url: str = ""
 
     def hours_on(self, day: date) -> TimeRange | None:
@@ -206,6 +208,12 @@ class Hall:
         if day in self.holidays:
             return None
         return self.shortened.get(day) or self.hours.get(WEEKDAYS[day.weekday()])
+
+    def link(self, path: str) -> str:
+        """A link for a visitor's phone (a ticket's QR, a booking's page): absolute from `public_url`."""
+        if not self.public_url or not path.startswith("/"):
+            return path
+        return self.public_url + path
 
     def is_open_at(self, moment: datetime) -> bool:
         hours = self.hours_on(moment.date())

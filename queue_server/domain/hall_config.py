@@ -37,6 +37,7 @@ from .hall import (
     Text,
     TimeRange,
 )
+from .public_address import AddressError, normalise
 
 KINDS = ("operator", "desk", "service", "category", "bundle", "centre", "device", "import")
 # Kinds whose events change no item: a device's token (its own table) and the note that an import began.
@@ -161,6 +162,16 @@ def _name(value: dict[str, str]) -> Text:
     return text
 
 
+def _public_url(value: str) -> str:
+    """The address links are made from: checked as the hall file's is (public_address.normalise)."""
+    if not value:
+        return ""
+    try:
+        return normalise(value)
+    except AddressError:
+        raise InvalidInput("bad_public_url", field="public_url", value=value) from None
+
+
 def _date(value: str, field: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -198,7 +209,7 @@ def _centre(hall: Hall, value: Value) -> Hall:
     hours = {day: parse_range(r, f"hours.{day}") if r else None for day, r in value["hours"].items()}
     return dataclasses.replace(
         hall,
-        name=_name(value["name"]), public_url=value.get("public_url", ""),
+        name=_name(value["name"]), public_url=_public_url(value.get("public_url", "")),
         timezone=value.get("timezone", hall.timezone), feedback_url=value.get("feedback_url", hall.feedback_url),
         hours={day: hours.get(day) for day in WEEKDAYS},
         breaks=tuple(parse_range(b, "breaks") for b in value.get("breaks", ())),

@@ -2,5 +2,6 @@
 
 from .event_store import EventRecord, EventStore, StoredCommand
 from .integrity import StoreIntegrityError
+from .migrations import MigrationError
 
-__all__ = ["EventRecord", "EventStore", "StoreIntegrityError", "StoredCommand"]
+__all__ = ["EventRecord", "EventStore", "MigrationError", "StoreIntegrityError", "StoredCommand"]

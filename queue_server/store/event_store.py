@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from .integrity import AckedMark, StoreIntegrityError, check_start, identity
-from .migrations import migrate
+from .migrations import MigrationError, migrate
 
 T = TypeVar("T")
 MAX_BATCH = 512
@@ -281,7 +281,11 @@ class EventStore:
         db.execute("PRAGMA busy_timeout=5000")
         # Deleted rows (phone numbers past retention, person keys) are overwritten, not left in free space.
         db.execute("PRAGMA secure_delete=ON")
-        migrate(db)
+        try:
+            migrate(db)  # all or nothing (migrations.py)
+        except MigrationError:
+            db.close()
+            raise
         last = self.last_seq(db)
         try:
             check_start(self.path, last)

@@ -11,6 +11,7 @@ below that mark is refused instead of running with tickets missing.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -23,7 +24,7 @@ class StoreIntegrityError(Exception):
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
-        self.reason = reason  # missing | replaced | behind
+        self.reason = reason  # missing | replaced | behind | locked
 
 
 def mark_path(db_path: Path) -> Path:
@@ -64,11 +65,21 @@ def check_start(db_path: Path, last_seq: int | None) -> None:
 
 
 class AckedMark:
-    """The high-water mark file, open for the writer thread's life."""
+    """The high-water mark file, open for the writer thread's life.
 
-    def __init__(self, db_path: Path) -> None:
+    It also tells `cherha restore` that a server uses this store: it is held with a shared lock (servers and
+    `accept-store` do not exclude each other), which a restore's exclusive lock cannot get (restore.py)."""
+
+    def __init__(self, db_path: Path, lock: bool = True) -> None:
         self.path = mark_path(db_path)
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if lock:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(self._fd)
+                raise StoreIntegrityError("locked", f"{db_path} is being restored (cherha restore); "
+                                          "start the server when the restore is done") from None
 
     def write(self, seq: int) -> None:
         # Written after SQLite's own durable commit, without a second fsync: an fsync per commit doubled
@@ -83,9 +94,10 @@ class AckedMark:
         os.close(self._fd)
 
 
-def reset_mark(db_path: Path, last_seq: int) -> None:
-    """Operator's recovery: accept the log as it is now (after restoring a backup, or knowingly)."""
-    mark = AckedMark(db_path)
+def reset_mark(db_path: Path, last_seq: int, lock: bool = True) -> None:
+    """Operator's recovery: accept the log as it is now (after restoring a backup, or knowingly).
+    `lock=False`: the caller holds the store's lock already (restore.py)."""
+    mark = AckedMark(db_path, lock)
     try:
         os.ftruncate(mark._fd, 0)
         mark.write(last_seq)

@@ -1,13 +1,26 @@
 """Numbered schema migrations, applied in order; `PRAGMA user_version` remembers the last one.
 
-Never edit a released migration: add the next number.
+Never edit a released migration: add the next number, and keep a store the release wrote as a test fixture
+(tests/fixtures/store-vN.sqlite3, made by tests/fixtures/make_release_store.py; tests/test_upgrade.py opens every
+one with every later schema).
+
+An upgrade must never leave a store half-migrated: every pending step runs in one transaction with the new
+`user_version` (SQLite's DDL is transactional), so a step that fails midway rolls all of them back and the file
+is as the old release left it. Before the first step the old store is also copied, with SQLite's backup API,
+to `cherha-before-vN.sqlite3` beside it (N: the new version), for going back to the old release.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlite_utils import Database
+
+
+class MigrationError(Exception):
+    """The store cannot be brought to this release's schema; it is left as it was."""
 
 
 def _m1_event_log(db: Database) -> None:
@@ -94,13 +107,41 @@ MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_
                                                 _m7_visit_indexes, _m8_configuration]
 
 
-def migrate(db: Database) -> int:
-    """Bring the schema up to date; returns the resulting version."""
+def migrate(db: Database, upto: int | None = None) -> int:
+    """Bring the schema up to date (or up to version `upto`); returns the resulting version."""
+    target = len(MIGRATIONS) if upto is None else upto
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
-    for number, step in enumerate(MIGRATIONS, start=1):
-        if number <= version:
-            continue
+    if version > len(MIGRATIONS):
+        raise MigrationError(f"the store has schema version {version}, written by a newer release than this one "
+                             f"(which knows 1..{len(MIGRATIONS)}): run the newer release, or restore a backup")
+    if version >= target:
+        return version
+    if version > 0:
+        keep_original(db, target)
+    try:
         with db.atomic():
-            step(db)
-            db.execute(f"PRAGMA user_version = {number:d}")
-    return len(MIGRATIONS)
+            for number in range(version + 1, target + 1):
+                MIGRATIONS[number - 1](db)
+            db.execute(f"PRAGMA user_version = {target:d}")
+    except Exception as exc:
+        raise MigrationError(f"migrating the store from schema {version} to {target} failed, nothing was "
+                             f"changed: {exc!r}") from exc
+    return target
+
+
+def keep_original(db: Database, target: int) -> Path | None:
+    """A copy of the store as it is, before an upgrade to `target` (None for an in-memory database)."""
+    row = db.execute("SELECT file FROM pragma_database_list WHERE name = 'main'").fetchone()
+    if not row or not row[0]:
+        return None
+    path = Path(row[0])
+    copy = path.with_name(f"{path.stem}-before-v{target}{path.suffix}")
+    partial = copy.with_name(f".{copy.name}.partial")
+    target_db = sqlite3.connect(partial)
+    try:
+        db.conn.backup(target_db)
+        target_db.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        target_db.close()
+    partial.replace(copy)
+    return copy
