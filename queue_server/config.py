@@ -169,7 +169,7 @@ def _address_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
         uk = f"{link} — незахищена адреса (http): сторінки відвідувача й запису мають бути за https"
         en = f"{link} is plain http: the visitor's and booking pages must be served over https"
     else:
-        where = {"loopback": ("цього комп'ютера", "this machine"), "lan": ("локальної мережі", "the local network")}
+        where = {"loopback": ("цього комп’ютера", "this machine"), "lan": ("локальної мережі", "the local network")}
         uk = f"QR на талоні вестиме на {link} — адресу {where[kind][0]}, яку телефон відвідувача не відкриє"
         en = f"the ticket QR will carry {link}, an address of {where[kind][1]} a visitor's phone cannot open"
     failure = r.fail(place, f"попередження: {uk} / warning: {en}")
