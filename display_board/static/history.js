@@ -23,10 +23,22 @@ function kpi(name, value, key) {
     el("div", { className: "value" }, value));
 }
 
+// A long service name on the axis, in lines of whole words short enough for a phone's chart.
+function wrapped(text, width = window.innerWidth < 600 ? 22 : 40) {
+  const lines = [];
+  for (const word of String(text).split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 function chart(id, labels, datasets) {
   if (charts[id]) charts[id].destroy();
   charts[id] = new Chart($(id), { type: "bar", data: { labels, datasets },
-    options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } } } });
+    options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } },
+               scales: { y: { ticks: { callback(value) { return wrapped(this.getLabelForValue(value)); } } } } } });
 }
 
 async function show() {
