@@ -38,7 +38,7 @@ async function control(type, fields, status = null, done = t.applied, errorBox =
     errorBox.textContent = error.message[lang];
     return false;
   }
-  if (status) status.textContent = `✓ ${done}`;
+  if (status) status.textContent = done;
   return true;
 }
 
