@@ -20,6 +20,9 @@ def message(code: str, params: dict[str, Any] | None = None) -> dict[str, str]:
 def _in_words(lang: str, params: dict[str, Any]) -> dict[str, Any]:
     """A visit's state in a message is a word of that language (`state_no_show`: «не з’явився»); the error's
     `params` keep the code."""
+    # A parameter given in both languages ({uk, en}: what a wrong field expects) is said in this one.
+    params = {key: value[lang] if isinstance(value, dict) and set(value) == set(LANGS) else value
+              for key, value in params.items()}
     state = params.get("state")
     if isinstance(state, str) and MESSAGES.has(f"state_{state}"):
         return {**params, "state": MESSAGES.t_in(lang, f"state_{state}")}

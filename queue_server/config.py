@@ -132,6 +132,11 @@ def check_hall(path: Path | str) -> tuple[Hall, list[ConfigWarning]]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, 0, f"cannot read: {exc.strerror}") from None
+    return check_hall_text(text, path)
+
+
+def check_hall_text(text: str, path: Path) -> tuple[Hall, list[ConfigWarning]]:
+    """A hall from the text of a hall file (`path` names it in errors): an import over REST has no file."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -193,10 +198,12 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         value = hours_table.get(day, "")
         hours[day] = r.time_range(value, ("hours", day)) if value else None
     for key in hours_table:
-        if key not in WEEKDAYS and key not in ("breaks", "holidays"):
+        if key not in WEEKDAYS and key not in ("breaks", "holidays", "shortened"):
             raise r.fail(("hours", key), f"unknown weekday {key!r}")
     breaks = tuple(r.time_range(v, ("hours", "breaks")) for v in hours_table.get("breaks", []))
     holidays = frozenset(_date(r, v) for v in hours_table.get("holidays", []))
+    shortened = {_date(r, day): r.time_range(value, ("hours", "shortened"))
+                 for day, value in r.get(hours_table, ("hours",), "shortened", dict, {}).items()}
     policy = _policy(r, data.get("policy", {}))
     services, categories = _services(r, data)
     desks = _desks(r, data, services)
@@ -221,6 +228,8 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         board=_board(r, data.get("board", {})),
         booking=_booking(r, data.get("booking", {})),
         dispatch=_dispatch(r, data.get("dispatch", {})),
+        shortened=shortened,
+        public_url=r.get(centre, ("centre",), "public_url", str, ""),
     )
 
 
@@ -378,7 +387,8 @@ def _desks(r: _Reader, data: dict[str, Any], services: dict[str, Service]) -> di
         if not weights:
             raise r.fail(where, f"desk {number} serves nothing")
         days = r.weekdays(table["days"], (*where, "days")) if "days" in table else ()
-        desks[number] = Desk(number, r.get(table, where, "zone", str, "main"), tuple(weights), days)
+        desks[number] = Desk(number, r.get(table, where, "zone", str, "main"), tuple(weights), days,
+                             r.get(table, where, "open_by_default", bool, True))
     if not desks:
         raise r.fail(("desks",), "the hall has no desks")
     return desks
@@ -401,7 +411,8 @@ def _operators(r: _Reader, data: dict[str, Any], desks: dict[int, Desk]) -> dict
         for desk in allowed:
             if desk not in desks:
                 raise r.fail((*where, "desks"), f"unknown desk {desk!r}")
-        operators[login] = Operator(login, r.get(table, where, "name", str, login), role, secret, allowed)
+        operators[login] = Operator(login, r.get(table, where, "name", str, login), role, secret, allowed,
+                                    r.get(table, where, "disabled", bool, False))
     return operators
 
 
@@ -415,7 +426,10 @@ def _priorities(r: _Reader, data: dict[str, Any]) -> dict[str, PriorityCategory]
             raise r.fail((*where, "level"), "level must be 1..9")
         name = r.text_pair(table, where, "name")
         assert name is not None
-        out[pid] = PriorityCategory(pid, name, level)
+        cap = r.get(table, where, "daily_cap", int, None)
+        if cap is not None and cap < 1:
+            raise r.fail((*where, "daily_cap"), "must be at least 1")
+        out[pid] = PriorityCategory(pid, name, level, cap)
     return out
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .audit import audit_entries
 from .clock import Clock
 from .domain import commands as cmd
 from .domain import events as ev
@@ -55,7 +56,7 @@ class HallService:
         token_factory: Callable[[], str] = new_token,
         on_store_failure: Callable[[BaseException], None] = _fatal_store_failure,
     ) -> None:
-        self.hall, self.store, self.clock = hall, store, clock
+        self.store, self.clock = store, clock
         self.token_factory = token_factory
         self.code_factory = new_booking_code
         self.secret = ""  # the key of person keys: from its own file (passwords.load_or_create_key), set at start
@@ -75,10 +76,23 @@ class HallService:
         self.live_view = LiveView(self.published, self.now, self.quotes, lambda: self.hub.last_seq)
         self._learned_at_day_end: str | None = None
 
+    @property
+    def hall(self) -> Hall:
+        """The centre as configured now: the hall file with every administrator's change applied."""
+        return self.state.hall
+
     async def start(self) -> None:
         """Rebuild the live state from the log, then open today's business day if needed."""
         records = await self.store.call(EventStore.latest_day_events)
         self.seq = await self.store.call(EventStore.last_seq)
+        # The administrators' changes of earlier days, over the hall file (those of the latest day replay with
+        # it): the live configuration survives a restart. Their own index keeps this to the config events.
+        configured = await self.store.call(
+            lambda db: EventStore.config_events(db, records[0].seq if records else None))
+        for record in configured:
+            event = ev.from_dict(record.payload)
+            self.state.apply(event)
+            self.published.apply(event)
         if records:
             # Bookings made on earlier days (two months back covers every monthly limit and slot).
             since = (date.fromisoformat(records[0].day) - timedelta(days=62)).isoformat()
@@ -201,6 +215,8 @@ class HallService:
         visit_id = next((v for v in visit_ids if v), None)
         if visit_id is not None:
             response["visit"] = visit_view(self.state.visits[visit_id], now)
+        if isinstance(command, cmd.Configure):
+            response["changes"] = audit_entries(records)
         if isinstance(command, cmd.BookSlot):
             made = events[0]
             assert isinstance(made, ev.BookingMade)

@@ -30,7 +30,20 @@ def encode_event(payload: dict[str, object], public: bool) -> str:
     hidden = PRIVATE_FIELDS if public else SECRET_FIELDS
     if hidden & payload.keys():
         payload = {k: v for k, v in payload.items() if k not in hidden}
+    if payload.get("type") == "hall_configured":
+        payload = _configured(payload, public)
     return json.dumps(payload, ensure_ascii=False)
+
+
+def _configured(payload: dict[str, object], public: bool) -> dict[str, object]:
+    """An administrator's change as clients see it: an operator's PIN hash never leaves the server, and devices
+    (kiosks, boards) learn that staff or devices changed, not who or how."""
+    value = payload.get("value")
+    if public and payload.get("kind") in ("operator", "device"):
+        return {**payload, "value": None, "target": ""}
+    if isinstance(value, dict) and "secret_hash" in value:
+        return {**payload, "value": {k: v for k, v in value.items() if k != "secret_hash"}}
+    return payload
 
 
 def event_frame(record: EventRecord, public: bool) -> str:

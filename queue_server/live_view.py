@@ -26,8 +26,9 @@ from .store import EventRecord
 from .views import calls_view, desk_view, hall_fields, queue_summary, snapshot, visit_view
 
 TICK_SECONDS = 20.0
-# A new business day (or the visit carried into it) changes everything: the whole view is sent again.
-RESET_EVENTS = frozenset({"day_opened", "day_ended", "visit_carried_over"})
+# A new business day (or the visit carried into it) changes everything: the whole view is sent again. So does
+# an administrator's change to the centre (services, desks, names, hours): rare, and it may touch any view.
+RESET_EVENTS = frozenset({"day_opened", "day_ended", "visit_carried_over", "hall_configured"})
 # Events that change the hall-wide fields; a pause also changes what every desk may do.
 HALL_EVENTS = frozenset({"hall_paused", "hall_resumed", "service_closed", "service_reopened", "announcement_set",
                          "dispatch_policy_changed", "clock_jump_detected"})

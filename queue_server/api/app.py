@@ -51,7 +51,7 @@ def create_app(
     app = web.Application(middlewares=[security_headers, error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
     guard = Guard(limits)
-    app[APP_STATE] = AppState(service=service, auth=Authenticator(hall, store, clock, guard),
+    app[APP_STATE] = AppState(service=service, auth=Authenticator(lambda: service.state.hall, store, clock, guard),
                               outgoing_bytes=outgoing_bytes, clock_control=clock_control, guard=guard,
                               address_of=address_of)
     # Every route, the hall's pages included (one address for every screen in the hall), from the one table.

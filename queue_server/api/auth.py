@@ -9,6 +9,7 @@ so the answer's timing does not tell which logins exist.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -24,6 +25,7 @@ from ..store import EventStore
 from .limits import Guard
 
 SESSION_HOURS = 16
+CONTACT_WRITE_SECONDS = 60  # a device's last contact is written at most this often (it asks every few seconds)
 
 
 class Role(StrEnum):
@@ -46,21 +48,34 @@ class Principal:
 
 
 class Authenticator:
-    def __init__(self, hall: Hall, store: EventStore, clock: Clock, guard: Guard | None = None) -> None:
-        self.hall, self.store, self.clock = hall, store, clock
+    def __init__(self, hall: Callable[[], Hall], store: EventStore, clock: Clock, guard: Guard | None = None) -> None:
+        # The hall as configured now: an operator an administrator adds signs in at once (issue 15).
+        self.hall_of, self.store, self.clock = hall, store, clock
         self.guard = guard or Guard()
+        # Devices' last contact (token hash -> when), written to the devices table at most once a minute each.
+        self.device_contact: dict[str, datetime] = {}
         # Checked instead of a real hash when the login is unknown: the same work, the same wait.
         self._dummy_hash = hash_secret(new_token())
 
+    @property
+    def hall(self) -> Hall:
+        return self.hall_of()
+
     async def by_token(self, token: str) -> Principal:
         digest = token_hash(token)
-        now = self.clock.now().isoformat()
+        moment = self.clock.now()
+        now = moment.isoformat()
+        last = self.device_contact.get(digest)
+        write_contact = last is None or abs((moment - last).total_seconds()) >= CONTACT_WRITE_SECONDS
 
         def find(db: Database) -> Principal | None:
             row = db.execute(
                 "SELECT name, role FROM devices WHERE token_hash = ? AND revoked = 0", [digest]
             ).fetchone()
             if row is not None:
+                if write_contact:
+                    with db.atomic():
+                        db.execute("UPDATE devices SET last_contact = ? WHERE token_hash = ?", [now, digest])
                 return Principal(Role(row[1]), row[0])
             row = db.execute(
                 "SELECT login, role, desk FROM sessions WHERE token_hash = ? AND expires > ?", [digest, now]
@@ -72,8 +87,13 @@ class Authenticator:
         principal = await self.store.call(find)
         if principal is None:
             raise Unauthorized("invalid_token")
-        if principal.role not in DEVICE_ROLES and principal.name not in self.hall.operators:
-            raise Unauthorized("invalid_token")  # operator removed from the config since
+        if principal.role in DEVICE_ROLES:
+            if write_contact:
+                self.device_contact[digest] = moment
+            return principal
+        operator = self.hall.operators.get(principal.name)
+        if operator is None or operator.disabled:
+            raise Unauthorized("invalid_token")  # operator removed from the config, or disabled, since
         return principal
 
     def visitor(self, state: Any, visit_token: str | None, booking_code: str | None,
@@ -102,7 +122,7 @@ class Authenticator:
         stored = operator.secret_hash if operator is not None else self._dummy_hash
         # scrypt takes tens of milliseconds: keep it off the event loop.
         valid = await asyncio.to_thread(verify_secret, secret, stored)
-        if operator is None or not valid:
+        if operator is None or not valid or operator.disabled:
             raise Unauthorized("invalid_credentials")
         succeeded()
         if desk is not None:
@@ -123,6 +143,17 @@ class Authenticator:
 
         await self.store.call(save)
         return principal, token
+
+    async def end_sessions(self, login: str) -> list[str]:
+        """End every session of an operator (disabled, new PIN, new role or desks); their token hashes."""
+
+        def drop(db: Database) -> list[str]:
+            with db.atomic():
+                rows = db.execute("SELECT token_hash FROM sessions WHERE login = ?", [login]).fetchall()
+                db.execute("DELETE FROM sessions WHERE login = ?", [login])
+            return [row[0] for row in rows]
+
+        return await self.store.call(drop)
 
     async def logout(self, token: str) -> None:
         digest = token_hash(token)

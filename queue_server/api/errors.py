@@ -11,19 +11,46 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from ..catalogue import error_body
+from texts import LANGS
+
+from ..catalogue import MESSAGES, error_body
 from ..domain.errors import CherhaError, InvalidInput
 
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+# What a field expects, by pydantic's error type: each a text in the catalogue (`expected_<kind>`), so a wrong
+# value is explained in Ukrainian and English, never in pydantic's English ("Input should be a valid integer").
+_EXPECTED = {"missing": "required", "extra_forbidden": "unknown_field", "bool_type": "boolean",
+             "bool_parsing": "boolean", "list_type": "list", "tuple_type": "list", "dict_type": "object",
+             "model_type": "object", "model_attributes_type": "object", "literal_error": "one_of", "enum": "one_of",
+             "string_pattern_mismatch": "form", "date_type": "date", "date_parsing": "date",
+             "date_from_datetime_parsing": "date", "datetime_type": "datetime", "datetime_parsing": "datetime"}
+_PREFIXES = (("int", "integer"), ("float", "number"), ("decimal", "number"), ("string", "text"))
+_BOUNDS = {"greater_than_equal": "min", "greater_than": "min", "less_than_equal": "max", "less_than": "max",
+           "too_short": "min_items", "too_long": "max_items", "string_too_short": "min_length",
+           "string_too_long": "max_length"}
+
+
 def validation_error(exc: ValidationError) -> InvalidInput:
-    parts = []
-    for err in exc.errors()[:5]:
-        where = ".".join(str(p) for p in err["loc"]) or "message"
-        parts.append(f"{where}: {err['msg']}")
-    return InvalidInput("invalid_message", details="; ".join(parts))
+    """The first thing wrong with a body, as `invalid_message` with the field, what it expects, and a text in
+    each language (`details`: {uk, en}); `params.field`/`params.expected` for clients that show it by a form's
+    field."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "message"
+    kind, ctx = err["type"], err.get("ctx") or {}
+    expected = _EXPECTED.get(kind) or next((name for prefix, name in _PREFIXES if kind.startswith(prefix)), "value")
+    params: dict[str, Any] = {"field": field, "expected": expected}
+    bound = _BOUNDS.get(kind)
+    if bound is not None:
+        limit = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt", ctx.get("min_length", ctx.get("max_length"))))))
+        params["expected"] = {"min": "at_least", "max": "at_most"}.get(bound, "size")
+        params["limit"] = limit if isinstance(limit, (int, float)) else str(limit)
+    if expected == "one_of":
+        params["choices"] = str(ctx.get("expected", ""))
+    words = {lang: MESSAGES.t_in(lang, f"expected_{params['expected']}", **params) for lang in LANGS}
+    return InvalidInput("invalid_message", details=words, **params)
 
 
 def to_error(exc: BaseException) -> tuple[int, dict[str, Any]]:

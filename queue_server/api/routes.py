@@ -7,16 +7,20 @@ The hall's pages and static files are declared beside their handlers, in display
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from aiohttp import web
+from pydantic import BaseModel
 
 from display_board.web import PAGES
 
-from . import booking_api, devices_api, feedback_api, openapi, reports_api, rest
+from . import admin_api, booking_api, devices_api, feedback_api, openapi, reports_api, rest
 from .auth import Role
-from .endpoints import ANY_TOKEN, PUBLIC, VISITOR_BY_CODE, Entry, Query, Route, token, token_or_anonymous
+from .endpoints import ANY_TOKEN, PUBLIC, VISITOR_BY_CODE, Entry, Handler, Query, Route, token, token_or_anonymous
 from .http import Call
 from .websocket import websocket_handler
 
+B = TypeVar("B", bound=BaseModel | None)
 KIOSK, ADMIN, SUPERVISOR, OPERATOR = Role.KIOSK, Role.ADMIN, Role.SUPERVISOR, Role.OPERATOR
 STAFF_AND_KIOSKS = (OPERATOR, SUPERVISOR, ADMIN, KIOSK)
 RANGE = (Query("from", "first day, YYYY-MM-DD (default: today)", format="date"),
@@ -27,6 +31,12 @@ CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadshe
 async def websocket(call: Call[None]) -> web.StreamResponse:
     # Authentication is the socket's first message (docs/protocol.md), checked by its own table (messages.py).
     return await websocket_handler(call.request)
+
+
+def admin(method: str, path: str, handler: Handler[B], summary: str, body: type[B] | None = None,
+          **extra: Any) -> Route[B]:
+    """An administrator's route: under /api/admin/, admin sessions only (docs/admin-api.md)."""
+    return Route(method, f"/api/admin/{path}", handler, token(ADMIN), summary, body=body, **extra)
 
 
 # Not annotated on purpose: each Route is then typed on its own, and mypy checks that its handler takes
@@ -78,6 +88,55 @@ ROUTES = (
     # -- devices (devices_api.py)
     Route("POST", "/api/devices/heartbeat", devices_api.heartbeat, token(KIOSK),
           "A kiosk is alive; its printer's problem, if any", body=devices_api.HeartbeatBody),
+    # -- the administrator's (admin_api.py, devices_api.py; the contract: docs/admin-api.md)
+    admin("GET", "operators", admin_api.list_operators, "Operators (never their PIN hashes)"),
+    admin("POST", "operators", admin_api.add_operator, "Add an operator; answers their new PIN, once",
+          body=admin_api.NewOperatorBody, replies={201: "the operator and the PIN"}, errors=(404, 409)),
+    admin("PATCH", "operators/{login}", admin_api.change_operator,
+          "Rename, change role or desks, disable or enable an operator", body=admin_api.OperatorPatchBody,
+          errors=(404, 409)),
+    admin("POST", "operators/{login}/pin", admin_api.reset_pin, "A new PIN for an operator, answered once",
+          errors=(404,)),
+    admin("GET", "desks", admin_api.list_desks, "Desks with their plans"),
+    admin("PUT", "desks/{number}", admin_api.put_desk, "Create or change a desk (zone, default, services, weights)",
+          body=admin_api.DeskBody, errors=(404, 409)),
+    admin("DELETE", "desks/{number}", admin_api.delete_desk, "Delete a desk (not while open)", errors=(404, 409)),
+    admin("POST", "desks/{number}/copy", admin_api.copy_desk, "Copy a desk's plan to other desks",
+          body=admin_api.CopyBody, errors=(404, 409)),
+    admin("GET", "services", admin_api.list_services, "Categories, services and life situations, in kiosk order"),
+    admin("PUT", "services/{id}", admin_api.put_service, "Create or change a service (and the desks serving it)",
+          body=admin_api.ServiceBody, errors=(404, 409)),
+    admin("DELETE", "services/{id}", admin_api.delete_service, "Delete a service no desk or bundle uses",
+          errors=(404, 409)),
+    admin("PUT", "categories/{id}", admin_api.put_category, "Create (with its first service) or change a category",
+          body=admin_api.CategoryBody, errors=(404, 409)),
+    admin("DELETE", "categories/{id}", admin_api.delete_category, "Delete an empty category", errors=(404, 409)),
+    admin("PUT", "bundles/{id}", admin_api.put_bundle, "Create or change a life situation",
+          body=admin_api.BundleBody, errors=(404, 409)),
+    admin("DELETE", "bundles/{id}", admin_api.delete_bundle, "Delete a life situation", errors=(404, 409)),
+    admin("GET", "centre", admin_api.get_centre, "Hours, holidays, policy, priorities, booking rules, addresses"),
+    admin("PATCH", "centre", admin_api.change_centre, "Change the centre's settings (409 bookings_affected until "
+          "confirmed)", body=admin_api.CentreBody, errors=(409,)),
+    admin("GET", "affected-bookings", admin_api.affected, "Bookings a holiday or shorter hours on a date would cancel",
+          query=(Query("date", "the day, YYYY-MM-DD", required=True, format="date"),
+                Query("hours", "shorter hours that day, HH:MM-HH:MM (none: a holiday)", max_length=11))),
+    admin("GET", "devices", devices_api.list_devices, "Kiosks and displays with their last contact"),
+    admin("POST", "devices", devices_api.issue_device, "Issue a device token (answered once) and a display's URL",
+          body=devices_api.NewDeviceBody, replies={201: "the device, its token and URL"}, errors=(404, 409)),
+    admin("PATCH", "devices/{id}", devices_api.rename_device, "Rename a device",
+          body=devices_api.DevicePatchBody, errors=(404,)),
+    admin("DELETE", "devices/{id}", devices_api.revoke_device, "Revoke a device's token at once", errors=(404,)),
+    admin("GET", "audit", admin_api.audit, "The administrators' changes, newest first, paged",
+          query=(Query("login", "who made the change", max_length=64),
+                Query("kind", "operator, desk, service, category, bundle, centre, device or import", max_length=16),
+                Query("from", "first day, YYYY-MM-DD", format="date"),
+                Query("to", "last day, YYYY-MM-DD", format="date"),
+                Query("before", "page on: the previous page's next_before"),
+                Query("limit", "entries, 1..200 (default 50)")), errors=(400,)),
+    admin("GET", "config", admin_api.export_config, "The live configuration as the TOML hall file",
+          replies={200: "TOML"}, media="text/plain"),
+    admin("POST", "config", admin_api.import_config, "Import a TOML hall file (text/plain): the difference applied as "
+          "audited changes (?dry_run=1 lists them)", errors=(400, 409)),
     # -- sessions (rest.py)
     Route("POST", "/api/sessions", rest.login, PUBLIC, "Operator login; returns a session token for REST and "
           "WebSocket", body=rest.LoginBody, replies={201: "session"}, errors=(401, 403, 429)),

@@ -31,7 +31,7 @@ class AppState:
     # Desks with a console connected now (a desk open without one is "offline" on the dashboard).
     desk_connections: Counter[int] = field(default_factory=Counter)
     sockets: weakref.WeakSet[web.WebSocketResponse] = field(default_factory=weakref.WeakSet)
-    # Open sockets per operator session (token hash): logging out closes them.
+    # Open sockets per operator session or device token (its hash): logging out, revoking closes them.
     session_sockets: defaultdict[str, set[web.WebSocketResponse]] = field(
         default_factory=lambda: defaultdict(set))
     guard: Guard = field(default_factory=Guard)

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from ..catalogue import error_body
 from ..domain.errors import CherhaError, Forbidden, InvalidInput, Unauthorized
 from ..passwords import token_hash
-from .auth import DEVICE_ROLES
 from .connection import Connection
 from .connection_limits import MAX_FRAME_BYTES
 from .errors import parse_json, validation_error
@@ -96,8 +95,9 @@ async def _sign_in(conn: Connection, auth: Auth) -> str | None:
         conn.principal = app.auth.visitor(app.service.published, auth.visit_token, auth.booking_code, conn.address)
     elif auth.token is not None:
         conn.principal = await app.auth.by_token(auth.token)
-        if conn.principal.role not in DEVICE_ROLES:
-            conn.session = token_hash(auth.token)
+        # Kept by token hash, devices too: a logout, or an administrator revoking the device or disabling the
+        # operator, closes the sockets opened with it at once.
+        conn.session = token_hash(auth.token)
     else:
         assert auth.login is not None and auth.password is not None
         conn.principal, session_token = await app.auth.login(auth.login, auth.password, auth.desk, conn.address)

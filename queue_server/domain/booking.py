@@ -78,10 +78,8 @@ def _overlaps(start: time, end: time, other: TimeRange) -> bool:
 
 
 def slots_for(hall: Hall, policy: BookingPolicy, service: Service, day: date) -> list[Slot]:
-    if day in hall.holidays:
-        return []
     weekday = WEEKDAYS[day.weekday()]
-    hours = hall.hours.get(weekday)
+    hours = hall.hours_on(day)
     if hours is None or (service.days and weekday not in service.days):
         return []
     opening, closing = hours.start, hours.end

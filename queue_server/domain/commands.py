@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .hall_config import ConfigItem
+
 
 @dataclass(frozen=True)
 class Command:
@@ -209,3 +211,13 @@ class GiveFeedback(Command):
 @dataclass(frozen=True)
 class EndDay(Command):
     pass
+
+
+@dataclass(frozen=True)
+class Configure(Command):
+    """An administrator's change to the centre: items applied together, judged by the hall they lead to."""
+
+    items: tuple[ConfigItem, ...]
+    # A schedule change that leaves booked visitors outside the hours is refused unless confirmed; confirmed,
+    # those bookings are cancelled with it (the answer lists them so staff can warn the visitors).
+    confirm_affected: bool = False

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from . import commands as cmd
-from . import decide_visitors, issuing  # noqa: F401  (their decisions register themselves)
+from . import decide_config, decide_visitors, issuing  # noqa: F401  (their decisions register themselves)
 from . import events as ev
 from .dispatch import choose_next
 from .errors import Forbidden, InvalidInput, Refused

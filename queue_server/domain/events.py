@@ -351,6 +351,23 @@ class FeedbackGiven(Event):
 
 
 
+@dataclass(frozen=True)
+class HallConfigured(Event):
+    """An administrator changed the centre: one item (docs/admin-api.md#events) replaced whole.
+
+    One event family for every kind of item: one apply rule (domain/hall_config.py), one indexed audit query,
+    and a new setting needs no new event class. `value` is the item's whole new form (None when removed);
+    an operator's carries the PIN's scrypt hash, never the PIN. Kind `device` is for the audit only (tokens
+    live in the devices table, so a revoked one stays revoked whatever is replayed).
+    """
+
+    type_name: ClassVar[str] = "hall_configured"
+    by: str
+    kind: str
+    action: str  # added | changed | removed
+    target: str
+    value: dict[str, Any] | None = None
+
 
 def to_dict(event: Event) -> dict[str, Any]:
     """The JSON-ready form: datetimes as ISO strings, tuples as lists, plus the `type` key."""

@@ -60,6 +60,8 @@ class Desk:
     # service id -> weight; weight 0 is the "remainder" tier served only when nothing else waits.
     weights: tuple[tuple[str, int], ...]
     days: tuple[str, ...] = ()
+    # Offered on the consoles' desk list as a working desk; a spare desk (false) can still be opened.
+    open_by_default: bool = True
 
     def weight_of(self, service_id: str) -> int | None:
         for sid, weight in self.weights:
@@ -78,6 +80,7 @@ class Operator:
     role: str  # operator | supervisor | admin
     secret_hash: str
     desks: tuple[int, ...] = ()  # empty: may sit at any desk
+    disabled: bool = False  # kept (the audit and reports name them) but may not sign in
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class PriorityCategory:
     id: str
     name: Text
     level: int = 1
+    # At most this many priority tickets of the category a day; then its visitors get ordinary tickets.
+    daily_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,11 +196,19 @@ class Hall:
     board: BoardSettings = field(default_factory=BoardSettings)
     booking: BookingPolicy = field(default_factory=BookingPolicy)
     dispatch: DispatchPolicy = field(default_factory=DispatchPolicy)
+    # Days with shorter hours than their weekday's (the eve of a holiday): date -> that day's hours.
+    shortened: dict[date, TimeRange] = field(default_factory=dict)
+    # The address visitors' phones reach the centre at (tickets' QR links, board URLs); "" = the request's.
+    public_url: str = ""
+
+    def hours_on(self, day: date) -> TimeRange | None:
+        """The opening hours of a date: none on a holiday, a shortened day's own, else its weekday's."""
+        if day in self.holidays:
+            return None
+        return self.shortened.get(day) or self.hours.get(WEEKDAYS[day.weekday()])
 
     def is_open_at(self, moment: datetime) -> bool:
-        if moment.date() in self.holidays:
-            return False
-        hours = self.hours.get(WEEKDAYS[moment.weekday()])
+        hours = self.hours_on(moment.date())
         return hours is not None and hours.contains(moment.time())
 
     def service_offered_at(self, service: Service, moment: datetime) -> bool:

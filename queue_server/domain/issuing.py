@@ -41,7 +41,9 @@ def issue_ticket(state: HallState, c: cmd.IssueTicket, ctx: Context, booking_id:
         category = hall.priority_categories.get(c.priority_category)
         if category is None:
             raise InvalidInput("unknown_priority_category", category=c.priority_category)
-        priority = category.level
+        # Over the category's daily cap the visitor still gets a ticket, an ordinary one.
+        capped = category.daily_cap is not None and state.priority_issued.get(category.id, 0) >= category.daily_cap
+        priority = 0 if capped else category.level
     first = services[0]
     number = state.numbers.get(first.prefix, 0) + 1
     ticket = format_ticket(first.prefix, number)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from . import events as ev
 from .booking import Booking, BookingBook
 from .hall import DispatchPolicy, Hall
+from .hall_config import ConfigItem, apply_item
 from .service_times import ServiceTimes
 from .visit import PeriodKind, Visit, VisitState
 
@@ -55,6 +56,7 @@ class HallState:
     numbers: dict[str, int] = field(default_factory=dict)  # prefix -> last number issued on numbers_day
     numbers_day: str | None = None
     issued_per_service: dict[str, int] = field(default_factory=dict)
+    priority_issued: dict[str, int] = field(default_factory=dict)  # today's priority tickets per category
     closed_services: dict[str, str] = field(default_factory=dict)  # service id -> reason
     desks: dict[int, DeskState] = field(default_factory=dict)
     recent_service_minutes: dict[str, deque[float]] = field(default_factory=dict)
@@ -146,6 +148,7 @@ class HallState:
         self.day = None
         self.paused, self.pause_reason, self.announcement, self.clock_jump = False, None, None, None
         self.visits, self.live, self.live_by_service, self.issued_per_service = {}, {}, {}, {}
+        self.priority_issued = {}
         self.closed_services, self.by_feedback_token, self.by_ticket = {}, {}, {}
         self.desks = fresh.desks
         self.dispatch = hall.dispatch
@@ -196,6 +199,8 @@ class HallState:
         self.live_by_service.setdefault(first, {})[visit.visit_id] = visit
         self.numbers[event.prefix] = max(self.numbers.get(event.prefix, 0), event.number)
         self.issued_per_service[first] = self.issued_per_service.get(first, 0) + 1
+        if event.priority_category is not None and event.priority > 0:
+            self.priority_issued[event.priority_category] = self.priority_issued.get(event.priority_category, 0) + 1
         self.by_feedback_token[event.feedback_token] = visit.visit_id
         self.by_ticket[event.ticket] = visit.visit_id
         if event.booking_id is not None and event.booking_id in self.bookings.by_id:
@@ -352,6 +357,18 @@ class HallState:
 
     def _on_desk_message(self, event: ev.DeskMessage) -> None:
         self.messages.append((event.at, event.desk, event.text, event.by))
+
+    def _on_hall_configured(self, event: ev.HallConfigured) -> None:
+        self.hall = apply_item(self.hall, ConfigItem(event.kind, event.action, event.target, event.value))
+        for number, desk in self.hall.desks.items():
+            if number not in self.desks:
+                self.desks[number] = DeskState(number, desk.weights)
+            elif event.kind == "desk" and event.target == str(number):
+                self.desks[number].weights = desk.weights  # the centre's plan is today's plan from now on
+        for number in [n for n in self.desks if n not in self.hall.desks]:
+            del self.desks[number]
+        if event.kind == "centre":
+            self.dispatch = self.hall.dispatch  # the centre's new rule replaces a supervisor's rule for today
 
     def _on_service_reopened(self, event: ev.ServiceReopened) -> None:
         self.closed_services.pop(event.service_id, None)

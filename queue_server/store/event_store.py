@@ -192,6 +192,35 @@ class EventStore:
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
 
     @staticmethod
+    def config_events(db: Database, before: int | None = None) -> list[EventRecord]:
+        """Every administrator's change (before seq `before`), oldest first: the live configuration's replay."""
+        rows = db.execute("SELECT seq, day, payload FROM events WHERE type = 'hall_configured' AND seq < ? "
+                          "ORDER BY seq", [before if before is not None else 2**62])
+        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+
+    @staticmethod
+    def audit(db: Database, before: int, limit: int, login: str | None = None, kind: str | None = None,
+              first: str | None = None, last: str | None = None) -> list[EventRecord]:
+        """A page of the administrators' changes, newest first, through the partial indexes (migration 8)."""
+        where: list[str] = ["type = 'hall_configured'", "seq < ?"]
+        args: list[int | str] = [before]
+        if login is not None:
+            where.append("json_extract(payload, '$.by') = ?")
+            args.append(login)
+        if kind is not None:
+            where.append("json_extract(payload, '$.kind') = ?")
+            args.append(kind)
+        if first is not None:
+            where.append("day >= ?")
+            args.append(first)
+        if last is not None:
+            where.append("day <= ?")
+            args.append(last)
+        rows = db.execute(f"SELECT seq, day, payload FROM events WHERE {' AND '.join(where)} "
+                          "ORDER BY seq DESC LIMIT ?", [*args, limit])
+        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+
+    @staticmethod
     def last_seq(db: Database) -> int:
         return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
 

@@ -77,9 +77,20 @@ def _m7_visit_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS events_visit_id ON events (json_extract(payload, '$.visit_id'))")
 
 
+def _m8_configuration(db: Database) -> None:
+    # The administrator's changes (issue 15): replayed at every start over the hall file, and read by the
+    # audit page. Their own partial indexes keep both to the config events, however long the log grows.
+    # Queries must use these exact expressions (EventStore.config_events, EventStore.audit).
+    db.execute("CREATE INDEX IF NOT EXISTS events_configured ON events (seq) WHERE type = 'hall_configured'")
+    db.execute("CREATE INDEX IF NOT EXISTS events_configured_by ON events "
+               "(json_extract(payload, '$.by'), seq) WHERE type = 'hall_configured'")
+    # A device's last contact, for the administrator's device list (written at most once a minute).
+    db.execute("ALTER TABLE devices ADD COLUMN last_contact TEXT")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
                                                 _m4_settings_and_contacts, _m5_sms_outbox, _m6_person_bookings,
-                                                _m7_visit_indexes]
+                                                _m7_visit_indexes, _m8_configuration]
 
 
 def migrate(db: Database) -> int:

@@ -1,0 +1,56 @@
+"""The administrator's changes to the centre: items checked against the hall they lead to, then events."""
+
+from __future__ import annotations
+
+from . import commands as cmd
+from . import events as ev
+from .errors import NotFound, Refused
+from .guards import Context, decides
+from .hall_config import AUDIT_ONLY, ConfigItem, affected_bookings, apply_item, comparable, validate, value_of
+from .state import DeskStatus, HallState
+
+AFFECTED_LISTED = 500  # bookings named in a refusal; `count` says how many there are in all
+
+
+@decides(cmd.Configure)
+def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Event]:
+    hall = state.hall
+    events: list[ev.Event] = []
+    for item in c.items:
+        current = value_of(hall, item.kind, item.target)
+        if item.action == "removed":
+            if current is None:
+                raise NotFound(f"unknown_{item.kind}", **{item.kind: item.target})
+            _check_removable(state, item)
+        elif item.kind not in AUDIT_ONLY and comparable(current, item.kind) == comparable(item.value, item.kind):
+            continue  # nothing changes: no event, no audit line
+        hall = apply_item(hall, item)
+        events.append(ev.HallConfigured(at=ctx.now, by=c.actor, kind=item.kind, action=item.action,
+                                        target=item.target, value=item.value))
+    if not events:
+        return []
+    validate(state.hall, hall)
+    affected = affected_bookings(state.bookings, state.hall, hall, ctx.now)
+    if affected and not c.confirm_affected:
+        raise Refused("bookings_affected", count=len(affected),
+                      bookings=[{"code": b.code, "service": b.service_id, "start": b.start.isoformat(),
+                                 "channel": b.channel} for b in affected[:AFFECTED_LISTED]])
+    events.extend(ev.BookingCancelled(at=ctx.now, booking_id=b.booking_id, by=c.actor) for b in affected)
+    return events
+
+
+def _check_removable(state: HallState, item: ConfigItem) -> None:
+    if item.kind == "desk":
+        desk = state.desks.get(int(item.target))
+        if desk is not None and (desk.status is not DeskStatus.CLOSED or desk.visit_id is not None):
+            raise Refused("desk_in_use", desk=int(item.target))
+    if item.kind == "service":
+        if state.live_by_service.get(item.target):
+            raise Refused("service_in_use", service=item.target, where="queue")
+        for planned in state.hall.desks.values():
+            if planned.weight_of(item.target) is not None:
+                raise Refused("service_in_use", service=item.target, where=f"desk:{planned.number}")
+    if item.kind == "category":
+        category = next(c for c in state.hall.categories if c.id == item.target)
+        if category.service_ids:
+            raise Refused("category_in_use", category=item.target, where=",".join(category.service_ids))
