@@ -29,8 +29,9 @@ async def overflow(page: Page) -> dict[str, Any]:
     """How wide the document is against the viewport, and the widest elements that stick out (to say why)."""
     result: dict[str, Any] = await page.evaluate("""() => {
         const width = window.innerWidth;
-        const out = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > width + 0.5
-            && !e.closest('.scroll')).slice(0, 5).map((e) => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`);
+        const out = [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > width + 0.5 && !e.closest('.scroll')).slice(0, 5)
+            .map((e) => `${e.tagName}#${e.id}.${e.className}: ${Math.round(e.getBoundingClientRect().right)}`);
         return {scroll: document.scrollingElement.scrollWidth, width, out};
     }""")
     return result
