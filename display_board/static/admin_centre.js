@@ -15,7 +15,7 @@ const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 function range(value, t, id) {
   const [from, to] = (value || "").split("-");
   const time = (text, suffix) => input({ value: text || "", id: `${id}-${suffix}`, className: "time", inputMode: "numeric",
-                                          maxLength: 5, placeholder: suffix === "from" ? "08:00" : "17:00", autocomplete: "off" });
+                                          maxLength: 5, placeholder: "––:––", autocomplete: "off" });
   const start = time(from, "from");
   const end = time(to, "to");
   start.setAttribute("aria-label", t.from);
@@ -128,7 +128,7 @@ export async function centreScreen(ctx) {
   const node = form(t, lang, [
     group(t.centreName, el("div", { className: "grid2" }, field(t.nameUk, nameUk, "name.uk"), field(t.nameEn, nameEn, "name.en")),
       field(t.publicUrl, publicUrl, "public_url", t.publicUrlHint)),
-    group(t.hours, el("div", { className: "weekhours" }, ...WEEKDAYS.map((day) => field(t.weekdays[day], hours[day], `hours.${day}`)))),
+    group(t.hours, el("p", { className: "hint" }, t.hoursHint), el("div", { className: "weekhours" }, ...WEEKDAYS.map((day) => field(t.weekdays[day], hours[day], `hours.${day}`)))),
     el("div", { className: "grid2" }, group(t.breaks, field("", breaks.node, "breaks")), group(t.holidays, field("", holidays.node, "holidays"))),
     group(t.shortened, field("", shortened.node, "shortened")),
     group(t.sla, el("div", { className: "grid4" }, field(t.slaWalkIn, policy.sla_walk_in_minutes, "policy.sla_walk_in_minutes"),

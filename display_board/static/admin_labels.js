@@ -36,7 +36,7 @@ export const LABELS = {
     servicesCount: { one: "{count} послуга", few: "{count} послуги", many: "{count} послуг", other: "{count} послуги" },
     // centre
     centreName: "Назва центру", publicUrl: "Публічна адреса (для QR-посилань на талонах і адрес табло)", publicUrlHint: "Напр. https://cnap.lutsk.ua; порожньо — адреса, за якою відкрито сторінку.",
-    hours: "Години роботи", open: "працює", from: "з", to: "до", breaks: "Перерви", addBreak: "Додати перерву",
+    hours: "Години роботи", hoursHint: "Час — у 24-годинному форматі (08:00–17:00); порожньо — вихідний.", open: "працює", from: "з", to: "до", breaks: "Перерви", addBreak: "Додати перерву",
     holidays: "Вихідні та святкові дні", addHoliday: "Додати вихідний", shortened: "Скорочені дні", addShortened: "Додати скорочений день",
     sla: "Норматив очікування", slaWalkIn: "Без запису, хв", slaBooked: "За записом, після часу запису, хв", recallLimit: "Повторних викликів до «не з’явився»",
     priorities: "Пільгові категорії (позачергово)", level: "Рівень", dailyCap: "На день не більше", noCap: "без ліміту", addPriority: "Додати категорію",
@@ -93,7 +93,7 @@ export const LABELS = {
     confirmDeleteTitle: "Delete “{name}”?", confirmDeleteBody: "The change is written to the change log.",
     servicesCount: { one: "{count} service", other: "{count} services" },
     centreName: "Centre's name", publicUrl: "Public address (for the tickets' QR links and the boards' addresses)", publicUrlHint: "E.g. https://cnap.lutsk.ua; empty: the address this page was opened at.",
-    hours: "Opening hours", open: "open", from: "from", to: "to", breaks: "Breaks", addBreak: "Add a break",
+    hours: "Opening hours", hoursHint: "Times in 24 hours (08:00–17:00); empty: closed that day.", open: "open", from: "from", to: "to", breaks: "Breaks", addBreak: "Add a break",
     holidays: "Days off and holidays", addHoliday: "Add a day off", shortened: "Shortened days", addShortened: "Add a shortened day",
     sla: "Waiting target", slaWalkIn: "Walk-in, min", slaBooked: "Booked, past the slot, min", recallLimit: "Recalls before a no-show",
     priorities: "Priority categories (out of turn)", level: "Level", dailyCap: "A day at most", noCap: "no cap", addPriority: "Add a category",
