@@ -5,6 +5,8 @@
     cherha token --role kiosk|display --name NAME [--data-dir DIR]
     cherha hash-secret            (reads the PIN or password from standard input)
     cherha accept-store [--data-dir DIR]   (after exit code 3: accept the event log as it is now)
+    cherha export-config [--config FILE] [--data-dir DIR] > hall.toml   (the live configuration)
+    cherha import-config FILE --server URL [--login admin] [--dry-run] [--confirm-affected]
 """
 
 from __future__ import annotations
@@ -107,8 +109,10 @@ def main(argv: list[str] | None = None) -> int:
                             "network:HOST[:PORT] | usb:VENDOR:PRODUCT")
     print_test.add_argument("--profile", default="epson-80", help="printer profile (docs/printing.md)")
 
+    _add_config_transfer(sub)
     args = parser.parse_args(argv)
-    handlers = {"server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
+    handlers = {"export-config": _export_config, "import-config": _import_config,
+                "server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "voice": _voice, "board": _board, "led": _led,
                 "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
     return handlers[args.command](args)
@@ -343,3 +347,74 @@ def _print_test(args: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# -- the live configuration in and out as a hall file (issue 15; docs/configuration.md) ----------------------
+def _add_config_transfer(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = sub.add_parser("export-config", help="write the live configuration (hall file + live changes) as TOML")
+    export.add_argument("--config", type=Path, default=DEMO_HALL, help="the hall file the server was started with")
+    export.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    imports = sub.add_parser("import-config", help="apply a hall file to a running centre (admin login)")
+    imports.add_argument("file", type=Path)
+    imports.add_argument("--server", default="http://127.0.0.1:8080", help="the running server's address")
+    imports.add_argument("--login", default="admin", help="an admin's login; the PIN is asked (or CHERHA_PIN)")
+    imports.add_argument("--dry-run", action="store_true", help="list the changes, make none")
+    imports.add_argument("--confirm-affected", action="store_true",
+                         help="apply even when booked visitors are left outside the new hours (cancels them)")
+
+
+def _export_config(args: argparse.Namespace) -> int:
+    from .config_export import hall_to_toml, live_hall
+
+    try:
+        hall = live_hall(args.config, args.data_dir / DB_NAME)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    sys.stdout.write(hall_to_toml(hall))
+    return 0
+
+
+def _import_config(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    try:
+        check_hall(args.file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    pin = os.environ.get("CHERHA_PIN") or getpass.getpass(f"PIN ({args.login}): ")
+
+    def post(path: str, body: dict[str, object], token: str | None = None) -> dict[str, object]:
+        request = urllib.request.Request(args.server.rstrip("/") + path, data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json",
+                                                  **({"Authorization": f"Bearer {token}"} if token else {})})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            answer: dict[str, object] = json.loads(response.read())
+            return answer
+
+    try:
+        session = post("/api/sessions", {"login": args.login, "password": pin})
+        answer = post("/api/admin/config", {"toml": args.file.read_text(encoding="utf-8"), "dry_run": args.dry_run,
+                                            "confirm_affected": args.confirm_affected}, str(session["token"]))
+    except urllib.error.HTTPError as exc:
+        error = json.loads(exc.read() or b"{}").get("error", {})
+        message = error.get("message", {})
+        print(f"{error.get('code', exc.code)}: {message.get('uk', '')} / {message.get('en', '')}", file=sys.stderr)
+        for booking in error.get("params", {}).get("bookings", []):
+            print(f"  {booking['code']} {booking['service']} {booking['start']}", file=sys.stderr)
+        return 1
+    except urllib.error.URLError as exc:
+        print(f"{args.server}: {exc.reason}", file=sys.stderr)
+        return 1
+    changes = answer.get("changes", [])
+    assert isinstance(changes, list)
+    for change in changes:
+        summary = change.get("summary", {})
+        print(summary.get("uk", f"{change['kind']} {change['target']}: {change['action']}") if summary else
+              f"{change['kind']} {change['target']}: {change['action']}")
+    print(("dry run: " if args.dry_run else "") + f"{len(changes)} changes / змін")
+    return 0

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sqlite3
+from pathlib import Path
 from typing import Any
 
+from .config import load_hall
 from .domain.hall import WEEKDAYS, Hall, Text, TimeRange
+from .domain.hall_config import ConfigItem, apply_item
 
 HEADER = ("# Конфігурація залу, вивантажена з працюючого сервера (cherha export-config).\n"
           "# Hall configuration exported from the running server. Format: docs/configuration.md\n")
@@ -126,3 +130,22 @@ def hall_to_toml(hall: Hall) -> str:
     w.settings("booking", hall.booking)
     w.settings("dispatch", hall.dispatch)
     return "\n".join(w.lines) + "\n"
+
+
+def live_hall(config: Path, database: Path) -> Hall:
+    """The hall a server with this hall file and this database runs now: the file, then every administrator's
+    change in the log over it (as the server's start does). Read-only: safe while the server runs (WAL)."""
+    hall = load_hall(config)
+    if not database.exists():
+        return hall
+    db = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = db.execute("SELECT payload FROM events WHERE type = 'hall_configured' ORDER BY seq").fetchall()
+    except sqlite3.OperationalError:  # a database older than the events table: nothing changed live
+        rows = []
+    finally:
+        db.close()
+    for (payload,) in rows:
+        event = json.loads(payload)
+        hall = apply_item(hall, ConfigItem(event["kind"], event["action"], event["target"], event.get("value")))
+    return hall

@@ -78,6 +78,16 @@ class OperatorPatchBody(Model):
     disabled: bool | None = None
 
 
+class NoBody(Model):
+    """A POST that takes nothing (a PIN reset): an empty object, or no body at all."""
+
+
+class ImportBody(Model):
+    toml: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+    dry_run: bool = False  # only list the changes
+    confirm_affected: bool = False  # apply even if booked visitors are left outside the new hours
+
+
 class DeskService(Model):
     service: Ident
     weight: Weight
@@ -274,7 +284,7 @@ async def change_operator(call: Call[OperatorPatchBody]) -> web.Response:
     return json_response({"operator": _shown_operator(value), **answer})
 
 
-async def reset_pin(call: Call[None]) -> web.Response:
+async def reset_pin(call: Call[NoBody]) -> web.Response:
     login = _ident(call, "login", "operator")
     hall = _hall(call)
     current = value_of(hall, "operator", login)
@@ -510,24 +520,24 @@ async def export_config(call: Call[None]) -> web.Response:
     return web.Response(text=hall_to_toml(_hall(call)), content_type="text/plain", charset="utf-8")
 
 
-async def import_config(call: Call[None]) -> web.Response:
+async def import_config(call: Call[ImportBody]) -> web.Response:
     try:
-        text = await call.request.text()
-    except UnicodeDecodeError:
-        raise InvalidInput("invalid_text") from None
-    try:
-        new, _warnings = check_hall_text(text, Path("import.toml"))
+        new, _warnings = check_hall_text(call.body.toml, Path("import.toml"))
     except ConfigError as exc:
         raise InvalidInput("config_invalid", error=str(exc)) from None
     hall = _hall(call)
     items = diff(hall, new)
-    if call.request.query.get("dry_run") in ("1", "true"):
+    if call.body.dry_run:
         return json_response({"seq": call.state.service.seq, "dry_run": True,
                               "changes": [{"kind": i.kind, "action": i.action, "target": i.target} for i in items]})
     if items:
         items.insert(0, ConfigItem("import", "imported", new.id, {"items": len(items)}))
-    answer = await _configure(call, items, confirm=call.request.query.get("confirm_affected") in ("1", "true"))
-    for item in items:
-        if item.kind == "operator":
-            await _end_sessions(call, item.target)
+    before = {login: value_of(hall, "operator", login) for login in hall.operators}
+    answer = await _configure(call, items, confirm=call.body.confirm_affected)
+    after = _hall(call)
+    for login, value in before.items():
+        now = value_of(after, "operator", login)
+        if value is not None and now is not None and any(
+                value[k] != now[k] for k in ("role", "desks", "disabled", "secret_hash")):
+            await _end_sessions(call, login)
     return json_response(answer)

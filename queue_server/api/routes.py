@@ -96,7 +96,7 @@ ROUTES = (
           "Rename, change role or desks, disable or enable an operator", body=admin_api.OperatorPatchBody,
           errors=(404, 409)),
     admin("POST", "operators/{login}/pin", admin_api.reset_pin, "A new PIN for an operator, answered once",
-          errors=(404,)),
+          body=admin_api.NoBody, body_required=False, errors=(404,)),
     admin("GET", "desks", admin_api.list_desks, "Desks with their plans"),
     admin("PUT", "desks/{number}", admin_api.put_desk, "Create or change a desk (zone, default, services, weights)",
           body=admin_api.DeskBody, errors=(404, 409)),
@@ -135,8 +135,8 @@ ROUTES = (
                 Query("limit", "entries, 1..200 (default 50)")), errors=(400,)),
     admin("GET", "config", admin_api.export_config, "The live configuration as the TOML hall file",
           replies={200: "TOML"}, media="text/plain"),
-    admin("POST", "config", admin_api.import_config, "Import a TOML hall file (text/plain): the difference applied as "
-          "audited changes (?dry_run=1 lists them)", errors=(400, 409)),
+    admin("POST", "config", admin_api.import_config, "Import a TOML hall file: the difference applied as audited "
+          "changes (dry_run lists them)", body=admin_api.ImportBody, errors=(400, 409)),
     # -- sessions (rest.py)
     Route("POST", "/api/sessions", rest.login, PUBLIC, "Operator login; returns a session token for REST and "
           "WebSocket", body=rest.LoginBody, replies={201: "session"}, errors=(401, 403, 429)),
