@@ -124,7 +124,8 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     page.fill("#new-login", "olena")
     page.fill("#new-name", "Інша Олена")
     page.click("#add-operator button.save")
-    sync_expect(page.locator("#add-operator [data-field='login'] .field-error")).to_have_text("Логін «olena» уже зайнятий.")
+    taken = page.locator("#add-operator [data-field='login'] .field-error")
+    sync_expect(taken).to_have_text("Логін «olena» уже зайнятий.")
 
     # ...and signs in at desk 3's console (the real one, offscreen), at once, with no restart.
     window = console_sign_in(qtbot, server, 3, "olena", pin, session=tmp_path / "olena.json")
@@ -185,7 +186,7 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     sync_expect(page.locator("#confirm-body")).to_contain_text(code)
     page.screenshot(path=SHOTS / "admin-holiday-affected.png")
     page.click("#confirm-ok")
-    sync_expect(page.locator("#cancelled-bookings tr[data-code='%s']" % code)).to_be_visible()
+    sync_expect(page.locator(f"#cancelled-bookings tr[data-code='{code}']")).to_be_visible()
     sync_expect(page.locator("#centre-form .saved")).to_have_text("Збережено")
     page.screenshot(path=SHOTS / "admin-holiday-cancelled.png", full_page=True)
     assert date(2026, 11, 26) in server.state().hall.holidays
@@ -268,7 +269,8 @@ async def test_refusals_are_shown_beside_their_field_in_the_pages_language(tmp_p
         await page.click("#service-form button.save")
         error = page.locator("#service-form [data-field='prefix'] .field-error")
         await expect(error).to_contain_text("Префікс «Ц»")
-        await expect(page.locator("#service-form [data-field='prefix'] input")).to_have_attribute("aria-invalid", "true")
+        prefix = page.locator("#service-form [data-field='prefix'] input")
+        await expect(prefix).to_have_attribute("aria-invalid", "true")
         assert server.service.state.hall.services["id-card"].prefix == "П", "refused: nothing changed"
         await page.screenshot(path=SHOTS / "admin-refusal.png")
 
