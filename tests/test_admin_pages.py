@@ -304,3 +304,101 @@ async def test_refusals_are_shown_beside_their_field_in_the_pages_language(tmp_p
         await expect(supervisor.locator("#admin-link")).to_be_hidden()
         await page.goto(f"{server.url}/dashboard")
         await expect(page.locator("#admin-link")).to_be_visible()
+
+
+async def login_status(server: Any, login: str, pin: str) -> int:
+    async with aiohttp.ClientSession() as http, http.post(server.url + "/api/sessions",
+                                                          json={"login": login, "password": pin}) as response:
+        return response.status
+
+
+async def test_operators_plans_services_and_the_log_edited_in_the_page(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with running_server(tmp_path) as server, chromium() as browser:
+        page = await browser.new_page(viewport=LAPTOP)
+        await page.goto(f"{server.url}/admin#operators")
+        await sign_in(page)
+        await expect(page.locator("#screen")).to_have_attribute("data-ready", "operators")
+        state = server.service.state
+
+        # Rename op05, make her a supervisor for desks 5 and 6; a new PIN (asked first) replaces the old one;
+        # disabled (asked first), she cannot sign in; enabled again, she can.
+        row = page.locator("#operators tr[data-login='op05']")
+        await row.locator(".edit").click()
+        await row.locator("[data-field='name'] input").fill("Оксана Петренко")
+        await row.locator("[data-field='role'] select").select_option("supervisor")
+        await row.locator("[data-field='desks'] input[value='5']").check()
+        await row.locator("[data-field='desks'] input[value='6']").check()
+        await row.locator("button.save").click()
+        await expect(row).to_contain_text("Оксана Петренко")
+        await expect(row).to_contain_text("керівник залу")
+        await expect(row).to_contain_text("5, 6")
+        await row.locator(".reset-pin").click()
+        await expect(page.locator("#confirm-title")).to_have_text("Новий PIN для «op05»?")
+        await page.click("#confirm-ok")
+        pin = await page.locator("#operator-notices .secret").text_content() or ""
+        assert await login_status(server, "op05", "1111") == 401
+        assert await login_status(server, "op05", pin) == 201
+        await row.locator(".toggle").click()
+        await page.click("#confirm-ok")
+        await expect(row).to_contain_text("вимкнено")
+        assert await login_status(server, "op05", pin) == 401
+        await row.locator(".toggle").click()  # enabling is not asked
+        await expect(row).to_contain_text("працює")
+        assert await login_status(server, "op05", pin) == 201
+
+        # Desk 1's plan copied to desks 2 and 4, after a confirmation naming them.
+        await open_screen(page, "desks")
+        await page.click("#desk-list button[data-desk='1']")
+        await page.check("#copy-to input[value='2']")
+        await page.check("#copy-to input[value='4']")
+        await page.click("#copy-plan")
+        await expect(page.locator("#confirm-title")).to_have_text("Замінити план вікон 2, 4?")
+        await page.click("#confirm-ok")
+        await expect(page.locator(".copy-plan .saved")).to_have_text("Скопійовано до вікон 2, 4")
+        assert dict(state.desks[4].weights) == dict(state.desks[1].weights)
+
+        # A new service, put on desk 9 as it is made, reaches the public services tree; a life situation with it.
+        await open_screen(page, "services")
+        await page.click("#new-service")
+        form = page.locator("#service-form")
+        await form.locator("[data-field='name.en'] input").fill("Veteran ID")
+        await expect(form.locator("[data-field='id'] input")).to_have_value("veteran-id")
+        await form.locator("[data-field='name.uk'] input").fill("Посвідчення ветерана")
+        await form.locator("[data-field='prefix'] input").fill("С")
+        await form.locator("[data-field='category'] select").select_option("social")
+        await form.locator("button.save").click()
+        await expect(form.locator("[data-field='desks'] .field-error")).not_to_be_empty()  # on no desk: refused
+        ticks = form.locator("[data-field='desks'] .tick").filter(has_text="9")
+        await ticks.first.locator("input[type=checkbox]").check()
+        await form.locator("button.save").click()
+        await expect(page.locator("#service-tree button[data-id='veteran-id']")).to_be_visible()
+        async with aiohttp.ClientSession() as http, http.get(server.url + "/api/hall") as response:
+            hall = await response.json()
+        assert hall["services"]["veteran-id"]["name"]["uk"] == "Посвідчення ветерана"
+        assert dict(state.desks[9].weights)["veteran-id"] == 10
+        await page.click("#new-bundle")
+        bundle = page.locator("#bundle-form")
+        await bundle.locator("[data-field='name.en'] input").fill("Veteran's return")
+        await bundle.locator("[data-field='name.uk'] input").fill("Повернення ветерана")
+        await page.select_option("#bundle-add", "veteran-id")
+        await page.select_option("#bundle-add", "residence-register")
+        await expect(page.locator("#bundle-services li")).to_have_count(2)
+        await bundle.locator("button.save").click()
+        await expect(page.locator("#service-tree button[data-id='veterans-return']")).to_be_visible()
+
+        # The change log, filtered by kind, by person and by date.
+        await open_screen(page, "audit")
+        log = page.locator("#audit")
+        await expect(log).to_contain_text("op05")
+        await page.select_option("#audit-kind", "desk")
+        await page.click("#audit-filter button.save")
+        await expect(log.locator("tr")).to_have_count(2)  # desks 2 and 4
+        await page.select_option("#audit-kind", "")
+        await page.select_option("#audit-login", "admin")
+        await page.fill("#audit-from", "2026-11-25")
+        await page.click("#audit-filter button.save")
+        await expect(page.locator("#screen p.hint")).to_have_text("Змін ще не було.")
+        await page.fill("#audit-from", "2026-11-24")
+        await page.click("#audit-filter button.save")
+        await expect(page.locator("#screen p.hint")).to_be_hidden()
+        assert await log.locator("tr").count() >= 8

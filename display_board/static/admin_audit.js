@@ -1,7 +1,7 @@
 // The change log: every administrator's change, newest first, filtered by person, kind and dates, paged by
 // the server (GET /api/admin/audit: one indexed query per page). docs/admin-api.md "Audit".
 import { el } from "./dom.js";
-import { field, form, input, select } from "./admin_form.js";
+import { cardLabels, field, form, input, select } from "./admin_form.js";
 
 const KINDS = ["operator", "desk", "service", "category", "bundle", "centre", "device", "import"];
 const filters = { login: "", kind: "", from: "", to: "" };  // kept between visits to the screen
@@ -29,6 +29,7 @@ export async function auditScreen(ctx) {
       el("td", {}, entry.at.slice(0, 16).replace("T", " ")), el("td", {}, entry.by), el("td", {}, t.kinds[entry.kind] || entry.kind),
       el("td", {}, entry.summary[lang] || entry.summary.uk)));
     if (append) body.append(...rows); else body.replaceChildren(...rows);
+    cardLabels(body, [t.when, t.who, t.kind, t.change]);
     next = page.next_before;
     more.hidden = next === null;
     empty.hidden = body.children.length > 0;

@@ -3,7 +3,7 @@
 import { el } from "./dom.js";
 import { fill } from "./labels.js";
 import { confirmAction } from "./confirm_dialog.js";
-import { field, form, input, select } from "./admin_form.js";
+import { cardLabels, field, form, input, select } from "./admin_form.js";
 import { onceBox } from "./admin_operators.js";
 
 const time = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : null);  // the hall's wall time, as the server wrote it
@@ -62,7 +62,8 @@ export async function devicesScreen(ctx) {
   issue.id = "issue-device";
 
   const body = el("tbody", { id: "devices" });
-  const render = () => body.replaceChildren(...devices.map((device) => {
+  const headers = [t.deviceName, t.deviceRole, t.created, t.lastContact, t.status];
+  const row = (device) => {
     const error = el("span", { className: "error", role: "alert" });
     const revoke = el("button", { type: "button", className: "small danger revoke", disabled: device.revoked }, t.revoke);
     revoke.onclick = async () => {
@@ -86,8 +87,12 @@ export async function devicesScreen(ctx) {
       nameCell, el("td", {}, t.deviceRoles[device.role] || device.role),
       el("td", {}, time(device.created)), el("td", {}, time(device.last_contact) || t.never),
       el("td", {}, device.revoked ? t.revoked : t.active), el("td", { className: "actions" }, rename, revoke, error));
-  }));
+  };
+  const render = () => {
+    body.replaceChildren(...devices.map(row));
+    cardLabels(body, headers);
+  };
   render();
   return [el("section", {}, issue), notices, el("section", {}, el("h2", {}, t.devices), el("table", { className: "list" },
-    el("thead", {}, el("tr", {}, ...[t.deviceName, t.deviceRole, t.created, t.lastContact, t.status, ""].map((h) => el("th", {}, h)))), body))];
+    el("thead", {}, el("tr", {}, ...[...headers, ""].map((h) => el("th", {}, h)))), body))];
 }

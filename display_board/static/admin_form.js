@@ -108,3 +108,8 @@ export function serviceTree(catalogue) {
   return catalogue.categories.map((category) => ({ id: category.id, name: category.name,
     services: category.services.map((id) => byId.get(id)).filter(Boolean) }));
 }
+
+// On a phone a table's rows become cards: each cell carries its column's name (drawn by admin.css there).
+export function cardLabels(tbody, headers) {
+  for (const row of tbody.rows) [...row.cells].forEach((cell, index) => { if (headers[index]) cell.dataset.label = headers[index]; });
+}

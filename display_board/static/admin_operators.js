@@ -3,7 +3,7 @@
 import { el } from "./dom.js";
 import { fill } from "./labels.js";
 import { confirmAction } from "./confirm_dialog.js";
-import { field, form, input, select, showRefusal } from "./admin_form.js";
+import { cardLabels, field, form, input, select, showRefusal } from "./admin_form.js";
 
 const ROLES = ["operator", "supervisor", "admin"];
 
@@ -53,7 +53,11 @@ export async function operatorsScreen(ctx) {
   addForm.id = "add-operator";
 
   const rows = el("tbody", { id: "operators" });
-  const render = (list) => rows.replaceChildren(...list.map((operator) => row(ctx, operator, deskNumbers, roleOptions, notices, render, list)));
+  const headers = [t.loginColumn, t.name, t.role, t.allowedDesks, t.status];
+  const render = (list) => {
+    rows.replaceChildren(...list.map((operator) => row(ctx, operator, deskNumbers, roleOptions, notices, render, list)));
+    cardLabels(rows, headers);
+  };
   ctx.refreshList = (operator) => {
     const list = operators.filter((o) => o.login !== operator.login).concat([operator]).sort((a, b) => (a.login < b.login ? -1 : 1));
     operators.splice(0, operators.length, ...list);
@@ -62,7 +66,7 @@ export async function operatorsScreen(ctx) {
   render(operators);
   return [el("section", {}, addForm), notices,
     el("section", {}, el("h2", {}, t.operators),
-      el("table", { className: "list" }, el("thead", {}, el("tr", {}, ...[t.loginColumn, t.name, t.role, t.allowedDesks, t.status, ""]
+      el("table", { className: "list" }, el("thead", {}, el("tr", {}, ...[...headers, ""]
         .map((text) => el("th", {}, text)))), rows))];
 }
 

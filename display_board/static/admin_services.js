@@ -13,7 +13,7 @@ const both = (uk, en) => (uk.value.trim() ? { uk: uk.value.trim(), en: en.value.
 
 // Latin letters, digits and dashes from a name, for a new item's code (editable before it is saved).
 function slug(value) {
-  return value.toLowerCase().normalize("NFKD").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 64);
+  return value.toLowerCase().normalize("NFKD").replace(/['’ʼ]/g, "").replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 64);
 }
 
 export async function servicesScreen(ctx) {
