@@ -75,8 +75,9 @@ def _change_a_lot(server: ServerProcess, token: str) -> None:
 
 
 def test_export_import_export_gives_the_same_configuration(tmp_path: Path) -> None:
+    # Three server processes and four commands on a machine shared by many: starts get a minute, not 15 s.
     first = ServerProcess(tmp_path / "a")
-    first.start()
+    first.start(timeout=60)
     try:
         token = _admin(first)
         _change_a_lot(first, token)
@@ -93,7 +94,7 @@ def test_export_import_export_gives_the_same_configuration(tmp_path: Path) -> No
     assert checked.returncode == 0 and "ok" in checked.stdout, checked.stderr
 
     fresh = ServerProcess(tmp_path / "b")
-    fresh.start()
+    fresh.start(timeout=60)
     try:
         dry = _cherha("import-config", str(hall_file), "--server", fresh.url, "--dry-run",
                       env={"CHERHA_PIN": "admin-demo"})
@@ -116,7 +117,7 @@ def test_export_import_export_gives_the_same_configuration(tmp_path: Path) -> No
         fresh.stop()
     # The exported file started from is a fixed point: it exports as itself.
     started = ServerProcess(tmp_path / "c", config=hall_file)
-    started.start()
+    started.start(timeout=60)
     try:
         assert _request(started.url + "/api/admin/config", token=_admin(started))[1] == live
     finally:
