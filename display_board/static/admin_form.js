@@ -55,23 +55,32 @@ export function clearRefusal(root) {
   root.querySelectorAll(".saved").forEach((node) => { node.textContent = ""; });
 }
 
-// Show a refusal beside its field: `services.0.weight`, then `services.0`, then `services`, then the form.
+// The field a dotted name is about: `services.0.weight`, then `services.0`, then `services`; inside a group
+// (`first_service.prefix`: the new category's first service) the rest of the name is looked for in the group.
+function locateField(root, parts) {
+  for (let n = parts.length; n > 0; n -= 1) {
+    const target = root.querySelector(`[data-field="${CSS.escape(parts.slice(0, n).join("."))}"]`);
+    if (!target) continue;
+    const inner = n < parts.length ? locateField(target, parts.slice(n)) : null;
+    if (inner) return inner;
+    if (target.querySelector(":scope > .field-error")) return target;
+  }
+  return null;
+}
+
+// Show a refusal beside its field, else on the form's own error line.
 // `locate(field, error)` may handle a field itself (the plan editor's rows) and return true.
 export function showRefusal(root, failure, lang, locate = () => false) {
   const error = failure.error || failure;
   const message = error.message ? error.message[lang] || error.message.uk : String(failure);
   const name = (error.params && error.params.field) || FIELD_OF[error.code] || null;
   if (name && locate(name, message)) return;
-  let parts = name ? name.split(".") : [];
-  while (parts.length) {
-    const target = root.querySelector(`[data-field="${CSS.escape(parts.join("."))}"]`);
-    if (target) {
-      target.querySelector(".field-error").textContent = message;
-      const control = target.querySelector("input, select, textarea");
-      if (control) { control.setAttribute("aria-invalid", "true"); control.focus(); }
-      return;
-    }
-    parts = parts.slice(0, -1);
+  const target = name ? locateField(root, name.split(".")) : null;
+  if (target) {
+    target.querySelector(":scope > .field-error").textContent = message;
+    const control = target.querySelector("input, select, textarea");
+    if (control) { control.setAttribute("aria-invalid", "true"); control.focus(); }
+    return;
   }
   const line = root.querySelector(".form-error");
   if (line) line.textContent = message;
