@@ -10,6 +10,8 @@
     /qr.svg?data=…           a QR code (the booking confirmation's)
     /dashboard               the supervisor's live hall and controls (sign-in: supervisor or admin)
     /dashboard/history       reports for any dates, charts and CSV/XLSX exports
+    /admin                   the centre's administration (sign-in: admin): #operators #desks #services #centre
+                             #devices #audit, over the admin REST API (docs/admin-api.md)
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ INDEX = """<!doctype html><html lang="uk"><head><meta charset="utf-8"><title>Che
 <ul>
 <li><a href="/book">Попередній запис / Pre-registration</a></li>
 <li><a href="/dashboard">Панель керівника / Supervisor's dashboard</a> (вхід / sign-in)</li>
+<li><a href="/admin">Адміністрування / Administration</a> (вхід адміністратора / administrator's sign-in)</li>
 <li><a href="/api/hall">Послуги (API) / Services (API)</a> · <a href="/api/openapi.json">OpenAPI</a></li>
 </ul></body></html>"""
 
@@ -140,5 +143,7 @@ PAGES = (  # not annotated: see queue_server/api/routes.py
           replies={200: "SVG image"}, errors=(400,), media="image/svg+xml", head=True),
     _html("/dashboard", _page("dashboard.html"), "The supervisor's live hall and controls"),
     _html("/dashboard/history", _page("history.html"), "Reports for any dates, charts and exports"),
+    _html("/admin", _page("admin.html"), "The centre's administration: operators, desks, services, centre, devices, "
+          "change log"),
     Static("/static", STATIC, "The pages' scripts, styles and images"),
 )

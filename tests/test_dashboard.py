@@ -200,12 +200,14 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         await desk1.command("call_next")
         await expect(live.locator("[data-desk='1']")).to_have_attribute("data-activity", "calling")
         await live.click("#pause")
+        await live.click("#confirm-ok")  # asked first (tests/test_dashboard_layout.py)
         await expect(live.locator("#paused-banner")).to_be_visible()
         assert server.service.state.paused
         await live.screenshot(path=SHOTS / "dashboard-air-raid.png", full_page=True)
         await live.click("#pause")
         await expect(live.locator("#paused-banner")).to_be_hidden()
         await live.locator("#queues tr[data-service='id-card'] button").click()
+        await live.click("#confirm-ok")
         await expect(live.locator("#queues tr[data-service='id-card'] button")).to_have_text("Відкрити")
         assert "id-card" in server.service.state.closed_services
         await live.fill("#announcement-uk", "Сьогодні прийом до 20:00")
@@ -217,7 +219,8 @@ async def test_dashboard_reports_exports_and_feedback(tmp_path) -> None:  # type
         await live.fill("#priority-ticket", waiting[-1])
         await live.click("#set-priority")
         await live.select_option("#weights-desk", "2")
-        await live.fill("#weights", "id-card=10\nconsultation=0")
+        for service in ("id-card-14", "passport-foreign", "passport-lost", "passport-photo", "passport-issue"):
+            await live.click(f"#weights-rows li[data-service='{service}'] .remove")
         await live.click("#set-weights")
         for _ in range(50):
             state = server.service.state

@@ -417,6 +417,7 @@ async def test_dashboard_command_cut_in_flight_is_applied_once(tmp_path) -> None
         # the next connection with the same command_id, and the server applies it once.
         gate.cut_after = lambda message: message.get("type") == "hall_pause"
         await page.click("#pause")
+        await page.click("#confirm-ok")  # pausing the hall is asked first (tests/test_dashboard_layout.py)
         await expect(page.locator("#offline")).to_be_visible()
         gate.cut_after = lambda _message: False
         assert server.service.state.paused

@@ -4,6 +4,8 @@ import { LABELS, session } from "./dashboard_labels.js";
 import { applyLabels, fill, languageLink, pageLang } from "./labels.js";
 import { el } from "./dom.js";
 import { Client } from "./protocol.js";
+import { confirmAction } from "./confirm_dialog.js";
+import { PlanEditor, treeFromHall } from "./plan_editor.js";
 
 const lang = pageLang();
 const t = applyLabels(LABELS, lang);
@@ -13,6 +15,10 @@ const serviceName = (id) => (hall.services[id] ? hall.services[id].name[lang] : 
 let client = null;
 let refreshTimer = null;
 let current = null;
+// Today's weights at one desk, with the same editor as a desk's default plan in the admin section.
+const plan = new PlanEditor({ tree: treeFromHall(hall), lang, id: "weights" });
+$("weights-editor").replaceWith(plan.element);
+let planDesk = null;  // the desk whose plan the editor holds (refilled from the server only on a desk change)
 
 function texts() {
   languageLink($("language"), lang);
@@ -21,9 +27,19 @@ function texts() {
   $("weights-desk").replaceChildren(...desks.map((n) => new Option(`${n}`, `${n}`)));
 }
 
-async function control(type, fields) {
+// A command; true once the server has applied it. A refusal is shown in the page's language; `status`, the
+// element beside the button, says "sent"/"applied" on success (role=status: a screen reader hears it too).
+async function control(type, fields, status = null, done = t.applied, errorBox = $("control-error")) {
   $("control-error").textContent = "";
-  try { await client.command(type, fields); } catch (error) { $("control-error").textContent = error.message[lang]; }
+  if (status) status.textContent = "";
+  try {
+    await client.command(type, fields);
+  } catch (error) {
+    errorBox.textContent = error.message[lang];
+    return false;
+  }
+  if (status) status.textContent = done;
+  return true;
 }
 
 function minutes(seconds) { return `${Math.floor(seconds / 60)} ${t.min}`; }
@@ -32,7 +48,7 @@ function render(data) {
   current = data;
   $("sla").textContent = `${Math.round(data.sla.within_share * 100)}%`;
   $("sla").dataset.share = data.sla.within_share;
-  if (!$("weights").value) fillWeights();
+  if (planDesk === null) fillWeights();
   fillDispatch(data.dispatch);
   $("paused-banner").hidden = !data.paused;
   $("paused-banner").textContent = t.paused;
@@ -63,7 +79,13 @@ function render(data) {
   $("queues").replaceChildren(...rows.map(([id, q]) => {
     const closed = data.closed_services[id] !== undefined;
     const button = el("button", { className: "small", textContent: closed ? t.reopen : t.close });
-    button.onclick = () => control(closed ? "service_reopen" : "service_close", { service_id: id, ...(closed ? {} : { reason: "registry_offline" }) });
+    button.onclick = async () => {
+      if (closed) { control("service_reopen", { service_id: id }); return; }
+      const sure = await confirmAction({ title: fill(t.confirmCloseTitle, { service: serviceName(id) }),
+        body: [t.confirmCloseBody, fill(t.confirmCloseWaiting, { count: q.waiting }, lang)],
+        confirm: t.close, cancel: t.cancel });
+      if (sure) control("service_close", { service_id: id, reason: "registry_offline" });
+    };
     return el("tr", { dataset: { service: id } }, el("td", {}, serviceName(id)), el("td", { className: "num" }, q.waiting),
       el("td", { className: "num" }, minutes(q.longest_wait_seconds)),
       el("td", { className: "num" }, q.estimated_wait_minutes === null ? t.noDesk : `${q.estimated_wait_minutes} ${t.min}`),
@@ -72,8 +94,10 @@ function render(data) {
 }
 
 function fillWeights() {
-  const desk = current.desks.find((d) => d.number === Number($("weights-desk").value));
-  $("weights").value = Object.entries(desk.weights).map(([id, w]) => `${id}=${w}`).join("\n");
+  planDesk = Number($("weights-desk").value);
+  const desk = current.desks.find((d) => d.number === planDesk);
+  plan.set(desk ? desk.weights : {});
+  $("weights-status").textContent = "";
 }
 
 async function refresh() {
@@ -101,6 +125,7 @@ function connect(token) {
   client = new Client({
     auth: { token },
     onStatus: (online) => { $("offline").hidden = online; },
+    onAuthOk: (message) => { $("admin-link").hidden = message.role !== "admin"; },
     // The session ended (logged out, expired): sign in again.
     onAuthInvalid: () => { client.close(); sessionStorage.removeItem("cherha-token"); location.reload(); },
   });
@@ -109,13 +134,23 @@ function connect(token) {
   client.start();
 }
 
-$("pause").onclick = () => control(current && current.paused ? "hall_resume" : "hall_pause", current && current.paused ? {} : { reason: "air_raid" });
-$("announce").onclick = () => control("set_announcement", { text_uk: $("announcement-uk").value, text_en: $("announcement-en").value });
-$("send").onclick = () => {
-  const desk = $("message-desk").value;
-  control("send_message", { text: $("message-text").value, ...(desk ? { desk: Number(desk) } : {}) });
+// Pausing stops every kiosk and desk: asked first. Resuming (the all-clear) harms nobody and is not.
+$("pause").onclick = async () => {
+  if (current && current.paused) { control("hall_resume", {}); return; }
+  const sure = await confirmAction({ title: t.confirmPauseTitle, body: [t.confirmPauseBody],
+                                     confirm: t.confirmPause, cancel: t.cancel });
+  if (sure) control("hall_pause", { reason: "air_raid" });
 };
-$("set-priority").onclick = () => control("change_priority", { ticket: $("priority-ticket").value.trim().toUpperCase(), priority: Number($("priority-level").value) });
+$("announce").onclick = () => control("set_announcement", { text_uk: $("announcement-uk").value,
+  text_en: $("announcement-en").value }, $("announce-status"), $("announcement-uk").value ? t.shown : t.cleared);
+$("send").onclick = async () => {
+  const desk = $("message-desk").value;
+  const sent = await control("send_message", { text: $("message-text").value, ...(desk ? { desk: Number(desk) } : {}) },
+    $("send-status"), desk ? fill(t.sentTo, { desk }) : t.sentAll);
+  if (sent) $("message-text").value = "";
+};
+$("set-priority").onclick = () => control("change_priority", { ticket: $("priority-ticket").value.trim().toUpperCase(),
+  priority: Number($("priority-level").value) }, $("priority-status"));
 // The dispatch settings in force; a field being edited is left alone until it is applied.
 const DISPATCH_FIELDS = [["level-minutes", "level_head_start_minutes"], ["priority-minutes", "priority_head_start_minutes"],
   ["booked-minutes", "booked_head_start_minutes"], ["cap-minutes", "cap_minutes"]];
@@ -127,19 +162,14 @@ function fillDispatch(settings) {
 $("set-dispatch").onclick = async () => {
   const fields = { strict_tiers: $("strict-tiers").checked };
   for (const [id, key] of DISPATCH_FIELDS) fields[key] = Number($(id).value);
-  $("dispatch-saved").textContent = "";
-  await control("set_dispatch_policy", fields);
-  if (!$("control-error").textContent) $("dispatch-saved").textContent = t.saved;
+  await control("set_dispatch_policy", fields, $("dispatch-saved"), t.saved);
   document.activeElement.blur();
 };
 $("weights-desk").onchange = fillWeights;
-$("set-weights").onclick = () => {
-  const weights = {};
-  for (const line of $("weights").value.split("\n").map((l) => l.trim()).filter(Boolean)) {
-    const [id, weight] = line.split("=");
-    weights[id.trim()] = Number(weight);
-  }
-  control("set_desk_services", { desk: Number($("weights-desk").value), weights });
+$("set-weights").onclick = async () => {
+  plan.clearErrors();
+  await control("set_desk_services", { desk: planDesk, weights: plan.value() }, $("weights-status"), t.appliedToday,
+                plan.error);
 };
 
 texts();

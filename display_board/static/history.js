@@ -26,12 +26,24 @@ function kpi(name, value, key) {
 // A bar's colour is the CSS's (dashboard.css: --mark-*), where the contrast test reads it too.
 function mark(name) { return getComputedStyle($("services-chart")).getPropertyValue(`--mark-${name}`).trim(); }
 
+// A long service name on the axis, in lines of whole words short enough for a phone's chart.
+function wrapped(text, width = window.innerWidth < 600 ? 22 : 40) {
+  const lines = [];
+  for (const word of String(text).split(" ")) {
+    const last = lines.length - 1;
+    if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines;
+}
+
 // A chart, and the same figures as a table under it: the text alternative for a screen reader, and for anyone
 // who wants the numbers.
 function chart(id, labels, datasets) {
   if (charts[id]) charts[id].destroy();
   charts[id] = new Chart($(id), { type: "bar", data: { labels, datasets },
-    options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } } } });
+    options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } },
+               scales: { y: { ticks: { callback(value) { return wrapped(this.getLabelForValue(value)); } } } } } });
   const title = $(id).closest("section").querySelector("h2").textContent;
   $(id).setAttribute("role", "img");
   $(id).setAttribute("aria-label", `${title}: ${t.chartSummary}`);
