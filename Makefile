@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime
+# postgresql: the city server's database, and the real one the city tests start (initdb/pg_ctl in a temp dir).
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime postgresql
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 ESLINT := .cache/npm/node_modules/.bin/eslint
@@ -15,7 +16,7 @@ help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts)
+system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts, postgresql)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -26,7 +27,7 @@ system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, s
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[print,apps,dev]'
+	$(PY) -m pip install -q -e '.[print,apps,dev,city]'
 	@touch $(STAMP)
 
 # Chart.js for the supervisor's charts, from the npm registry at set-up (never committed: not our code).

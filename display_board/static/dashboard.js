@@ -58,6 +58,12 @@ function render(data) {
     return li;
   });
   if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
+  if (data.city) { // a branch of a city: how far behind the city is (one line; docs/city.md)
+    const li = el("li", { className: "city", dataset: { kind: "city" } });
+    li.textContent = data.city.behind_events === 0 ? t.cityShipped : fill(t.cityBehind,
+      { count: data.city.behind_events, minutes: Math.floor(data.city.behind_seconds / 60) }, lang);
+    alerts.push(li);
+  }
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {

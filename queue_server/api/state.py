@@ -7,6 +7,7 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -15,6 +16,9 @@ from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
 from .limits import Guard
+
+if TYPE_CHECKING:
+    from ..shipping.shipper import Shipper
 
 
 def remote_address(request: web.BaseRequest) -> str:
@@ -43,6 +47,8 @@ class AppState:
     confirmation: SmsConfirmation | None = None
     # Every connection's outbox while it lives: what the server holds for its clients, in bytes.
     outboxes: weakref.WeakSet[Outbox] = field(default_factory=weakref.WeakSet)
+    # A branch of a city ships its log there (shipping/); None for a hall that runs alone.
+    shipping: Shipper | None = None
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)

@@ -34,8 +34,10 @@ async def on_get_state(conn: Connection, message: Any) -> dict[str, Any]:
 async def on_get_dashboard(conn: Connection, message: Any) -> dict[str, Any]:
     service = conn.app.service
     now = service.now()
+    shipping = conn.app.shipping
     return dashboard(service.published, now, service.devices, set(conn.app.desk_connections), time.monotonic(),
-                     service.quotes.for_services(service.published, now))
+                     service.quotes.for_services(service.published, now),
+                     city=shipping.status() if shipping is not None else None)
 
 
 async def on_subscribe(conn: Connection, message: Any) -> None:
