@@ -37,7 +37,6 @@ from .store import CityStore, Principal
 
 DAILY_PATH = "/api/city/daily"
 HEALTH_PATH = "/api/city/health"
-CITY_STATE = web.AppKey("city", "CityState")
 
 
 @dataclass
@@ -45,6 +44,9 @@ class CityState:
     store: CityStore
     clock: Clock
     aggregator: Aggregator
+
+
+CITY_STATE = web.AppKey("city", CityState)
 
 
 Handler = Callable[[web.Request, CityState, Principal, bytes], Awaitable[web.Response]]

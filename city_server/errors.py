@@ -41,8 +41,6 @@ async def error_middleware(request: web.Request,
         return await handler(request)
     except CityError as exc:
         return json_response(exc.body(), exc.status)
-    except web.HTTPRequestEntityTooLarge as exc:
-        return json_response(error_body("too_large", {"limit": exc.max_size}), 413)
     except web.HTTPNotFound:
         return json_response(error_body("not_found"), 404)
     except web.HTTPException:

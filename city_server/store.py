@@ -53,7 +53,8 @@ class CityStore:
         return token
 
     async def revoke_branch(self, name: str) -> bool:
-        return await self.pool.execute("UPDATE branches SET revoked = true WHERE name = $1", name) != "UPDATE 0"
+        status: str = await self.pool.execute("UPDATE branches SET revoked = true WHERE name = $1", name)
+        return status != "UPDATE 0"
 
     async def add_staff(self, name: str, now: datetime) -> str:
         token = new_token()

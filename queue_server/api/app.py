@@ -91,8 +91,9 @@ def create_app(
         background.append(asyncio.create_task(sender.run(stop_background) if sender else
                                               _purge_forever(outbox, stop_background)))
         background.append(asyncio.create_task(_every(TICK_SECONDS, service.tick, stop_background)))
-        if app[APP_STATE].shipping is not None:
-            background.append(asyncio.create_task(app[APP_STATE].shipping.run(stop_background)))
+        shipping = app[APP_STATE].shipping
+        if shipping is not None:
+            background.append(asyncio.create_task(shipping.run(stop_background)))
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.

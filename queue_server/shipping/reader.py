@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .protocol import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
 
+T = TypeVar("T")
 # Room left in a body for the envelope around the events.
 _ENVELOPE_BYTES = 1024
 
@@ -50,7 +53,7 @@ class LogReader:
         await self._run(self._close)
         self._pool.shutdown(wait=False)
 
-    async def _run(self, fn):  # type: ignore[no-untyped-def]
+    async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
     def _connection(self) -> sqlite3.Connection:
