@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +34,7 @@ from texts import plural_category
 
 from .browser import chromium
 from .city_support import ChaosProxy, City, Postgres, running_branch, shipper, until
-from .process import ServerProcess
+from .process import ServerProcess, free_port
 from .shots import shots_dir
 from .support import WsClient, issue, operator
 from .test_dashboard import sign_in
@@ -132,6 +135,7 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         await expect(page.locator("#alerts [data-kind=city]")).to_have_text(
             f"Місто ще не отримало {behind} {EVENTS_WORD[plural_category('uk', behind)]}"
             f" (найстарішу {view['city']['behind_seconds'] // 60} хв тому)")
+        await expect(page.locator("#alerts")).not_to_contain_text("Усе гаразд")  # a day behind is an alert
         await page.screenshot(path=shots_dir() / "dashboard-city-behind.png", full_page=True)
 
         await city.start()
@@ -200,7 +204,7 @@ async def test_a_branch_killed_in_the_middle_of_a_batch_loses_and_doubles_nothin
     branch = ServerProcess(tmp_path / "branch", config=hall)
     try:
         proxy.hold.clear()  # batches wait on the way to the city
-        branch.start()
+        branch.start(timeout=60)
         kiosk = branch.token()
         async with aiohttp.ClientSession() as http:
             for number in range(30):
@@ -211,7 +215,7 @@ async def test_a_branch_killed_in_the_middle_of_a_batch_loses_and_doubles_nothin
             assert city.store is not None
             await until(lambda: city.store.acked("mobile-1"), what="the held batch reached the city")
 
-            branch.start()  # the branch comes back and goes on shipping from what the city says it holds
+            branch.start(timeout=60)  # the branch comes back and goes on shipping from what the city says it holds
             for number in range(20):
                 await issue_at(http, branch.url, kiosk, SERVICES[number % 3])
             log = branch_log(branch.data_dir / "cherha.sqlite3")
@@ -340,3 +344,44 @@ async def test_a_silent_branch_shows_no_data_after_two_minutes(city: City, tmp_p
 async def _summary_shows(live: Any, check: Any) -> bool:
     data = await live()
     return data["status"] == "live" and data["summary"] is not None and bool(check(data["summary"]))
+
+
+async def test_the_city_command_line(postgres: Postgres, tmp_path: Path) -> None:
+    """`cherha city-branch add`, `cherha city-staff add` and `cherha city` as a city's IT department runs them."""
+    dsn = await postgres.new_database()
+    env = {**os.environ, "CHERHA_CITY_DSN": dsn}
+
+    def cherha(*args: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "queue_server", *args], env=env, capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    branch_token, staff_token = cherha("city-branch", "add", "tsentr"), cherha("city-staff", "add", "it-dept")
+    assert subprocess.run([sys.executable, "-m", "queue_server", "city-branch", "add", "Центр"], env=env,
+                          capture_output=True, timeout=60).returncode == 2
+    port = free_port()
+    log = (tmp_path / "city.log").open("wb")
+    city = subprocess.Popen([sys.executable, "-m", "queue_server", "city", "--port", str(port), "--log-level",
+                             "warning", "--clock-start", CITY_START.isoformat()], env=env, stdout=log, stderr=log)
+    try:
+        async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as http:
+
+            async def healthy() -> bool:
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with http.get("/api/city/health") as response:
+                        return response.status == 200
+                return False
+
+            await until(healthy, what="cherha city")
+            async with http.get(POSITION_PATH, headers=bearer(branch_token)) as response:
+                assert await response.json() == {"branch": "tsentr", "acked": 0}
+            async with http.get(LIVE_PATH, headers=bearer(staff_token)) as response:
+                assert [b["status"] for b in (await response.json())["branches"]] == ["no_data"]
+            assert cherha("city-branch", "revoke", "tsentr") == "revoked tsentr"
+            async with http.get(POSITION_PATH, headers=bearer(branch_token)) as response:
+                assert response.status == 401
+    finally:
+        city.terminate()
+        city.wait(10)
+        log.close()

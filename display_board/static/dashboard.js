@@ -57,13 +57,17 @@ function render(data) {
       problem: t.printerProblems[alert.problem] || alert.problem }, lang);
     return li;
   });
-  if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
-  if (data.city) { // a branch of a city: how far behind the city is (one line; docs/city.md)
-    const li = el("li", { className: "city", dataset: { kind: "city" } });
-    li.textContent = data.city.behind_events === 0 ? t.cityShipped : fill(t.cityBehind,
-      { count: data.city.behind_events, minutes: Math.floor(data.city.behind_seconds / 60) }, lang);
-    alerts.push(li);
+  // A branch of a city: one line on how far behind the city is (docs/city.md); an alert once 5 minutes behind.
+  const city = data.city && el("li", { className: "city", dataset: { kind: "city" } });
+  if (city) {
+    const behind = data.city.behind_events > 0;
+    city.textContent = behind ? fill(t.cityBehind, { count: data.city.behind_events,
+      minutes: Math.floor(data.city.behind_seconds / 60) }, lang) : t.cityShipped;
+    if (behind && data.city.behind_seconds >= 300) alerts.push(city);
+    else city.style.color = behind ? "#555" : "#1b5e20";
   }
+  if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.style.color = "#1b5e20"; alerts.push(li); }
+  if (city && !alerts.includes(city)) alerts.push(city);
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {

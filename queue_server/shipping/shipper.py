@@ -37,6 +37,7 @@ from .summary import live_summary
 log = logging.getLogger("cherha.shipping")
 ACKED_FILE = "city.acked"
 IDLE_SECONDS = 1.0  # how often an idle shipper looks for new events (one index probe)
+RECONFIRM_SECONDS = 60.0  # an idle shipper asks the city's position again this often (a city restored from backup)
 
 
 class CityRefused(Exception):
@@ -114,6 +115,7 @@ class Shipper:
                 await self.reader.close()
 
     async def _ship(self, http: aiohttp.ClientSession, stop: asyncio.Event) -> None:
+        idle = 0.0
         while not stop.is_set():
             try:
                 sent = await self._step(http)
@@ -126,7 +128,12 @@ class Shipper:
             self.error = None
             self.backoff.reset()
             if not sent:
+                idle += IDLE_SECONDS
+                if idle >= RECONFIRM_SECONDS:
+                    self.confirmed, idle = False, 0.0
                 await _sleep(stop, IDLE_SECONDS)
+            else:
+                idle = 0.0
 
     async def _step(self, http: aiohttp.ClientSession) -> bool:
         """Send one batch if there is one; False when the city holds everything."""
