@@ -126,3 +126,14 @@ async def test_batches_are_bounded_in_events_and_bytes_and_stop_at_a_hole(tmp_pa
         assert position.last_seq == 44 and datetime.fromisoformat(position.first_unshipped_at or "") == at
     finally:
         await reader.close()
+
+
+def test_the_city_commands_refuse_a_bad_name_or_a_missing_database(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from queue_server.cli import main
+
+    monkeypatch.delenv("CHERHA_CITY_DSN", raising=False)
+    assert main(["city-branch", "add", "Центр", "--dsn", "postgresql://nowhere/x"]) == 2
+    assert "lower-case latin" in capsys.readouterr().err
+    assert main(["city-staff", "add", "it"]) == 2
+    assert "CHERHA_CITY_DSN" in capsys.readouterr().err

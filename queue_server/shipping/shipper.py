@@ -103,15 +103,17 @@ class Shipper:
 
     # -- the loops ------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
+        """Ship and send summaries until `stop`; then both are cancelled at once, even in the middle of a request
+        to a city that does not answer (the hall's shutdown never waits for the city)."""
         headers = {"Authorization": f"Bearer {self.settings.token}", "Content-Type": "application/json"}
         async with aiohttp.ClientSession(base_url=self.settings.url, headers=headers, timeout=self.timeout) as http:
-            summaries = asyncio.create_task(self._summaries(http, stop))
+            tasks = [asyncio.create_task(self._ship(http, stop)), asyncio.create_task(self._summaries(http, stop))]
             try:
-                await self._ship(http, stop)
+                await stop.wait()
             finally:
-                summaries.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await summaries
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 await self.reader.close()
 
     async def _ship(self, http: aiohttp.ClientSession, stop: asyncio.Event) -> None:
@@ -119,7 +121,9 @@ class Shipper:
         while not stop.is_set():
             try:
                 sent = await self._step(http)
-            except (aiohttp.ClientError, TimeoutError, CityRefused, ValueError) as exc:
+            except Exception as exc:  # the network, the city, or reading our own log: all retried, none fatal
+                if not isinstance(exc, aiohttp.ClientError | TimeoutError | CityRefused | ValueError):
+                    log.exception("shipping failed unexpectedly")
                 self.error = str(exc) or type(exc).__name__
                 delay = self.backoff.next()
                 log.warning("city: %s; next try in %.1f s", self.error, delay, extra={"city": self.settings.url})
