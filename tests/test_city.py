@@ -109,7 +109,8 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
     async with contextlib.AsyncExitStack() as stack, aiohttp.ClientSession() as http:
         stack.push_async_callback(proxy.close)
         branches = {name: await stack.enter_async_context(
-            running_branch(tmp_path / name, proxy.url, name, tokens[name], TUESDAY_8)) for name in BRANCHES}
+            running_branch(tmp_path / name, proxy.url, name, tokens[name], TUESDAY_8, summary_seconds=5))
+            for name in BRANCHES}
         await until(lambda: all(shipper(b).confirmed for b in branches.values()), what="branches reach the city")
 
         await city.stop()  # the city is down for the whole of Tuesday
@@ -383,3 +384,24 @@ async def test_the_city_command_line(postgres: Postgres, tmp_path: Path) -> None
         city.terminate()
         city.wait(10)
         log.close()
+
+
+async def test_a_city_restored_from_an_older_backup_is_filled_in_again(city: City, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from queue_server.shipping import shipper as shipping
+
+    monkeypatch.setattr(shipping, "RECONFIRM_SECONDS", 0.5)  # an idle branch asks again (once a minute in use)
+    token = await city.branch_token("tsentr")
+    assert city.store is not None
+    async with running_branch(tmp_path, city.url, "tsentr", token, TUESDAY_8 + timedelta(hours=2)) as server, \
+            aiohttp.ClientSession() as http:
+        kiosk = await server.device_token()
+        for number in range(12):
+            await issue(http, server, kiosk, SERVICES[number % 3])
+        await until(lambda: _acked_is(city, "tsentr", server.service.seq), what="shipped")
+        # The city loses everything after seq 4 (restored from last night's backup).
+        await city.store.pool.execute("DELETE FROM events WHERE branch = 'tsentr' AND seq > 4")
+        await city.store.pool.execute("UPDATE branches SET acked = 4 WHERE name = 'tsentr'")
+        await until(lambda: _acked_is(city, "tsentr", server.service.seq), what="filled in again")
+        held = await city.store.pool.fetch("SELECT seq, type, at FROM events WHERE branch = 'tsentr' ORDER BY seq")
+        assert [(r["seq"], r["type"], r["at"]) for r in held] == branch_log(server.store.path)
