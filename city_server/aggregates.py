@@ -77,6 +77,8 @@ class Aggregator:
     def __init__(self, pool: asyncpg.Pool, interval: float = 5.0) -> None:
         self.pool, self.interval = pool, interval
         self._halls: dict[str, tuple[str, Hall]] = {}  # branch -> (its hall's JSON, the parsed hall)
+        # Days this process could not replay, at the version it tried: not tried again until they change.
+        self._failed: set[tuple[str, date, int]] = set()
         self.rounds = 0
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -97,8 +99,10 @@ class Aggregator:
             "SELECT d.branch, d.day, d.version, b.acked, b.hall::text AS hall FROM dirty_days d "
             "JOIN branches b ON b.name = d.branch WHERE b.hall IS NOT NULL ORDER BY d.day LIMIT $1", ROUND_DAYS)
         for row in dirty:
-            await self._report(row["branch"], row["day"], row["version"], row["acked"], row["hall"])
-        return len(dirty) == ROUND_DAYS
+            if (row["branch"], row["day"], row["version"]) not in self._failed:
+                await self._report(row["branch"], row["day"], row["version"], row["acked"], row["hall"])
+        return len(dirty) == ROUND_DAYS and not any((r["branch"], r["day"], r["version"]) in self._failed
+                                                    for r in dirty)
 
     def _hall(self, branch: str, text: str) -> Hall | None:
         known = self._halls.get(branch)
@@ -123,6 +127,7 @@ class Aggregator:
             figures = await asyncio.to_thread(day_rows, hall, records)
         except Exception:  # a day the domain cannot replay is logged and left dirty, never half-reported
             log.exception("cannot report branch %s, day %s", branch, day)
+            self._failed.add((branch, day, version))
             return
         names = [f.name for f in fields(DailyRow)]
         async with self.pool.acquire() as conn, conn.transaction():

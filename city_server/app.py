@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from queue_server.clock import Clock
+from queue_server.config import ConfigError, hall_from_data
 from queue_server.shipping.protocol import (
     HALL_PATH,
     INGEST_PATH,
@@ -62,7 +63,8 @@ class Route:
 
 
 async def position(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.Response:
-    return json_response({"branch": who.name, "acked": await city.store.acked(who.name)})
+    acked, hall_known = await city.store.position(who.name)
+    return json_response({"branch": who.name, "acked": acked, "hall_known": hall_known})
 
 
 async def events(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.Response:
@@ -73,8 +75,6 @@ async def events(request: web.Request, city: CityState, who: Principal, body: by
 
 async def hall(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.Response:
     data = _json_object(body, "invalid_hall")
-    from queue_server.config import ConfigError, hall_from_data
-
     try:
         hall_from_data(data, f"branch {who.name}")
     except (ConfigError, ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -74,6 +74,11 @@ class CityStore:
     async def acked(self, branch: str) -> int:
         return int(await self.pool.fetchval("SELECT acked FROM branches WHERE name = $1", branch))
 
+    async def position(self, branch: str) -> tuple[int, bool]:
+        """What the city holds of a branch, and whether it has the branch's hall (to report its days)."""
+        row = await self.pool.fetchrow("SELECT acked, hall IS NOT NULL AS known FROM branches WHERE name = $1", branch)
+        return int(row["acked"]), bool(row["known"])
+
     async def ingest(self, branch: str, events: list[Incoming]) -> tuple[int, int]:
         """Insert what the city lacks of `events`; (the highest contiguous seq now held, events inserted).
 

@@ -374,7 +374,7 @@ async def test_the_city_command_line(postgres: Postgres, tmp_path: Path) -> None
 
             await until(healthy, what="cherha city")
             async with http.get(POSITION_PATH, headers=bearer(branch_token)) as response:
-                assert await response.json() == {"branch": "tsentr", "acked": 0}
+                assert await response.json() == {"branch": "tsentr", "acked": 0, "hall_known": False}
             async with http.get(LIVE_PATH, headers=bearer(staff_token)) as response:
                 assert [b["status"] for b in (await response.json())["branches"]] == ["no_data"]
             assert cherha("city-branch", "revoke", "tsentr") == "revoked tsentr"

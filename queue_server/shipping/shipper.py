@@ -142,7 +142,9 @@ class Shipper:
     async def _step(self, http: aiohttp.ClientSession) -> bool:
         """Send one batch if there is one; False when the city holds everything."""
         if not self.confirmed:
-            self._take(await _json(await http.get(POSITION_PATH)))
+            answer = await _json(await http.get(POSITION_PATH))
+            self._take(answer)
+            self._hall_sent = self._hall_sent and answer.get("hall_known") is not False  # a city that lost it
         if not self._hall_sent:
             body = await asyncio.to_thread(hall_document, self.hall_file)
             await _json(await http.put(HALL_PATH, data=body))
