@@ -50,7 +50,8 @@ class CityRefused(Exception):
 
 @dataclass
 class Backoff:
-    """Exponential backoff with full jitter: 0.5 s, 1 s, 2 s, ... up to `cap`, each drawn anew below its bound."""
+    """Exponential backoff with full jitter: each wait drawn between `base` and a bound that doubles with each
+    failure (1 s, 2 s, 4 s, ... up to `cap`)."""
 
     base: float = 0.5
     cap: float = 60.0
