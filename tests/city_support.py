@@ -149,6 +149,10 @@ class ChaosProxy:
                  lose_reply: float = 0.15, hold_path: str | None = None) -> None:
         self.target, self.delay, self.duplicate, self.lose_reply = target, delay, duplicate, lose_reply
         self.hold_path = hold_path  # only requests to this path are held while `hold` is clear
+        # The next this many requests that reach the city are sent twice / lose their answer, whatever the draw
+        # (a test that must see both happen does not depend on how many requests a run happens to make).
+        self.force_duplicate = 0
+        self.force_lose_reply = 0
         self.random = random.Random(seed)
         self.port = 0
         self.counts: dict[str, int] = {"requests": 0, "duplicated": 0, "replies_lost": 0, "failed": 0}
@@ -191,7 +195,8 @@ class ChaosProxy:
             finally:
                 self.waiting -= 1
         await asyncio.sleep(self.random.uniform(0, self.delay))
-        if self.random.random() < self.duplicate:
+        if self.force_duplicate > 0 or self.random.random() < self.duplicate:
+            self.force_duplicate = max(0, self.force_duplicate - 1)
             self.counts["duplicated"] += 1
             copy = asyncio.create_task(self._send(request, body))
             self._copies.add(copy)
@@ -203,7 +208,8 @@ class ChaosProxy:
             assert request.transport is not None
             request.transport.abort()
             return web.Response(status=502)
-        if self.random.random() < self.lose_reply:
+        if self.force_lose_reply > 0 or self.random.random() < self.lose_reply:
+            self.force_lose_reply = max(0, self.force_lose_reply - 1)
             self.counts["replies_lost"] += 1
             assert request.transport is not None
             request.transport.abort()
