@@ -37,6 +37,7 @@ from queue_server.api.state import APP_STATE
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL
 from queue_server.shipping.config import CitySettings
+from queue_server.shipping.protocol import INGEST_PATH
 from queue_server.store import EventStore
 
 from .process import free_port
@@ -149,7 +150,7 @@ class ChaosProxy:
                  lose_reply: float = 0.15, hold_path: str | None = None) -> None:
         self.target, self.delay, self.duplicate, self.lose_reply = target, delay, duplicate, lose_reply
         self.hold_path = hold_path  # only requests to this path are held while `hold` is clear
-        # The next this many requests that reach the city are sent twice / lose their answer, whatever the draw
+        # The next this many batches that reach the proxy are sent twice / lose their answer, whatever the draw
         # (a test that must see both happen does not depend on how many requests a run happens to make).
         self.force_duplicate = 0
         self.force_lose_reply = 0
@@ -195,8 +196,9 @@ class ChaosProxy:
             finally:
                 self.waiting -= 1
         await asyncio.sleep(self.random.uniform(0, self.delay))
-        if self.force_duplicate > 0 or self.random.random() < self.duplicate:
-            self.force_duplicate = max(0, self.force_duplicate - 1)
+        batch = request.path == INGEST_PATH
+        if (batch and self.force_duplicate > 0) or self.random.random() < self.duplicate:
+            self.force_duplicate -= batch and self.force_duplicate > 0
             self.counts["duplicated"] += 1
             copy = asyncio.create_task(self._send(request, body))
             self._copies.add(copy)
@@ -208,8 +210,8 @@ class ChaosProxy:
             assert request.transport is not None
             request.transport.abort()
             return web.Response(status=502)
-        if self.force_lose_reply > 0 or self.random.random() < self.lose_reply:
-            self.force_lose_reply = max(0, self.force_lose_reply - 1)
+        if (batch and self.force_lose_reply > 0) or self.random.random() < self.lose_reply:
+            self.force_lose_reply -= batch and self.force_lose_reply > 0
             self.counts["replies_lost"] += 1
             assert request.transport is not None
             request.transport.abort()

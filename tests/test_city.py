@@ -139,8 +139,8 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         await expect(page.locator("#alerts")).not_to_contain_text("Усе гаразд")  # a day behind is an alert
         await page.screenshot(path=shots_dir() / "dashboard-city-behind.png", full_page=True)
 
-        proxy.force_duplicate = proxy.force_lose_reply = 2  # besides the seeded draws: surely some of each
         await city.start()
+        proxy.force_duplicate = proxy.force_lose_reply = 2  # besides the seeded draws: surely some of each
         await until(lambda: all(shipper(b).acked == b.service.seq for b in branches.values()), timeout=60,
                     what="every branch's log acknowledged")
         assert city.store is not None
