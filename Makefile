@@ -3,8 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# postgresql: the city server's database, and the real one the city tests start (initdb/pg_ctl in a temp dir).
 # systemd (systemd-analyze verify), cage, nginx and openssl: tests/test_deploy.py checks what deploy/ installs.
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl postgresql
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 ESLINT := .cache/npm/node_modules/.bin/eslint
@@ -16,7 +17,7 @@ help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts, systemd, cage, nginx)
+system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts, systemd, cage, nginx, postgresql)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
@@ -27,7 +28,7 @@ system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, s
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[print,apps,dev]'
+	$(PY) -m pip install -q -e '.[print,apps,dev,city]'
 	@touch $(STAMP)
 
 # Chart.js for the supervisor's charts, from the npm registry at set-up (never committed: not our code).

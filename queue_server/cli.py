@@ -9,6 +9,9 @@
     cherha export-config [--config FILE] [--data-dir DIR] > hall.toml   (the live configuration)
     cherha import-config FILE --server URL [--login admin] [--dry-run] [--confirm-affected]
     cherha backup / restore              (ops_cli.py; docs/deployment.md)
+    cherha city --dsn DSN [--host H] [--port P]       (the city server on PostgreSQL: docs/city.md)
+    cherha city-branch add|revoke NAME --dsn DSN     (a branch's credential at the city)
+    cherha city-staff add NAME --dsn DSN             (a token for the city's staff: GET /api/city/live)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import getpass
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import logs
 from .clock import Clock, ManualClock, OffsetClock, SystemClock, parse_clock_start
@@ -120,13 +124,15 @@ def main(argv: list[str] | None = None) -> int:
     print_test.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
 
     _doctor_arguments(sub)
+    _add_city_commands(sub)
 
     _add_config_transfer(sub)
     from .ops_cli import add_commands
 
     ops = add_commands(sub, DEFAULT_DATA_DIR, DB_NAME)
     args = parser.parse_args(argv)
-    handlers = {**ops, "export-config": _export_config, "import-config": _import_config,
+    handlers = {**ops, "city": _city, "city-branch": _city_branch, "city-staff": _city_staff,
+                "export-config": _export_config, "import-config": _import_config,
                 "server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "doctor": _doctor, "voice": _voice, "board": _board, "led": _led,
                 "console": _console, "kiosk": _kiosk, "simulate": _simulate, "accept-store": _accept_store}
@@ -156,6 +162,13 @@ def _server(args: argparse.Namespace) -> int:
         clock = OffsetClock(parse_clock_start(args.clock_start, hall))
     if args.manual_clock:
         clock = ManualClock(parse_clock_start(args.manual_clock, hall))
+    from .shipping.config import load_city_settings
+
+    try:
+        city = load_city_settings(args.config)  # the hall's `[city]` table: None for a hall that runs alone
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     store = EventStore(args.data_dir / DB_NAME)
     modem_factory = None
     if args.sms_port:
@@ -172,7 +185,8 @@ def _server(args: argparse.Namespace) -> int:
     app = create_app(hall, store, clock, voice_dir=args.voice_dir, modem_factory=modem_factory,
                      clock_control=bool(args.manual_clock),
                      limits=Limits.for_simulation() if args.manual_clock else None, key_file=args.key_file,
-                     host_probe=server_probe(args.data_dir, hall.timezone, clock.now))
+                     host_probe=server_probe(args.data_dir, hall.timezone, clock.now), city=city,
+                     hall_file=args.config)
     if not args.manual_clock:  # a simulation's store is thrown away
         from .backup import attach_schedule
 
@@ -198,6 +212,118 @@ def _server(args: argparse.Namespace) -> int:
         print(f"Cherha: сховище не оновлено, воно залишилося як було / the store was not upgraded and is left as "
               f"it was: {exc}", file=sys.stderr, flush=True)
         return EXIT_MIGRATION
+    return 0
+
+
+# -- the city (docs/city.md): imported only when one of these commands runs ---------------------------------
+CITY_DSN_ENV = "CHERHA_CITY_DSN"
+
+
+def _add_city_commands(sub: Any) -> None:
+    dsn_help = f"PostgreSQL DSN, e.g. postgresql://cherha@localhost/cherha_city (default: ${CITY_DSN_ENV})"
+    city = sub.add_parser("city", help="run the city server (PostgreSQL) that branches ship their logs to")
+    city.add_argument("--dsn", help=dsn_help)
+    city.add_argument("--host", default="127.0.0.1")
+    city.add_argument("--port", type=int, default=8090)
+    city.add_argument("--clock-start", default=None, help="start the city's clock at an ISO time (tests, demos)")
+    city.add_argument("--aggregate-seconds", type=float, default=5.0,
+                      help="how often the daily report figures are brought up to date")
+    city.add_argument("--log-level", default="info")
+    branch = sub.add_parser("city-branch", help="add (or re-key) or revoke a branch's credential at the city")
+    branch.add_argument("action", choices=["add", "revoke"])
+    branch.add_argument("name", help="the branch's name: lower-case latin letters, digits, - or _")
+    branch.add_argument("--dsn", help=dsn_help)
+    staff = sub.add_parser("city-staff", help="issue a token for the city's staff (the live view)")
+    staff.add_argument("action", choices=["add"])
+    staff.add_argument("name")
+    staff.add_argument("--dsn", help=dsn_help)
+
+
+def _city_dsn(args: argparse.Namespace) -> str | None:
+    import os
+
+    dsn: str | None = args.dsn or os.environ.get(CITY_DSN_ENV)
+    if not dsn:
+        print(f"--dsn or ${CITY_DSN_ENV} is required / потрібен --dsn або ${CITY_DSN_ENV}", file=sys.stderr)
+    return dsn
+
+
+def _city(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from aiohttp import web
+
+    from city_server.app import create_city_app
+    from city_server.store import CityStore
+
+    dsn = _city_dsn(args)
+    if dsn is None:
+        return 2
+    logs.setup(args.log_level)
+    clock: Clock = SystemClock("UTC")
+    if args.clock_start:
+        start = datetime.fromisoformat(args.clock_start)
+        clock = OffsetClock(start if start.tzinfo else start.replace(tzinfo=UTC))
+
+    async def app() -> web.Application:
+        store = await CityStore.open(dsn)
+        application = create_city_app(store, clock, args.aggregate_seconds)
+
+        async def close(_: web.Application) -> None:
+            await store.close()
+
+        application.on_cleanup.append(close)
+        return application
+
+    print(f"Cherha city: http://{args.host}:{args.port}/api/city/health", flush=True)
+    web.run_app(app(), host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def _city_branch(args: argparse.Namespace) -> int:
+    import re
+
+    if not re.match(r"^[a-z0-9][a-z0-9_\-]{0,63}$", args.name):
+        print("a branch name is lower-case latin letters, digits, - or _ / назва філії: латиниця, цифри, - або _",
+              file=sys.stderr)
+        return 2
+    return _with_city_store(args, lambda store, now: (
+        store.add_branch(args.name, now) if args.action == "add" else _revoked(store, args.name)))
+
+
+def _city_staff(args: argparse.Namespace) -> int:
+    return _with_city_store(args, lambda store, now: store.add_staff(args.name, now))
+
+
+async def _revoked(store: Any, name: str) -> str:
+    if not await store.revoke_branch(name):
+        raise LookupError(f"no branch {name!r} / немає філії {name!r}")
+    return f"revoked {name}"
+
+
+def _with_city_store(args: argparse.Namespace, action: Any) -> int:
+    """Open the city's database (creating its schema), run `action(store, now)`, print what it returns."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from city_server.store import CityStore
+
+    dsn = _city_dsn(args)
+    if dsn is None:
+        return 2
+
+    async def run() -> str:
+        store = await CityStore.open(dsn, max_size=1)
+        try:
+            return str(await action(store, datetime.now(UTC)))
+        finally:
+            await store.close()
+
+    try:
+        print(asyncio.run(run()))
+    except LookupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -176,6 +176,12 @@ def _address_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
     return [ConfigWarning(failure.path, failure.line, failure.message)]
 
 
+def hall_from_data(data: dict[str, Any], source: str) -> Hall:
+    """A hall from a definition already parsed (the city gets each branch's as JSON): the same checks, with
+    `source` naming it in an error."""
+    return _build(_Reader(Path(source), ""), data)
+
+
 def _prefix_warnings(r: _Reader, hall: Hall) -> list[ConfigWarning]:
     """Prefixes a hall's call mixes up: different prefixes whose letters' names rhyme ("пе", "бе", "те"; "ел",
     "ем", "ен"), by the voice's own letter names; and letters the voice has no name for (a Latin "A")."""

@@ -203,8 +203,9 @@ def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
 
 def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],
               online_desks: set[int], clock_seconds: float, quotes: Mapping[str, Forecast],
-              host_alerts: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
-    """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention."""
+              host_alerts: Iterable[dict[str, Any]] = (), city: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention; for a branch of
+    a city, how far behind the city is (`city`: shipping/shipper.py `Shipper.status`, None for a lone hall)."""
     queues = queue_summary(state, now, quotes)
     desks = []
     alerts: list[dict[str, Any]] = []
@@ -238,7 +239,8 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
     alerts.extend(host_alerts)
     return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
             "announcement": announcement_view(state), "desks": desks, "queues": queues,
-            "sla": sla_today(state, now), "alerts": alerts, "dispatch": dataclasses.asdict(state.dispatch)}
+            "sla": sla_today(state, now), "alerts": alerts, "dispatch": dataclasses.asdict(state.dispatch),
+            "city": city}
 
 
 def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:

@@ -73,7 +73,17 @@ function render(data) {
       problem: t.printerProblems[alert.problem] || alert.problem }, lang);
     return li;
   });
+  // A branch of a city: one line on how far behind the city is (docs/city.md); an alert once 5 minutes behind.
+  const city = data.city && el("li", { className: "city", dataset: { kind: "city" } });
+  if (city) {
+    const behind = data.city.behind_events > 0;
+    city.textContent = behind ? fill(t.cityBehind, { count: data.city.behind_events,
+      minutes: Math.floor(data.city.behind_seconds / 60) }, lang) : t.cityShipped;
+    if (behind && data.city.behind_seconds >= 300) alerts.push(city);
+    else if (!behind) city.classList.add("all-well");
+  }
   if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.className = "all-well"; alerts.push(li); }
+  if (city && !alerts.includes(city)) alerts.push(city);
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, web
 
@@ -30,6 +31,9 @@ from .limits import Guard, Limits
 from .routes import TABLE
 from .state import APP_STATE, AppState, remote_address
 
+if TYPE_CHECKING:
+    from ..shipping.config import CitySettings
+
 PURGE_SECONDS = 60.0
 HOST_CHECK_SECONDS = 60.0
 DEFAULT_VOICE_DIR = Path("data/voice")
@@ -50,6 +54,8 @@ def create_app(
     address_of: Callable[[web.BaseRequest], str] = remote_address,
     key_file: Path | None = None,
     host_probe: Callable[[], list[Finding]] | None = None,
+    city: CitySettings | None = None,
+    hall_file: Path | None = None,
 ) -> web.Application:
     app = web.Application(middlewares=[security_headers, error_middleware], client_max_size=MAX_REQUEST_BYTES)
     service = HallService(hall, store, clock, token_factory)
@@ -70,6 +76,13 @@ def create_app(
     sender = SmsSender(outbox, modem_factory, sms_interval) if modem_factory else None
     stop_background = asyncio.Event()
     background: list[asyncio.Task[None]] = []
+    if city is not None:
+        # Imported only for a branch of a city: a single hall needs none of it (docs/city.md).
+        from ..shipping.shipper import Shipper
+
+        if hall_file is None:
+            raise ValueError("a branch ships its hall file to the city: pass hall_file")
+        app[APP_STATE].shipping = Shipper(city, service, hall_file)
 
     async def start(_: web.Application) -> None:
         await store.start()
@@ -86,6 +99,9 @@ def create_app(
         host = app[APP_STATE].host
         if host is not None:
             background.append(asyncio.create_task(_watch_host(host, stop_background)))
+        shipping = app[APP_STATE].shipping
+        if shipping is not None:
+            background.append(asyncio.create_task(shipping.run(stop_background)))
 
     async def close_sockets(_: web.Application) -> None:
         # Without this, open WebSockets keep shutdown (and test teardown) waiting.

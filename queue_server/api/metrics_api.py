@@ -25,6 +25,9 @@ async def metrics(call: Call[None]) -> web.Response:
         problems.append(("clock_jump", "server"))
     if state.host is not None:
         problems += [(finding.key, finding.check) for finding in state.host.problems()]
+    # A branch of a city: the age of its oldest event the city has not acknowledged (0 when caught up).
+    if state.shipping is not None:
+        service.metrics.shipping_lag_seconds = float(state.shipping.status()["behind_seconds"])
     text = service.metrics.render(service.published, service.now(), state.client_roles, service.hub.last_seq,
                                   problems)
     return web.Response(body=text.encode("utf-8"), headers={"Content-Type": CONTENT_TYPE})

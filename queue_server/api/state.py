@@ -7,6 +7,7 @@ import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -16,6 +17,9 @@ from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
 from .limits import Guard
+
+if TYPE_CHECKING:
+    from ..shipping.shipper import Shipper
 
 
 def remote_address(request: web.BaseRequest) -> str:
@@ -48,6 +52,8 @@ class AppState:
     client_roles: Counter[str] = field(default_factory=Counter)
     # The server's own look at its machine (disk, clock, time zone), for the dashboard; None: not watched.
     host: HostMonitor | None = None
+    # A branch of a city ships its log there (shipping/); None for a hall that runs alone.
+    shipping: Shipper | None = None
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)

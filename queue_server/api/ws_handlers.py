@@ -35,9 +35,11 @@ async def on_get_dashboard(conn: Connection, message: Any) -> dict[str, Any]:
     service = conn.app.service
     now = service.now()
     host = conn.app.host.problems() if conn.app.host is not None else []
+    shipping = conn.app.shipping
     return dashboard(service.published, now, service.devices, set(conn.app.desk_connections), time.monotonic(),
                      service.quotes.for_services(service.published, now),
-                     host_alerts=[{"kind": finding.key, **finding.params} for finding in host])
+                     host_alerts=[{"kind": finding.key, **finding.params} for finding in host],
+                     city=shipping.status() if shipping is not None else None)
 
 
 async def on_subscribe(conn: Connection, message: Any) -> None:

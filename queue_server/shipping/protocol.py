@@ -1,0 +1,24 @@
+"""The branch → city protocol, in one place for both ends: paths, limits, how long a branch stays live.
+
+Every limit a client can hit is here and in docs/city.md ("The shipping protocol").
+"""
+
+from __future__ import annotations
+
+# Endpoints of the city server (each needs `Authorization: Bearer <branch token>`).
+POSITION_PATH = "/api/city/position"  # GET: what the city holds of this branch
+INGEST_PATH = "/api/city/events"  # POST: a batch of events; answers the highest contiguous seq held
+HALL_PATH = "/api/city/hall"  # PUT: the branch's hall definition (services, desks, policy), without operators
+SUMMARY_PATH = "/api/city/summary"  # PUT: the branch's live summary, every few seconds
+LIVE_PATH = "/api/city/live"  # GET (a city staff token): every branch's latest summary, or "no data"
+
+# A batch: at most this many events and this many bytes of JSON body. The shipper stays under both; the city
+# refuses a larger batch (413) rather than hold it.
+MAX_BATCH_EVENTS = 500
+MAX_BATCH_BYTES = 1024 * 1024
+MAX_HALL_BYTES = 512 * 1024
+MAX_SUMMARY_BYTES = 64 * 1024
+MAX_SUMMARY_SERVICES = 500  # services in one summary
+
+# A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
+STALE_SECONDS = 120
