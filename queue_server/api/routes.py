@@ -78,6 +78,10 @@ ROUTES = (
     # -- devices (devices_api.py)
     Route("POST", "/api/devices/heartbeat", devices_api.heartbeat, token(KIOSK),
           "A kiosk is alive; its printer's problem, if any", body=devices_api.HeartbeatBody),
+    Route("POST", "/api/devices/help", devices_api.help_call, token(KIOSK),
+          "A visitor at the kiosk calls an administrator: a dashboard alert until a supervisor acknowledges it",
+          body=devices_api.HelpCallBody, replies={201: "called", 200: "a call of this kiosk is open already"},
+          errors=(429,)),
     # -- sessions (rest.py)
     Route("POST", "/api/sessions", rest.login, PUBLIC, "Operator login; returns a session token for REST and "
           "WebSocket", body=rest.LoginBody, replies={201: "session"}, errors=(401, 403, 429)),

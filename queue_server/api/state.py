@@ -14,6 +14,7 @@ from ..hall_service import HallService
 from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
+from .help_calls import HelpCalls
 from .limits import Guard
 
 
@@ -43,6 +44,8 @@ class AppState:
     confirmation: SmsConfirmation | None = None
     # Every connection's outbox while it lives: what the server holds for its clients, in bytes.
     outboxes: weakref.WeakSet[Outbox] = field(default_factory=weakref.WeakSet)
+    # Visitors' open calls for an administrator, from the kiosks (help_calls.py).
+    help_calls: HelpCalls = field(default_factory=HelpCalls)
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)
