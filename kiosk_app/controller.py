@@ -120,7 +120,7 @@ class KioskController(QObject):
 
     def louder(self, steps: int) -> None:
         volume = self.voice.louder(steps)
-        self.say(self.catalogue.t("voice_volume", percent=round(volume * 100)))
+        self.say(self.catalogue.t("voice_volume", count=round(volume * 100)))
 
     def call_help(self) -> None:
         """A visitor asks for an administrator: the dashboard shows it until a supervisor answers."""

@@ -50,7 +50,7 @@ class ScreenSpeech:
             return " ".join(p for p in [help_note, self.notices(), t("voice_home")] if p)
         if screen is Screen.SERVICES:
             pages = max(1, -(-len(flow._choices()) // flow.page_size))
-            title = self._category_name()
+            title = self._category_name() + "."
             paging = t("voice_page", page=flow.page + 1, pages=pages) if pages > 1 else ""
             return " ".join(p for p in [help_note, title, t("voice_services"), paging] if p)
         if screen is Screen.CONFIRM:

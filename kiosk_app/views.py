@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -146,6 +147,9 @@ class KioskWindow(QWidget):
         # The kiosk is over: nothing may draw on this window any more (a late answer, a timer).
         self.controller.changed.disconnect(self.redraw)
         self.controller.shutdown()
+        application = QApplication.instance()
+        if application is not None:
+            application.removeEventFilter(self)
         super().closeEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
