@@ -17,9 +17,17 @@ from PySide6.QtWidgets import QLabel
 from kiosk_app import flow as flow_module
 from kiosk_app.flow import Screen
 
-from .test_kiosk import WAIT, printed, server, shot, start_kiosk, tap, wait_screen  # noqa: F401 - fixture
+from .server_thread import ServerThread
+from .test_kiosk import WAIT, printed, shot, start_kiosk, tap, wait_screen
 
 K = Qt.Key
+
+
+@pytest.fixture
+def server(tmp_path):  # type: ignore[no-untyped-def]
+    thread = ServerThread(tmp_path)
+    yield thread
+    thread.close()
 
 
 def key(qtbot, window, *keys: Qt.Key) -> None:  # type: ignore[no-untyped-def]
@@ -262,7 +270,8 @@ def test_home_screen_says_first_what_holds_for_everyone(qtbot, server) -> None: 
     tap(qtbot, window, "back")
     tap(qtbot, window, "accessible")
     qtbot.waitUntil(lambda: controller.flow.accessible and bool(voice.requests), timeout=WAIT)
-    assert "Сьогодні не надаються: Реєстрація (перереєстрація) транспортного засобу" in voice.requests[-1].text, "spoken first"
+    spoken = voice.requests[-1].text
+    assert "Сьогодні не надаються: Реєстрація (перереєстрація) транспортного засобу" in spoken, "spoken first"
     server.server.clock.set(server.server.clock.now() + timedelta(hours=8))  # 18:00 on a Wednesday
     controller.refresh_hall()
     qtbot.waitUntil(lambda: "ЦНАП зараз зачинений" in notice(window), timeout=WAIT)
