@@ -18,6 +18,7 @@ from kiosk_app import flow as flow_module
 from kiosk_app.flow import Screen
 
 from .server_thread import ServerThread
+from .shots import shots_dir
 from .test_kiosk import WAIT, printed, shot, start_kiosk, tap, wait_screen
 
 K = Qt.Key
@@ -314,3 +315,40 @@ def test_life_situations_give_one_ticket_for_their_services(qtbot, server) -> No
     visit = next(v for v in server.state().visits.values() if v.ticket == ticket["ticket"])
     assert visit.service_id == "birth" and visit.pending_services == ["residence-child", "birth-aid"]
     assert ticket["ticket"].startswith("Ц-")
+
+
+async def test_help_call_reaches_the_dashboard_until_a_supervisor_answers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The kiosk's call (its own REST client) is an alert on the supervisor's dashboard page, live, until
+    «Іду» is pressed; a second press is the same call, and a new one within a minute is refused."""
+    import asyncio
+
+    from playwright.async_api import expect
+
+    from kiosk_app.api import KioskApi, Refused
+
+    from .browser import chromium
+    from .support import running_server
+    from .test_dashboard import sign_in
+
+    async with running_server(tmp_path) as server, chromium() as browser:
+        kiosk = KioskApi(server.url, await server.device_token(name="kiosk-2"))
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await page.goto(server.url + "/dashboard")
+        await sign_in(page, "supervisor", "super-demo")
+        await expect(page.locator("#alerts li").first).to_be_visible()
+        assert await page.locator("#alerts [data-kind=help_call]").count() == 0
+        first = await asyncio.to_thread(kiosk.call_help, "en", True)
+        assert first["already"] is False
+        alert = page.locator("#alerts [data-kind=help_call]")
+        # Live: the page was open before the call and is not reloaded.
+        await expect(alert).to_contain_text("Кіоск kiosk-2: відвідувач кличе адміністратора (з 10:00, доступний режим)")
+        again = await asyncio.to_thread(kiosk.call_help, "en", True)
+        assert again["already"] is True and again["called_at"] == first["called_at"]
+        await expect(alert).to_have_count(1)
+        await page.locator("#alerts").screenshot(path=shots_dir() / "dashboard-help-call.png")
+        await alert.get_by_role("button", name="Іду").click()
+        await expect(alert).to_have_count(0)
+        with pytest.raises(Refused) as refused:
+            await asyncio.to_thread(kiosk.call_help, "uk", False)
+        assert refused.value.code == "help_call_too_soon"
+        assert refused.value.error["message"]["uk"].startswith("Адміністратора щойно покликали")
