@@ -34,7 +34,7 @@ from .spoken import speakable
 
 # Large print leaves room for few buttons: categories a page (landscape, portrait). Fewer on a landscape
 # screen, so that every control stays in its lower three quarters (low reach, docs/kiosk.md).
-ACCESSIBLE_CATEGORIES = {False: 2, True: 4}
+ACCESSIBLE_CATEGORIES = {False: 2, True: 3}  # at most 9 numbered options a screen, for the keypad's 1-9
 LOW_REACH_TOP = 0.25  # accessible mode: no control in the top quarter of the screen
 DEFAULT_SIZE = QSize(1280, 1024)  # a 19-inch 5:4 kiosk screen; `cherha kiosk` takes the screen's own size
 
@@ -113,7 +113,7 @@ class KioskWindow(QWidget):
         self.setAccessibleName(controller.catalogue.t("welcome"))
         self.resize(size)
         if self.portrait:
-            controller.flow.accessible_page_size = ACCESSIBLE_CATEGORIES[True]
+            controller.flow.accessible_page_size = 4
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(40, 20, 40, 20)
         self.body.setSpacing(12)
@@ -132,10 +132,12 @@ class KioskWindow(QWidget):
 
     # -- every touch restarts the inactivity timer; the keypad's keys --------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        asked = self.controller.flow.more_time_asked
         if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin):
             self.controller.touched()
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and self._is_ours(watched):
-            return self.keypad.pressed(event)
+            # A key that answers "more time?" does only that: the visitor did not hear what it would choose.
+            return True if asked else self.keypad.pressed(event)
         return super().eventFilter(watched, event)
 
     def _is_ours(self, watched: QObject) -> bool:
@@ -172,7 +174,9 @@ class KioskWindow(QWidget):
             self.priority_open = False
         if flow.more_time_asked:
             self._label(t("more_time"), "alarm")
-            self.controls.addWidget(self._button(t("more_time_button"), "more_time", self.controller.touched))
+            # Any touch or key answers it: no number of its own.
+            self.controls.addWidget(self._button(t("more_time_button"), "more_time", self.controller.touched,
+                                                 numbered=False))
         if flow.help_called and flow.screen is not Screen.OFFLINE:
             self._label(t(f"help_{flow.help_called}"), "notice").setProperty("role", "help")
         page = {
