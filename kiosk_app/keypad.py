@@ -19,15 +19,28 @@ it (a keyboard-wedge QR scanner types there too); ↑ ↓ and Esc still move and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLineEdit, QWidget
 
+from .controller import KioskController
 from .spoken import speakable
+from .widgets import WrapButton
 
-if TYPE_CHECKING:
-    from .views import KioskWindow, WrapButton
+
+class KeypadScreen(Protocol):
+    """What the keypad needs of the window (views.py `KioskWindow`)."""
+
+    controller: KioskController
+    options: list[WrapButton]  # the numbered options, in the order they are spoken
+    code_input: QLineEdit | None
+
+    def focusWidget(self) -> QWidget | None: ...
+    def visible_controls(self) -> list[WrapButton]: ...
+    def buttons(self) -> dict[str, WrapButton]: ...
+    def repeat(self) -> None: ...
 
 K = Qt.Key
 DIGITS = {getattr(K, f"Key_{n}"): n for n in range(1, 10)}
@@ -41,7 +54,7 @@ KEYPAD = (*DIGITS, *NEXT, *PREVIOUS, *CHOOSE, *BACK, *HELP, *LOUDER, *QUIETER, K
 
 
 class Keypad:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: KeypadScreen) -> None:
         self.window = window
 
     def pressed(self, event: QKeyEvent) -> bool:
@@ -66,7 +79,7 @@ class Keypad:
             self.move(1 if key in NEXT else -1)
         elif key in CHOOSE:
             focused = window.focusWidget()
-            if focused in self.controls():
+            if focused in self.window.visible_controls():
                 focused.click()
         elif key is K.Key_Asterisk:
             window.repeat()
@@ -78,12 +91,6 @@ class Keypad:
             controller.louder(1 if key in LOUDER else -1)
         return True
 
-    def controls(self) -> list[WrapButton]:
-        """Every visible control, in the order the screen lists them (numbered options and keyboard keys)."""
-        from .views import WrapButton
-
-        return [b for b in self.window.findChildren(WrapButton) if b.isVisible()]
-
     def choose(self, number: int) -> None:
         options = self.window.options
         if 1 <= number <= len(options):
@@ -92,7 +99,7 @@ class Keypad:
             self.window.repeat()  # no such option: hear them again
 
     def move(self, step: int) -> None:
-        controls = self.controls()
+        controls = self.window.visible_controls()
         if not controls:
             return
         focused = self.window.focusWidget()

@@ -19,10 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QLayout,
     QLineEdit,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -31,78 +28,14 @@ from .controller import KioskController
 from .flow import LIFE_SITUATIONS, Screen
 from .keypad import Keypad
 from .spoken import speakable
+from .styles import ACCESSIBLE_STYLE, NORMAL_STYLE
+from .widgets import WrapButton, clear, show_all
 
 # Large print leaves room for few buttons: categories a page (landscape, portrait). Fewer on a landscape
 # screen, so that every control stays in its lower three quarters (low reach, docs/kiosk.md).
 ACCESSIBLE_CATEGORIES = {False: 2, True: 3}  # at most 9 numbered options a screen, for the keypad's 1-9
 LOW_REACH_TOP = 0.25  # accessible mode: no control in the top quarter of the screen
 DEFAULT_SIZE = QSize(1280, 1024)  # a 19-inch 5:4 kiosk screen; `cherha kiosk` takes the screen's own size
-
-# Focus ring: orange #c43e00 on the light page is 4.6:1, white on the accessible black 21:1 (both ≥ 3:1).
-NORMAL_STYLE = """
-QWidget#kiosk { background: #f4f6fb; }
-QLabel { color: #102a5c; font-size: 26px; }
-QLabel#title { font-size: 36px; font-weight: bold; }
-QLabel#big { font-size: 120px; font-weight: bold; }
-QLabel#warning { color: #b71c1c; font-weight: bold; }
-QLabel#notice { background: #fff3e0; color: #7a2e00; border: 3px solid #c43e00; border-radius: 10px;
-                padding: 10px; font-size: 24px; }
-QLabel#alarm { background: #b71c1c; color: #ffffff; border-radius: 10px; padding: 14px; font-size: 32px;
-               font-weight: bold; }
-QPushButton { background: #0a3d91; border: 5px solid #0a3d91; border-radius: 14px; padding: 8px; min-height: 70px; }
-QPushButton QLabel { color: white; font-size: 25px; }
-QPushButton:pressed { background: #072a66; }
-QPushButton:focus { border: 5px solid #c43e00; }
-QPushButton#secondary { background: #dfe6f3; border-color: #dfe6f3; min-height: 60px; }
-QPushButton#secondary:focus { border-color: #c43e00; }
-QPushButton#secondary QLabel { color: #0a3d91; font-size: 22px; }
-QPushButton#key { background: #ffffff; border: 3px solid #0a3d91; min-height: 64px; padding: 2px; }
-QPushButton#key:focus { border: 5px solid #c43e00; }
-QPushButton#key QLabel { color: #0a3d91; font-size: 30px; font-weight: bold; }
-QLineEdit { font-size: 40px; padding: 12px; min-height: 80px; border: 3px solid #0a3d91; }
-"""
-ACCESSIBLE_STYLE = """
-QWidget#kiosk { background: #000000; }
-QLabel { color: #ffeb3b; font-size: 40px; font-weight: bold; }
-QLabel#title { font-size: 50px; }
-QLabel#big { font-size: 160px; }
-QLabel#warning { color: #ff8a80; }
-QLabel#notice { color: #ffffff; border: 4px solid #ffffff; border-radius: 10px; padding: 10px; font-size: 32px; }
-QLabel#alarm { color: #000000; background: #ffeb3b; border-radius: 10px; padding: 12px; font-size: 40px; }
-QPushButton { background: #000000; border: 6px solid #ffeb3b; border-radius: 16px; padding: 8px;
-              min-height: 120px; }
-QPushButton QLabel { color: #ffeb3b; font-size: 40px; font-weight: bold; }
-QPushButton:pressed { background: #424242; }
-QPushButton:focus { background: #1a237e; border: 10px solid #ffffff; }
-QPushButton#secondary { min-height: 96px; }
-QPushButton#secondary QLabel { font-size: 32px; }
-QPushButton#key { min-height: 76px; border-width: 4px; padding: 2px; }
-QPushButton#key:focus { border: 8px solid #ffffff; }
-QPushButton#key QLabel { font-size: 40px; }
-QLineEdit { font-size: 56px; padding: 14px; min-height: 110px; background: #ffffff; color: #000000; }
-"""
-
-
-class WrapButton(QPushButton):
-    """A touch button whose text wraps onto a second line instead of widening the screen."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.caption = QLabel(text)
-        self.caption.setWordWrap(True)
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
-        # A screen reader reads the button, not its caption twice.
-        self.caption.setAccessibleName("")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 6)
-        layout.addWidget(self.caption)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        return QSize(hint.width(), max(hint.height(), self.caption.sizeHint().height() + 12))
-
 
 class KioskWindow(QWidget):
     def __init__(self, controller: KioskController, size: QSize = DEFAULT_SIZE) -> None:
@@ -164,7 +97,7 @@ class KioskWindow(QWidget):
         flow, t = self.controller.flow, self.controller.catalogue.t
         self.controller.catalogue.lang = flow.lang
         self.setStyleSheet(ACCESSIBLE_STYLE if flow.accessible else NORMAL_STYLE)
-        _clear(self.body)
+        clear(self.body)
         self.top, self.controls = QVBoxLayout(), QVBoxLayout()
         self.top.setSpacing(10)
         self.controls.setSpacing(14)
@@ -191,7 +124,7 @@ class KioskWindow(QWidget):
         if not flow.accessible:
             self.body.addStretch(1)
         self.body.addLayout(self._bottom_bar(t))
-        _show(self.body)  # widgets added to an already visible window start hidden
+        show_all(self.body)  # widgets added to an already visible window start hidden
         self.setAccessibleName(self._title_text)
         if self.code_input is not None:
             self.code_input.setFocus()
@@ -487,34 +420,12 @@ class KioskWindow(QWidget):
         change()
         self.controller._update()
 
+    def visible_controls(self) -> list[WrapButton]:
+        """Every visible control, in the order the screen lists them (numbered options, keyboard keys)."""
+        return [b for b in self.findChildren(WrapButton) if b.isVisible()]
+
     def buttons(self) -> dict[str, WrapButton]:
         return {str(b.property("action")): b for b in self.findChildren(WrapButton) if b.isVisible()}
-
-
-def _show(layout: QLayout) -> None:
-    for index in range(layout.count()):
-        item = layout.itemAt(index)
-        if item is None:
-            continue
-        widget, child = item.widget(), item.layout()
-        if widget is not None:
-            widget.show()
-        if child is not None:
-            _show(child)
-
-
-def _clear(layout: QLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item is None:
-            continue
-        widget = item.widget()
-        if widget is not None:
-            widget.hide()
-            widget.deleteLater()
-        child = item.layout()
-        if child is not None:
-            _clear(child)
 
 
 def wait_text(t: Callable[..., str], minutes: int | None) -> str:

@@ -352,3 +352,52 @@ async def test_help_call_reaches_the_dashboard_until_a_supervisor_answers(tmp_pa
             await asyncio.to_thread(kiosk.call_help, "uk", False)
         assert refused.value.code == "help_call_too_soon"
         assert refused.value.error["message"]["uk"].startswith("Адміністратора щойно покликали")
+
+
+# -- 2. the focus ring, computed from the styles ----------------------------------------------------------
+def _rules(style: str) -> dict[str, dict[str, str]]:
+    import re
+
+    out: dict[str, dict[str, str]] = {}
+    for selector, body in re.findall(r"([^{}]+)\{([^}]*)\}", style):
+        props = dict(p.split(":", 1) for p in body.split(";") if ":" in p)
+        out.setdefault(selector.strip(), {}).update({k.strip(): v.strip() for k, v in props.items()})
+    return out
+
+
+def _colour(value: str) -> str:
+    import re
+
+    found = re.search(r"#[0-9a-fA-F]{6}", value)
+    assert found, value
+    return found[0]
+
+
+def _contrast(one: str, other: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("accessible", [False, True])
+def test_the_focus_ring_stands_out_from_the_page_and_the_control(accessible: bool) -> None:
+    """WCAG 1.4.11 / 2.4.7: the focused control's ring ≥ 3:1 against the page and the control's focused fill;
+    its caption ≥ 4.5:1 on that fill; every pair computed from the kiosk's own style sheets."""
+    from kiosk_app.styles import ACCESSIBLE_STYLE, NORMAL_STYLE
+
+    rules = _rules(ACCESSIBLE_STYLE if accessible else NORMAL_STYLE)
+    page = _colour(rules["QWidget#kiosk"]["background"])
+    base_focus = rules["QPushButton:focus"]
+    for kind in ("QPushButton", "QPushButton#secondary", "QPushButton#key"):
+        focused = {**base_focus, **rules.get(f"{kind}:focus", {})}
+        ring = _colour(focused.get("border-color") or focused["border"])
+        fill = _colour(focused.get("background") or rules[kind]["background"])
+        caption = rules.get('QLabel[focused="true"]', {}).get("color") or rules.get(f"{kind} QLabel", {}).get(
+            "color") or rules["QPushButton QLabel"]["color"]
+        assert _contrast(ring, page) >= 3, (kind, ring, page)
+        assert _contrast(ring, fill) >= 3, (kind, ring, fill)
+        assert _contrast(_colour(caption), fill) >= 4.5, (kind, caption, fill)
