@@ -5,7 +5,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # postgresql: the city server's database, and the real one the city tests start (initdb/pg_ctl in a temp dir).
 # systemd (systemd-analyze verify), cage, nginx and openssl: tests/test_deploy.py checks what deploy/ installs.
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl postgresql
+# The Qt apps' xcb platform plugin (cherha kiosk / console on a real X display) needs the xcb and xkbcommon
+# libraries below (`ldd` of PySide6's libqxcb.so); xvfb + xauth let the tests load that plugin without a screen.
+QT_XCB_PACKAGES := libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
+	libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 \
+	libxkbcommon-x11-0 libxkbcommon0 libfontconfig1 libdbus-1-3 xvfb xauth
+APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl \
+	postgresql $(QT_XCB_PACKAGES)
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js
 ESLINT := .cache/npm/node_modules/.bin/eslint
@@ -17,7 +23,7 @@ help: ## show this help
 	@echo "Cherha — електронна черга ЦНАП. Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-system-deps: ## install the Debian packages (espeak-ng, sox, chromium, libusb, socat, fonts, systemd, cage, nginx, postgresql)
+system-deps: ## install the Debian packages (espeak-ng, sox, chromium, fonts, Qt's xcb, systemd, nginx, postgresql)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

@@ -5,7 +5,8 @@ Segments live in a voice folder (`uk/*.wav`, `en/*.wav`, `chime.wav`), all 22,05
 `generate_segments` makes a default set with espeak-ng and sox: each segment trimmed of silence and brought to
 the same loudness (RMS), so no word of a call stands out or drops away; a centre may replace any file with a
 human announcer's recording of the same words (same format). Letters are spelled by their names ("пе",
-"ер"): espeak mispronounces bare letters. Numbers are joined from hundreds, tens and units.
+"ер"): espeak mispronounces bare letters. Numbers are joined from hundreds, tens and units. The words
+themselves live in texts/speech.py, shared with the kiosk's voice guidance.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import hashlib
 import io
 import json
 import math
-import re
 import shutil
 import subprocess
 import sys
@@ -27,45 +27,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+# The words of a call (letter names, number words) are shared with the kiosk's voice: one implementation.
+from texts.speech import EN_LETTERS, EN_NUMBERS, TICKET, UK_LETTERS, UK_NUMBERS, VoiceError, number_parts
+
+__all__ = ["TICKET", "UK_LETTERS", "Announcement", "Voice", "VoiceError", "call_segments", "generate_segments",
+           "hall_sound", "number_parts", "segment_texts", "unspoken_letters"]
+
 RATE, WIDTH, CHANNELS = 22_050, 2, 1
 # Pauses, in seconds: between words, at the comma before "підійдіть", after the chime, before the English
 # call, between repeats. Short: the segments carry no silence of their own, and calls come in bursts.
 WORD_GAP, COMMA_GAP, CHIME_GAP, LANGUAGE_GAP, REPEAT_GAP = 0.06, 0.2, 0.2, 0.4, 0.6
 TARGET_RMS_DB = -20.0  # every default segment's loudness (RMS, dB of full scale); peaks are limited below 0
 
-UK_LETTERS = {
-    "А": "а", "Б": "бе", "В": "ве", "Г": "ге", "Ґ": "ґе", "Д": "де", "Е": "е", "Є": "є", "Ж": "же", "З": "зе",
-    "И": "и", "І": "і", "Ї": "ї", "Й": "йот", "К": "ка", "Л": "ел", "М": "ем", "Н": "ен", "О": "о", "П": "пе",
-    "Р": "ер", "С": "ес", "Т": "те", "У": "у", "Ф": "еф", "Х": "ха", "Ц": "це", "Ч": "че", "Ш": "ша", "Щ": "ща",
-    "Ю": "ю", "Я": "я",
-}
-# English: the letter as it is transliterated (the national standard), said as English letter names.
-EN_LETTERS = {
-    "А": "A", "Б": "B", "В": "V", "Г": "H", "Ґ": "G", "Д": "D", "Е": "E", "Є": "Ye", "Ж": "Zh", "З": "Z",
-    "И": "Y", "І": "I", "Ї": "Yi", "Й": "Y", "К": "K", "Л": "L", "М": "M", "Н": "N", "О": "O", "П": "P",
-    "Р": "R", "С": "S", "Т": "T", "У": "U", "Ф": "F", "Х": "Kh", "Ц": "Ts", "Ч": "Ch", "Ш": "Sh", "Щ": "Shch",
-    "Ю": "Yu", "Я": "Ya",
-}
-UK_NUMBERS = {
-    0: "нуль", 1: "один", 2: "два", 3: "три", 4: "чотири", 5: "п'ять", 6: "шість", 7: "сім", 8: "вісім",
-    9: "дев'ять", 10: "десять", 11: "одинадцять", 12: "дванадцять", 13: "тринадцять", 14: "чотирнадцять",
-    15: "п'ятнадцять", 16: "шістнадцять", 17: "сімнадцять", 18: "вісімнадцять", 19: "дев'ятнадцять",
-    20: "двадцять", 30: "тридцять", 40: "сорок", 50: "п'ятдесят", 60: "шістдесят", 70: "сімдесят",
-    80: "вісімдесят", 90: "дев'яносто", 100: "сто", 200: "двісті", 300: "триста", 400: "чотириста",
-    500: "п'ятсот", 600: "шістсот", 700: "сімсот", 800: "вісімсот", 900: "дев'ятсот", 1000: "тисяча",
-    2000: "дві тисячі", 3000: "три тисячі", 4000: "чотири тисячі", 5000: "п'ять тисяч", 6000: "шість тисяч",
-    7000: "сім тисяч", 8000: "вісім тисяч", 9000: "дев'ять тисяч",
-}
-EN_NUMBERS = {
-    0: "zero", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight",
-    9: "nine", 10: "ten", 11: "eleven", 12: "twelve", 13: "thirteen", 14: "fourteen", 15: "fifteen",
-    16: "sixteen", 17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty", 30: "thirty", 40: "forty",
-    50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety",
-    **{h * 100: f"{w} hundred" for h, w in enumerate(["", "one", "two", "three", "four", "five", "six", "seven",
-                                                         "eight", "nine"]) if h},
-    **{t * 1000: f"{w} thousand" for t, w in enumerate(["", "one", "two", "three", "four", "five", "six",
-                                                          "seven", "eight", "nine"]) if t},
-}
 PHRASES = {
     "uk": {"ticket": "Талон", "to_desk": "підійдіть, будь ласка, до вікна номер"},
     "en": {"ticket": "Ticket", "to_desk": "window"},
@@ -74,30 +47,6 @@ ESPEAK_VOICE = {"uk": "uk", "en": "en-gb"}
 # espeak reads a lone "і" or "и" as a particle and swallows it (50 ms): give it the phonemes instead.
 ESPEAK_INPUT = {"і": "[[i:]]", "и": "[[I:]]"}
 LETTER_SPEED, WORD_SPEED = 115, 150  # letters slower: they carry the ticket's identity
-TICKET = re.compile(r"^(?P<prefix>[^\W\d_]{1,3})-(?P<number>\d{1,4})$")
-
-
-class VoiceError(Exception):
-    pass
-
-
-def number_parts(value: int) -> list[int]:
-    """15 -> [15]; 115 -> [100, 15]; 1234 -> [1000, 200, 30, 4]: the recorded numbers that say it."""
-    if not 0 <= value <= 9999:
-        raise VoiceError(f"cannot say {value}")
-    if value < 20:
-        return [value]
-    parts = []
-    for unit in (1000, 100):
-        if value >= unit:
-            parts.append(value // unit * unit)
-            value %= unit
-    if value >= 20:
-        parts.append(value // 10 * 10)
-        value %= 10
-    if value:
-        parts.append(value)
-    return parts
 
 
 def call_segments(ticket: str, desk: int, lang: str) -> list[str]:

@@ -49,9 +49,11 @@ class KioskApi:
     def hall(self) -> dict[str, Any]:
         return self._call("GET", "/api/hall")
 
-    def issue(self, command_id: str, service_id: str, lang: str,
-              priority_category: str | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"command_id": command_id, "service_id": service_id, "lang": lang}
+    def issue(self, command_id: str, service_id: str | None, lang: str,
+              priority_category: str | None = None, bundle_id: str | None = None) -> dict[str, Any]:
+        """A ticket for a service, or for a life situation's services (`bundle_id`)."""
+        body: dict[str, Any] = {"command_id": command_id, "lang": lang}
+        body.update({"bundle_id": bundle_id} if bundle_id else {"service_id": service_id})
         if priority_category:
             body["priority_category"] = priority_category
         return self._call("POST", "/api/tickets", body)
@@ -61,6 +63,10 @@ class KioskApi:
 
     def heartbeat(self, printer_problem: str | None) -> dict[str, Any]:
         return self._call("POST", "/api/devices/heartbeat", {"printer_problem": printer_problem})
+
+    def call_help(self, lang: str, accessible: bool) -> dict[str, Any]:
+        """A visitor asks for an administrator: an alert on the supervisor's dashboard."""
+        return self._call("POST", "/api/devices/help", {"lang": lang, "accessible": accessible})
 
     def log_accessible(self, record: dict[str, Any]) -> dict[str, Any]:
         """`record` carries its own command id, made when the session ended: a resend is not a second log."""

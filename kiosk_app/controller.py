@@ -22,9 +22,11 @@ from texts import Catalogue
 
 from .api import KioskApi, Offline, Refused
 from .flow import KioskFlow, Screen
+from .spoken import ScreenSpeech
 from .voice import VoiceGuide
 
 HEARTBEAT_SECONDS = 60
+HOME_REFRESH_SECONDS = 15  # an air-raid pause reaches the idle home screen within this
 RETRY_SECONDS = (1, 2, 3, 5, 5, 5, 10, 10, 10, 10, 10, 10, 10, 10, 10)  # about two minutes in all
 
 
@@ -40,14 +42,22 @@ class KioskController(QObject):
         self._hall_time: tuple[datetime, float] | None = None  # the server's `now` and when it came
         self.worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk")
         self._then.connect(lambda continuation: continuation())
+        self.speech = ScreenSpeech(flow, catalogue)
+        # Inactivity: first "more time?" (spoken too), then back home for the next visitor.
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
-        self.idle.timeout.connect(self._idle_timeout)
+        self.idle.timeout.connect(self._ask_more_time)
+        self.grace = QTimer(self)
+        self.grace.setSingleShot(True)
+        self.grace.timeout.connect(self._idle_timeout)
         # Alive, and how the printer is: the supervisor's dashboard raises an alert when either fails.
         self.printer_problem: str | None = None
         self.pulse = QTimer(self)
         self.pulse.timeout.connect(self.heartbeat)
         self.pulse.start(HEARTBEAT_SECONDS * 1000)
+        self.home_refresh = QTimer(self)
+        self.home_refresh.timeout.connect(self.refresh_hall)
+        self.home_refresh.start(HOME_REFRESH_SECONDS * 1000)
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _in_worker(self, job: Callable[[], Any], done: Callable[[Any], None],
@@ -71,19 +81,62 @@ class KioskController(QObject):
         return done
 
     def _update(self) -> None:
+        """Redraw; the window then has the screen spoken (`announce`) with the options it drew."""
         self._flush_sessions()
-        if self.flow.accessible:
-            self.voice.say(self.prompt(), self.flow.lang)
         self.changed.emit()
 
+    def announce(self, options: list[str]) -> None:
+        """The screen just drawn, spoken in accessible mode: what it says, then its options by number."""
+        if self.flow.accessible:
+            self.voice.say(self.speech.screen(options), self.flow.lang)
+
+    def say(self, text: str) -> None:
+        """A short answer to a key (the focused option, the volume) in accessible mode."""
+        if self.flow.accessible:
+            self.voice.say(text, self.flow.lang)
+
     def touched(self) -> None:
+        """Any touch or key: restarts the inactivity timer; the first one of a visitor at an accessible
+        kiosk has the home screen spoken again (what was said to an empty hall was heard by nobody)."""
+        arriving = self.flow.accessible and self.flow.session is None and self.flow.screen is Screen.HOME
         self.flow.touched(self.clock())
-        self.idle.start(self.flow.timeout_seconds * 1000)
+        self.idle.start((self.flow.timeout_seconds - self.flow.warning_seconds) * 1000)
+        self.grace.stop()
+        if self.flow.more_time_asked:
+            self.flow.more_time_asked = False
+            QTimer.singleShot(0, self._update)  # not inside the touch's own event: its widget stays alive
+        elif arriving:
+            QTimer.singleShot(0, self._update)
+
+    def _ask_more_time(self) -> None:
+        if self.flow.screen in (Screen.HOME, Screen.OFFLINE, Screen.PRINTING):
+            return
+        self.flow.more_time_asked = True
+        self.grace.start(max(1, self.flow.warning_seconds) * 1000)
+        self._update()
 
     def _idle_timeout(self) -> None:
-        if self.flow.screen not in (Screen.HOME, Screen.OFFLINE, Screen.PRINTING):
+        if self.flow.screen not in (Screen.OFFLINE, Screen.PRINTING):
             self.flow.timed_out(self.clock())
             self._update()
+
+    def louder(self, steps: int) -> None:
+        volume = self.voice.louder(steps)
+        self.say(self.catalogue.t("voice_volume", count=round(volume * 100)))
+
+    def call_help(self) -> None:
+        """A visitor asks for an administrator: the dashboard shows it until a supervisor answers."""
+        lang, accessible = self.flow.lang, self.flow.accessible
+
+        def done(result: dict[str, Any]) -> None:
+            self.flow.help_called = "already" if result.get("already") else "called"
+            self._update()
+
+        def failed(exc: Exception) -> None:
+            self.flow.help_called = "already" if isinstance(exc, Refused) else "failed"
+            self._update()
+
+        self._in_worker(lambda: self.api.call_help(lang, accessible), done, failed)
 
     def heartbeat(self) -> None:
         problem = self.printer_problem
@@ -118,13 +171,33 @@ class KioskController(QObject):
 
         self._in_worker(self._fetch_hall, done, lambda exc: self._offline_then(lambda: self.choose_service(service_id)))
 
+    def choose_bundle(self, bundle_id: str) -> None:
+        def done(hall: dict[str, Any]) -> None:
+            self.flow.hall = hall
+            self.flow.choose_bundle(bundle_id)
+            self._update()
+
+        self._in_worker(self.api.hall, done, lambda exc: self._offline_then(lambda: self.choose_bundle(bundle_id)))
+
+    def refresh_hall(self) -> None:
+        """The home screen's notices (pause, closed services) kept current while nobody touches it."""
+        if self.flow.screen is Screen.HOME:
+            self._in_worker(self.api.hall, self._hall_refreshed, lambda _exc: None)
+
+    def _hall_refreshed(self, hall: dict[str, Any]) -> None:
+        if self.flow.screen is Screen.HOME:
+            changed = _notices(hall) != _notices(self.flow.hall)
+            self.flow.hall = hall
+            if changed:
+                self._update()
+
     def take_ticket(self, priority_category: str | None = None) -> None:
         flow = self.flow
-        assert flow.service_id is not None and flow.command_id is not None
-        service_id, command_id, lang = flow.service_id, flow.command_id, flow.lang
+        assert flow.command_id is not None
+        service_id, bundle_id, command_id, lang = flow.service_id, flow.bundle_id, flow.command_id, flow.lang
         flow.printing()
         self._update()
-        self._issue(lambda: self.api.issue(command_id, service_id, lang, priority_category), 0)
+        self._issue(lambda: self.api.issue(command_id, service_id, lang, priority_category, bundle_id), 0)
 
     def check_in(self, code: str) -> None:
         assert self.flow.command_id is not None
@@ -136,7 +209,9 @@ class KioskController(QObject):
     def _issue(self, call: Callable[[], dict[str, Any]], attempt: int) -> None:
         def failed(exc: Exception) -> None:
             if isinstance(exc, Refused):
-                self.flow.refused(exc.code)
+                # The server's own words (a check-in: "no booking with this code", "opens at 10:20"...).
+                message = exc.error.get("message")
+                self.flow.refused(exc.code, message if isinstance(message, dict) else None)
                 self._update()
             elif isinstance(exc, Offline) and attempt < len(RETRY_SECONDS):
                 self.flow.offline()  # "waiting for the server": the same command id is retried
@@ -244,6 +319,10 @@ class KioskController(QObject):
         at, received = self._hall_time
         return at + timedelta(seconds=time.monotonic() - received)
 
+    def booking_address(self) -> str:
+        """Where to book ahead: the server's public booking page."""
+        return self.api.server + "/book"
+
     def _absolute(self, url: str) -> str:
         return url if url.startswith("http") else self.api.server + url
 
@@ -254,36 +333,24 @@ class KioskController(QObject):
         return category
 
     def reason_text(self, code: str | None) -> str:
-        if code and self.catalogue.has(f"reason_{code}"):
-            return self.catalogue.t(f"reason_{code}")
-        if code and self.catalogue.has(code):
-            return self.catalogue.t(code)
-        return self.catalogue.t("cannot_take")
-
-    def prompt(self) -> str:
-        """What the voice says on the current screen."""
+        """Why it cannot be done, once, in the kiosk's language: the kiosk's own words for a reason it knows,
+        else the server's (check-in refusals carry the server's message), else a general refusal."""
         t, flow = self.catalogue.t, self.flow
-        if flow.screen is Screen.CONFIRM:
-            service = flow.service()
-            minutes, count = service["estimated_wait_minutes"], service["ahead"]
-            # Two numbers, each with its own plural form: each is a text of its own.
-            ahead = t("voice_ahead", count=count) if count else t("ahead_none") + "."
-            if minutes is None:
-                return t("voice_confirm_no_desk", ahead=ahead)
-            wait = t("voice_wait", minutes=minutes) if minutes else t("wait_none") + "."
-            return t("voice_confirm", ahead=ahead, wait=wait)
-        if flow.screen is Screen.DONE and flow.ticket:
-            return t("voice_done", ticket=_spoken_ticket(flow.ticket["ticket"]))
-        if flow.screen is Screen.REFUSED:
-            return t("voice_refused", reason=self.reason_text(flow.refusal))
-        return t({Screen.HOME: "voice_home", Screen.SERVICES: "voice_services", Screen.CHECKIN: "voice_checkin",
-                  Screen.INFO: "voice_info", Screen.OFFLINE: "voice_offline",
-                  Screen.PRINTING: "printing"}.get(flow.screen, "voice_home"))
+        if code and self.catalogue.has(f"reason_{code}"):
+            return t(f"reason_{code}")
+        if code and self.catalogue.has(code):
+            return t(code)
+        if flow.refusal == code and flow.refusal_message and flow.refusal_message.get(flow.lang):
+            return flow.refusal_message[flow.lang]
+        return t("cannot_take")
 
     def shutdown(self) -> None:
+        for timer in (self.idle, self.grace, self.pulse, self.home_refresh):
+            timer.stop()
         self.worker.shutdown(wait=False, cancel_futures=True)
 
 
-def _spoken_ticket(ticket: str) -> str:
-    prefix, _, number = ticket.partition("-")
-    return f"{prefix} {int(number)}" if number.isdigit() else ticket
+def _notices(hall: dict[str, Any]) -> tuple[object, ...]:
+    """What the home screen's notices depend on."""
+    return (hall.get("paused"), hall.get("open"),
+            sorted((sid, s.get("unavailable")) for sid, s in hall.get("services", {}).items()))

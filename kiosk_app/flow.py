@@ -1,9 +1,11 @@
 """The kiosk's screens and what a touch does: a Qt-free state machine the views only draw.
 
-Home (categories) → services of a category (paged) → confirm (people ahead, estimated wait, ticket or
-priority ticket) → printing → done. Also: refused (with the reason), check-in by booking code, a service's
-information card, and offline (waiting for the server). An accessible session records the features used,
-the steps and the outcome, for the supervisor's usage report.
+Home (categories, and the hall's life situations) → services of a category or the life situations (paged)
+→ confirm (people ahead, estimated wait, ticket or priority ticket) → printing → done. Also: refused (with
+the reason), check-in by booking code, a service's information card, and offline (waiting for the server).
+The home screen says first what holds for everyone (an air-raid pause, the centre closed, services not
+offered today). An accessible session records the features used, the steps and the outcome, for the
+supervisor's usage report. Every session ends back home, in Ukrainian and in the terminal's own mode.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ class Screen(StrEnum):
 
 
 NORMAL_TIMEOUT, ACCESSIBLE_TIMEOUT = 45, 120  # seconds without a touch before returning home
-PAGE_SIZE, ACCESSIBLE_PAGE_SIZE = 6, 3
+# "More time?" is asked this long before the timeout (WCAG 2.2.1: warn, and let one touch extend it).
+NORMAL_WARNING, ACCESSIBLE_WARNING = 15, 30
+PAGE_SIZE, ACCESSIBLE_PAGE_SIZE = 6, 2
+LIFE_SITUATIONS = "life-situations"  # the home screen's entry for the hall's bundles (not a hall category)
+# Why a service cannot be taken that concerns it alone (not the whole hall): listed on the home screen.
+SERVICE_REASONS = ("service_closed", "service_not_offered_now", "no_desk_today")
 
 
 @dataclass
@@ -46,15 +53,20 @@ class AccessibleSession:
 @dataclass
 class KioskFlow:
     accessible_terminal: bool = False
+    accessible_page_size: int = ACCESSIBLE_PAGE_SIZE  # services a page in large print (more on a tall screen)
     hall: dict[str, Any] = field(default_factory=dict)
     screen: Screen = Screen.OFFLINE
     lang: str = "uk"
     accessible: bool = False
     category_id: str | None = None
     service_id: str | None = None
+    bundle_id: str | None = None
     page: int = 0
     ticket: dict[str, Any] | None = None
     refusal: str | None = None  # a reason code (the server's or the printer's)
+    refusal_message: dict[str, str] | None = None  # the server's own words for it, by language
+    more_time_asked: bool = False  # the "more time?" prompt is showing
+    help_called: str | None = None  # "called" (an administrator is coming) or "already" (asked before)
     print_error: str | None = None
     command_id: str | None = None  # one per "take a ticket": every retry reuses it
     via_checkin: bool = False
@@ -78,25 +90,57 @@ class KioskFlow:
         return ACCESSIBLE_TIMEOUT if self.accessible else NORMAL_TIMEOUT
 
     @property
+    def warning_seconds(self) -> int:
+        """How long before the timeout "more time?" is asked (at most half the timeout)."""
+        return min(ACCESSIBLE_WARNING if self.accessible else NORMAL_WARNING, self.timeout_seconds // 2)
+
+    @property
     def page_size(self) -> int:
-        return ACCESSIBLE_PAGE_SIZE if self.accessible else PAGE_SIZE
+        return self.accessible_page_size if self.accessible else PAGE_SIZE
 
     def categories(self) -> list[dict[str, Any]]:
         return list(self.hall.get("categories", []))
 
-    def services_page(self) -> list[dict[str, Any]]:
+    def bundles(self) -> list[dict[str, Any]]:
+        return list(self.hall.get("bundles", []))
+
+    def _choices(self) -> list[dict[str, Any]]:
+        """The services of the chosen category, or the life situations."""
+        if self.category_id == LIFE_SITUATIONS:
+            return self.bundles()
         category = next(c for c in self.categories() if c["id"] == self.category_id)
-        services = [self.hall["services"][sid] for sid in category["service_ids"]]
-        return services[self.page * self.page_size:(self.page + 1) * self.page_size]
+        return [self.hall["services"][sid] for sid in category["service_ids"]]
+
+    def services_page(self) -> list[dict[str, Any]]:
+        return self._choices()[self.page * self.page_size:(self.page + 1) * self.page_size]
 
     def has_more(self) -> bool:
-        category = next(c for c in self.categories() if c["id"] == self.category_id)
-        return (self.page + 1) * self.page_size < len(category["service_ids"])
+        return (self.page + 1) * self.page_size < len(self._choices())
 
     def service(self) -> dict[str, Any]:
+        """The chosen service; for a life situation, its first service (whose queue the visitor joins)."""
+        if self.service_id is None and self.bundle_id is not None:
+            return dict(self.hall["services"][self.bundle()["service_ids"][0]])
         assert self.service_id is not None
         service: dict[str, Any] = self.hall["services"][self.service_id]
         return service
+
+    def bundle(self) -> dict[str, Any]:
+        return next(b for b in self.bundles() if b["id"] == self.bundle_id)
+
+    def hall_notice(self) -> str | None:
+        """What holds for the whole hall now, as a reason code: paused (air-raid alert) or closed."""
+        if self.hall.get("paused"):
+            return "hall_paused"
+        if self.hall and not self.hall.get("open", True):
+            return "hall_closed"
+        return None
+
+    def unavailable_services(self) -> list[dict[str, Any]]:
+        """Services that cannot be taken now for a reason of their own, for the home screen."""
+        if self.hall_notice():
+            return []
+        return [s for s in self.hall.get("services", {}).values() if s.get("unavailable") in SERVICE_REASONS]
 
     # -- touches ----------------------------------------------------------------------------------
     def touched(self, now: datetime) -> None:
@@ -123,11 +167,18 @@ class KioskFlow:
         self._step(Screen.SERVICES)
 
     def choose_service(self, service_id: str) -> None:
-        self.service_id = service_id
+        self.service_id, self.bundle_id = service_id, None
+        self._to_confirm(self.hall["services"][service_id]["unavailable"])
+
+    def choose_bundle(self, bundle_id: str) -> None:
+        """A life situation: one ticket for its first service; the desk sends the visitor on to the next."""
+        self.service_id, self.bundle_id = None, bundle_id
+        self._to_confirm(self.service()["unavailable"])
+
+    def _to_confirm(self, reason: str | None) -> None:
         self.command_id = uuid.uuid4().hex
-        reason = self.hall["services"][service_id]["unavailable"]
         if reason:
-            self.refusal = reason
+            self.refusal, self.refusal_message = reason, None
             self._step(Screen.REFUSED)
         else:
             self._step(Screen.CONFIRM)
@@ -147,8 +198,8 @@ class KioskFlow:
         self.ticket, self.print_error = ticket, None
         self._step(Screen.DONE)
 
-    def refused(self, reason: str) -> None:
-        self.refusal = reason
+    def refused(self, reason: str, message: dict[str, str] | None = None) -> None:
+        self.refusal, self.refusal_message = reason, message
         self._step(Screen.REFUSED)
 
     def print_failed(self, reason: str) -> None:
@@ -160,7 +211,8 @@ class KioskFlow:
         self._end_session(outcome, now)
 
     def back(self) -> None:
-        if self.screen is Screen.CONFIRM or (self.screen is Screen.INFO and self.category_id):
+        if (self.screen in (Screen.CONFIRM, Screen.REFUSED) and self.category_id) or (
+                self.screen is Screen.INFO and self.category_id):
             self._step(Screen.SERVICES)
         else:
             self._step(Screen.HOME)
@@ -169,13 +221,17 @@ class KioskFlow:
         """Back to the start for the next visitor: accessible mode returns to the terminal's own setting."""
         if self.session is not None:
             self._end_session(outcome, now)
-        self.screen, self.category_id, self.service_id, self.ticket = Screen.HOME, None, None, None
-        self.refusal = self.print_error = None
-        self.via_checkin = False
+        self.screen, self.category_id, self.service_id, self.bundle_id = Screen.HOME, None, None, None
+        self.ticket = None
+        self.refusal = self.print_error = self.refusal_message = self.help_called = None
+        self.via_checkin = self.more_time_asked = False
+        self.page = 0
         self.accessible = self.accessible_terminal
 
     def timed_out(self, now: datetime) -> None:
+        """Nobody is there any more: the next visitor starts in Ukrainian, in the terminal's own mode."""
         self.go_home(now, "timeout")
+        self.lang = "uk"
 
     def toggle_language(self) -> None:
         self.lang = "en" if self.lang == "uk" else "uk"

@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     kiosk.add_argument("--profile", default="epson-80", help=PROFILE_HELP)
     kiosk.add_argument("--accessible", action="store_true", help="this is the accessible terminal")
     kiosk.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    kiosk.add_argument("--audio-device", help="the voice's ALSA output, e.g. plughw:1 for the headphone socket "
+                       "(default: the default sound card)")
+    kiosk.add_argument("--volume", type=float, default=0.65, help="the voice's starting volume, 0..1")
 
     console = sub.add_parser("console", help="the administrator's desk console (PySide6)")
     console.add_argument("--server", default="http://127.0.0.1:8080")
@@ -450,7 +453,8 @@ def _kiosk(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"принтер / printer: {exc}", file=sys.stderr)
         return 2
-    return kiosk_main(args.server, args.token, args.printer, args.profile, args.accessible, args.windowed)
+    return kiosk_main(args.server, args.token, args.printer, args.profile, args.accessible, args.windowed,
+                      args.audio_device, args.volume)
 
 
 def _console(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ Nothing personal is in these views: a visit is a ticket number, a service and ti
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,10 +16,11 @@ from .domain.desk_actions import available_actions
 from .domain.dispatch import waiting_visits
 from .domain.enums import ACCESSIBLE_FEATURES, ACCESSIBLE_OUTCOMES, FEEDBACK_REASONS, Choice
 from .domain.forecast import Forecast
-from .domain.hall import Hall, Text
+from .domain.hall import WEEKDAYS, Hall, Service, Text
 from .domain.sla import sla_share
 from .domain.state import DeskState, DeskStatus, HallState
 from .domain.visit import PeriodKind, Visit, VisitState
+from .passwords import BOOKING_ALPHABET
 
 
 def text(value: Text | None) -> dict[str, str] | None:
@@ -203,12 +204,14 @@ def sla_today(state: HallState, now: datetime) -> dict[str, Any]:
 
 def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, str | None]],
               online_desks: set[int], clock_seconds: float, quotes: Mapping[str, Forecast],
-              host_alerts: Iterable[dict[str, Any]] = (), city: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention; for a branch of
-    a city, how far behind the city is (`city`: shipping/shipper.py `Shipper.status`, None for a lone hall)."""
+              host_alerts: Iterable[dict[str, Any]] = (), city: dict[str, Any] | None = None,
+              help_calls: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The supervisor's live view: desks, queues, the day's SLA share, and what needs attention (a visitor's
+    call for an administrator first: someone is standing at a kiosk waiting); for a branch of a city, how far
+    behind the city is (`city`: shipping/shipper.py `Shipper.status`, None for a lone hall)."""
     queues = queue_summary(state, now, quotes)
     desks = []
-    alerts: list[dict[str, Any]] = []
+    alerts: list[dict[str, Any]] = list(help_calls)
     for desk in sorted(state.desks.values(), key=lambda d: d.number):
         current = state.visits.get(desk.visit_id) if desk.visit_id else None
         activity = desk.status.value if desk.status is not DeskStatus.OPEN else (
@@ -243,6 +246,14 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
             "city": city}
 
 
+def offered_days(hall: Hall, service: Service) -> list[str]:
+    """The weekdays (WEEKDAYS' names) a walk-in can get a ticket for the service: it is offered, the centre
+    is open, and a desk that serves it works."""
+    return [day for day in WEEKDAYS
+            if (not service.days or day in service.days) and hall.hours.get(day) is not None
+            and hall.desks_serving(service.id, day)]
+
+
 def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
     """What a kiosk shows: the services tree, whether each can be taken now and the expected wait; and the
     lists the pages and apps name things by (domain/enums.py, the hall's priority categories)."""
@@ -263,12 +274,19 @@ def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str
             "documents": text(service.documents),
             "term": text(service.term),
             "cost": text(service.cost),
+            # When it is offered, for a kiosk to say so when it is not now: the weekdays (the service's own,
+            # the centre open and a desk for it working), the hours (null: whenever the centre is open).
+            "days": offered_days(hall, service),
+            "hours": {"start": f"{service.hours.start:%H:%M}", "end": f"{service.hours.end:%H:%M}"}
+            if service.hours else None,
+            "bookable": service.bookable,
             **queues[service.id],
         }
     return {
         "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
         "board": dataclasses.asdict(hall.board),
-        "booking": {"days_ahead": hall.booking.days_ahead, "slot_minutes": hall.booking.slot_minutes},
+        "booking": {"days_ahead": hall.booking.days_ahead, "slot_minutes": hall.booking.slot_minutes,
+                    "code_alphabet": BOOKING_ALPHABET},
         "desks": [{"number": d.number, "zone": d.zone, "services": [sid for sid, _ in d.weights]}
                   for d in hall.desks.values()],
         "now": now.isoformat(),

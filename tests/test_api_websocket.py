@@ -244,6 +244,7 @@ async def test_role_matrix(tmp_path) -> None:  # type: ignore[no-untyped-def]
             "service_reopen": {"service_id": "death"}, "issue_ticket": {"service_id": "id-card"},
             "unsubscribe": {"subscription": 1}, "set_announcement": {"text_uk": "Увага"},
             "send_message": {"text": "Перерва о 13:00"}, "document_ready": {"code": "ABCDEFGH"},
+            "acknowledge_help": {"kiosk": "k0"},
             "set_clock": {"at": "2026-11-24T10:05:00+02:00"},
             "set_dispatch_policy": {"level_head_start_minutes": 8, "priority_head_start_minutes": 30,
                                     "booked_head_start_minutes": 10, "cap_minutes": 30},

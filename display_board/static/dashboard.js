@@ -70,7 +70,17 @@ function render(data) {
     li.dataset.kind = alert.kind;
     li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
       longest: alert.longest_minutes, minutes: alert.silent_minutes,
-      problem: t.printerProblems[alert.problem] || alert.problem }, lang);
+      problem: t.printerProblems[alert.problem] || alert.problem,
+      time: alert.at ? alert.at.slice(11, 16) : "", accessibleNote: alert.accessible ? t.helpAccessible : "" }, lang);
+    if (alert.kind === "help_call") {
+      // A visitor is waiting at the kiosk: the supervisor answers the call, and the alert goes.
+      const button = el("button", { className: "small", textContent: t.helpAcknowledge });
+      button.onclick = async () => {
+        try { await client.request("acknowledge_help", { kiosk: alert.kiosk }); } catch (error) { $("control-error").textContent = error.message[lang]; }
+        refreshSoon();
+      };
+      li.append(" ", button);
+    }
     return li;
   });
   // A branch of a city: one line on how far behind the city is (docs/city.md); an alert once 5 minutes behind.

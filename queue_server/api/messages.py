@@ -154,6 +154,12 @@ class GetDashboard(Message):
     pass
 
 
+@declare("acknowledge_help", SUPERVISORS,
+         "A kiosk's call for an administrator is answered: its dashboard alert goes.", handler="acknowledge_help")
+class AcknowledgeHelp(Message):
+    kiosk: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
 @declare("set_clock", frozenset({Role.ADMIN}),
          "Simulation only (server started with --manual-clock): move the hall's clock on.", handler="set_clock")
 class SetClock(Message):

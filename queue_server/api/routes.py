@@ -89,6 +89,10 @@ ROUTES = (
     # -- devices (devices_api.py)
     Route("POST", "/api/devices/heartbeat", devices_api.heartbeat, token(KIOSK),
           "A kiosk is alive; its printer's problem, if any", body=devices_api.HeartbeatBody),
+    Route("POST", "/api/devices/help", devices_api.help_call, token(KIOSK),
+          "A visitor at the kiosk calls an administrator: a dashboard alert until a supervisor acknowledges it",
+          body=devices_api.HelpCallBody, replies={201: "called", 200: "a call of this kiosk is open already"},
+          errors=(429,)),
     # -- monitoring (metrics_api.py; docs/monitoring.md)
     Route("GET", "/metrics", metrics_api.metrics, token(Role.METRICS, SUPERVISOR, ADMIN),
           "The hall's figures in the Prometheus text format", replies={200: "Prometheus text exposition 0.0.4"},

@@ -16,6 +16,7 @@ from ..host_checks import HostMonitor
 from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
+from .help_calls import HelpCalls
 from .limits import Guard
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class AppState:
     host: HostMonitor | None = None
     # A branch of a city ships its log there (shipping/); None for a hall that runs alone.
     shipping: Shipper | None = None
+    # Visitors' open calls for an administrator, from the kiosks (help_calls.py).
+    help_calls: HelpCalls = field(default_factory=HelpCalls)
 
     def client(self, request: web.BaseRequest) -> str:
         return self.address_of(request)

@@ -39,7 +39,15 @@ async def on_get_dashboard(conn: Connection, message: Any) -> dict[str, Any]:
     return dashboard(service.published, now, service.devices, set(conn.app.desk_connections), time.monotonic(),
                      service.quotes.for_services(service.published, now),
                      host_alerts=[{"kind": finding.key, **finding.params} for finding in host],
-                     city=shipping.status() if shipping is not None else None)
+                     city=shipping.status() if shipping is not None else None,
+                     help_calls=conn.app.help_calls.alerts())
+
+
+async def on_acknowledge_help(conn: Connection, message: Any) -> dict[str, Any]:
+    acknowledged = conn.app.help_calls.acknowledge(message.kiosk)
+    if acknowledged:
+        conn.app.service.tick()  # the other dashboards drop the alert too
+    return {"kiosk": message.kiosk, "acknowledged": acknowledged}
 
 
 async def on_subscribe(conn: Connection, message: Any) -> None:
@@ -144,6 +152,7 @@ HANDLERS: dict[str, Handler] = {
     "ping": on_ping,
     "get_state": on_get_state,
     "get_dashboard": on_get_dashboard,
+    "acknowledge_help": on_acknowledge_help,
     "subscribe": on_subscribe,
     "subscribe_events": on_subscribe_events,
     "unsubscribe": on_unsubscribe,
