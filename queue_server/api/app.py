@@ -87,6 +87,7 @@ def create_app(
     async def stop(_: web.Application) -> None:
         stop_background.set()
         await asyncio.gather(*background, return_exceptions=True)
+        await service.close()
         await store.close()
 
     app.on_startup.append(start)
