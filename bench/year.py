@@ -279,15 +279,16 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None = None) -> l
             f"{year['first_start_s']} s / {year['start_s']} s |",
             f"| server memory: started / after the requests | {month['rss_started_mib']} / {month['rss_after_mib']} "
             f"MiB | {year['rss_started_mib']} / {year['rss_after_mib']} MiB |",
-            f"| the hall alone: kiosk p50, board p50, worst | {month['quiet']['kiosk_p50_ms']} ms, "
-            f"{month['quiet']['board_p50_ms']} ms, {month['quiet']['worst_ms']} ms | {year['quiet']['kiosk_p50_ms']} ms, "
-            f"{year['quiet']['board_p50_ms']} ms, {year['quiet']['worst_ms']} ms |",
+            "| the hall alone: kiosk p50, board p50, worst | " + " | ".join(
+                f"{s['quiet']['kiosk_p50_ms']} ms, {s['quiet']['board_p50_ms']} ms, {s['quiet']['worst_ms']} ms"
+                for s in (month, year)) + " |",
         ]
         for name in REQUESTS:
             cells = []
             for store in (month, year):
                 r = store[name]
-                what = "per view (median)" if name == "feedback page" else f"HTTP {r['status']}, {r['bytes'] // 1024} KiB"
+                what = ("per view (median)" if name == "feedback page"
+                        else f"HTTP {r['status']}, {r['bytes'] // 1024} KiB")
                 cells.append(f"**{r['seconds']} s** ({what}); kiosk {r['kiosk']} ms, board {r['board']} ms; "
                              f"server {r['rss_peak_mib']} MiB")
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")

@@ -103,8 +103,8 @@ def write_xlsx(target: Any, report: dict[str, Any], rows: Iterable[dict[str, Any
                            item["comment"]))
     visits = book.create_sheet("Візити")
     _append(visits, VISIT_COLUMNS, bold=True)
-    for row in rows:
-        _append(visits, (row[column] for column in VISIT_COLUMNS))
+    for visit in rows:
+        _append(visits, (visit[column] for column in VISIT_COLUMNS))
     book.save(target)
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
