@@ -42,7 +42,7 @@ def figures_to_store(hall: Hall, db: Database, now: datetime, limit: int) -> lis
     latest = EventStore.latest_day(db)
     if latest is None:
         return []
-    have = set(EventStore.stored_figures(db, "", latest))
+    have = EventStore.stored_figure_days(db)
     out: list[tuple[str, str]] = []
     for day in EventStore.days_between(db, "", latest):
         if day == latest or len(out) >= limit:

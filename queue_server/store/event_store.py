@@ -258,6 +258,10 @@ class EventStore:
         return {str(day): str(figures) for day, figures in rows}
 
     @staticmethod
+    def stored_figure_days(db: Database) -> set[str]:
+        return {str(day) for (day,) in db.execute("SELECT day FROM day_figures")}
+
+    @staticmethod
     def put_figures(db: Database, rows: list[tuple[str, str]]) -> None:
         with db.atomic():
             db.conn.executemany("INSERT INTO day_figures (day, figures) VALUES (?, ?) "
