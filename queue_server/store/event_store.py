@@ -86,7 +86,8 @@ class EventStore:
         await ready
 
     async def close(self) -> None:
-        self._history.shutdown(wait=True, cancel_futures=True)
+        # A history read under way ends at its next chunk (its response has gone) or within a few days' work.
+        await asyncio.to_thread(self._history.shutdown, True, cancel_futures=True)
         if self._reader is not None:
             reader, self._reader = self._reader, None
             await asyncio.get_running_loop().run_in_executor(reader, self._close_reader)
