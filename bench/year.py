@@ -47,6 +47,17 @@ def db_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1024 / 1024
 
 
+def db_in_use_mib(path: Path) -> float:
+    """The pages holding data (freed pages stay in the file, to be reused, until a VACUUM)."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        pages, free, size = (db.execute(f"PRAGMA {name}").fetchone()[0]
+                             for name in ("page_count", "freelist_count", "page_size"))
+    finally:
+        db.close()
+    return (pages - free) * size / 1024 / 1024
+
+
 def timed_start(server: ServerProcess) -> float:
     began = time.perf_counter()
     server.start(timeout=600)
@@ -238,6 +249,7 @@ def measure_store(source: Path, folder: Path, month: tuple[str, str], server_roo
             else:
                 os.environ["PYTHONPATH"] = env_root
     figures["db_mib_after"] = round(db_mib(data / "cherha.sqlite3"))
+    figures["db_mib_in_use"] = round(db_in_use_mib(data / "cherha.sqlite3"))
     return figures
 
 
@@ -304,8 +316,9 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None = None) -> l
         month, year = data["month"], data["year"]
         lines += [
             f"| events / visits | {month['events']} / {month['visits']} | {year['events']} / {year['visits']} |",
-            f"| database | {month['db_mib_after']} MiB (generated {month['db_mib_generated']}) | "
-            f"{year['db_mib_after']} MiB (generated {year['db_mib_generated']}) |",
+            "| database file after the run (generated; pages in use) | " + " | ".join(
+                f"{s['db_mib_after']} MiB ({s['db_mib_generated']}; {s.get('db_mib_in_use', '?')})"
+                for s in (month, year)) + " |",
             f"| start-up: first after the upgrade / ordinary | {month['first_start_s']} s / {month['start_s']} s | "
             f"{year['first_start_s']} s / {year['start_s']} s |",
             "| every ended day's report figures stored, after the first start (in the background) | " + " | ".join(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from .routes import TABLE
 from .state import APP_STATE, AppState, remote_address
 
 PURGE_SECONDS = 60.0
+SWITCH_INTERVAL = 0.0005  # seconds: see start()
 DEFAULT_VOICE_DIR = Path("data/voice")
 DEFAULT_KEY_NAME = "person.key"
 
@@ -67,6 +69,9 @@ def create_app(
     background: list[asyncio.Task[None]] = []
 
     async def start(_: web.Application) -> None:
+        # Reports and exports compute in history threads (store/event_store.py); a thread holding the interpreter
+        # gives it up to the event loop after this long (Python's default, 5 ms, adds up to tens of ms per command).
+        sys.setswitchinterval(SWITCH_INTERVAL)
         await store.start()
         await service.start()
         # The key of person keys sits in its own file, by default next to the database (not in it).
