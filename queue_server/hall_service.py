@@ -141,9 +141,9 @@ class HallService:
 
         while True:
             self._figures_again = False
-            hall, now = self.hall, self.now()  # ended days' figures do not depend on `now` (day_figures.py)
-            while rows := await self.store.read_history(
-                    lambda db: history.figures_to_store(hall, db, now, FIGURES_BATCH)):
+            # Taken here, on the loop (ended days' figures do not depend on `now`: day_figures.py).
+            compute = partial(history.figures_to_store, self.hall, now=self.now(), limit=FIGURES_BATCH)
+            while rows := await self.store.read_history(compute):
                 await self.store.call(partial(EventStore.put_figures, rows=rows))
             if not self._figures_again:
                 return
