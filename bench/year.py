@@ -308,7 +308,8 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None = None) -> l
         f"during the request; with the hall alone they are in the first row.",
         "",
     ]
-    for label, data in (("after", results), ("before", before)):
+    for label, data in (("this release", results), ("the release before (commit db87c86, bench/year_before.json)",
+                                                      before)):
         if data is None:
             continue
         lines += [f"### {label}", "",
