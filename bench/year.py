@@ -221,9 +221,10 @@ def measure_store(source: Path, folder: Path, month: tuple[str, str], server_roo
     server = ServerProcess(data, clock_start=f"{END.isoformat()}T10:00:00+02:00")
     tokens = old_feedback_tokens(data / "cherha.sqlite3")
     figures: dict[str, Any] = {"db_mib_generated": round(db_mib(data / "cherha.sqlite3"))}
-    env_root = os.environ.get("PYTHONPATH")
-    if server_root is not None:
+    env_root, cwd = os.environ.get("PYTHONPATH"), os.getcwd()
+    if server_root is not None:  # `python -m` puts the working directory first on the path: both must point there
         os.environ["PYTHONPATH"] = str(server_root)
+        os.chdir(server_root)
     try:
         figures["first_start_s"] = round(timed_start(server), 2)  # migrations of an older store included
         figures["figures_filled_s"] = wait_for_day_figures(data / "cherha.sqlite3")
@@ -244,6 +245,7 @@ def measure_store(source: Path, folder: Path, month: tuple[str, str], server_roo
     finally:
         server.stop()
         if server_root is not None:
+            os.chdir(cwd)
             if env_root is None:
                 os.environ.pop("PYTHONPATH", None)
             else:
