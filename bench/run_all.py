@@ -21,6 +21,7 @@ from bench import (
     server_throughput,
     simulated_day,
     voice,
+    year,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,8 @@ def main() -> None:
     soaked = console_soak.run()
     step("the spoken call: lengths, loudness, a burst of 10 calls")
     spoken = voice.run()
+    step("a year of history: generated, then the server on it while reports and exports run")
+    history = year.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -166,6 +169,7 @@ def main() -> None:
     lines += abuse.markdown(abused)
     lines += console_soak.markdown(soaked)
     lines += voice.markdown(spoken)
+    lines += year.markdown(history, year.before())
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -1,12 +1,15 @@
-"""A report as CSV (every visit, one row each) or as an XLSX workbook (a sheet per table)."""
+"""A report as CSV (every visit, one row each) or as an XLSX workbook (a sheet per table), written row by row
+from an iterator of rows so an export of any range holds one chunk (CSV) or one row (XLSX) in memory."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from .reports import WEEKDAY_NAMES
@@ -25,19 +28,46 @@ def as_text(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def to_csv(report: dict[str, Any]) -> bytes:
+CSV_BATCH = 500  # rows per chunk handed to the response
+
+
+def csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
+    """The CSV of the rows, in chunks of CSV_BATCH rows: memory holds one chunk, whatever the range."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=VISIT_COLUMNS)
+    out.write("\ufeff")  # the BOM makes Excel read Cyrillic right
     writer.writeheader()
-    writer.writerows({k: as_text(v) for k, v in row.items()} for row in report["rows"])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read Cyrillic right
+    for index, row in enumerate(rows, start=1):
+        writer.writerow({k: as_text(v) for k, v in row.items()})
+        if index % CSV_BATCH == 0:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue().encode("utf-8")
 
 
-def to_xlsx(report: dict[str, Any], service_names: dict[str, str]) -> bytes:
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = "Підсумок"
+def to_csv(report: dict[str, Any]) -> bytes:
+    return b"".join(csv_chunks(report["rows"]))
+
+
+def _cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value)
+    if cell.data_type == "f":  # nothing we write is a formula: text that looks like one stays text
+        cell.data_type = "s"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _append(sheet: Any, values: Iterable[Any], bold: bool = False) -> None:
+    sheet.append([_cell(sheet, value, bold) for value in values])
+
+
+def write_xlsx(target: Any, report: dict[str, Any], rows: Iterable[dict[str, Any]],
+               service_names: dict[str, str]) -> None:
+    """The workbook, written row by row (openpyxl's write-only mode) to `target` (a path or a binary file)."""
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Підсумок")
     outcomes, sla, feedback = report["outcomes"], report["sla"], report["feedback"]
     for row in (("Візитів / visits", report["visits"]), ("Обслуговано / served", outcomes["served"]),
                 ("Не з’явилися / no-shows", outcomes["no_show"]), ("Перенаправлено / transferred",
@@ -48,39 +78,37 @@ def to_xlsx(report: dict[str, Any], service_names: dict[str, str]) -> bytes:
                 ("Частка позитивних / positive share", feedback["positive_share"]),
                 ("Скарг на 1000 візитів / complaints per 1,000", feedback["complaints_per_1000"]),
                 ("Доступний режим, сеансів / accessible sessions", report["accessible"]["sessions"])):
-        summary.append(row)
+        _append(summary, row)
     services = book.create_sheet("Послуги")
-    services.append(("service_id", "Послуга", "чекали", "очік. сер.", "очік. 90%", "очік. макс.",
-                     "обслуговано", "обсл. сер.", "обсл. 90%", "обсл. макс."))
+    _append(services, ("service_id", "Послуга", "чекали", "очік. сер.", "очік. 90%", "очік. макс.",
+                       "обслуговано", "обсл. сер.", "обсл. 90%", "обсл. макс."), bold=True)
     for sid, figures in report["by_service"].items():
         wait, service = figures["wait"], figures["service"]
-        services.append((sid, service_names.get(sid, sid), wait["count"], wait["avg"], wait["p90"], wait["max"],
-                         service["count"], service["avg"], service["p90"], service["max"]))
+        _append(services, (sid, service_names.get(sid, sid), wait["count"], wait["avg"], wait["p90"], wait["max"],
+                           service["count"], service["avg"], service["p90"], service["max"]))
     operators = book.create_sheet("Адміністратори")
-    operators.append(("operator", "обслуговано", "сер. хв", "90% хв", "макс. хв"))
+    _append(operators, ("operator", "обслуговано", "сер. хв", "90% хв", "макс. хв"), bold=True)
     for operator, figures in report["by_operator"].items():
-        operators.append((operator, figures["count"], figures["avg"], figures["p90"], figures["max"]))
+        _append(operators, (operator, figures["count"], figures["avg"], figures["p90"], figures["max"]))
     heat = book.create_sheet("Навантаження")
     hours = sorted({cell["hour"] for cell in report["heatmap"]}) or list(range(8, 20))
-    heat.append(("день \\ година", *hours))
+    _append(heat, ("день \\ година", *hours), bold=True)
     grid = {(c["weekday"], c["hour"]): c["arrivals"] for c in report["heatmap"]}
     for day in WEEKDAY_NAMES:
-        heat.append((day, *(grid.get((day, hour), 0) for hour in hours)))
+        _append(heat, (day, *(grid.get((day, hour), 0) for hour in hours)))
     comments = book.create_sheet("Відгуки")
-    comments.append(("час", "послуга", "вікно", "добре", "причина", "коментар"))
+    _append(comments, ("час", "послуга", "вікно", "добре", "причина", "коментар"), bold=True)
     for item in feedback["comments"]:
-        comments.append((item["at"], item["service_id"], item["desk"], item["good"], item["reason"], item["comment"]))
+        _append(comments, (item["at"], item["service_id"], item["desk"], item["good"], item["reason"],
+                           item["comment"]))
     visits = book.create_sheet("Візити")
-    visits.append(VISIT_COLUMNS)
-    for row in report["rows"]:
-        visits.append(tuple(row[column] for column in VISIT_COLUMNS))
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in sheet.iter_rows():
-            for cell in row:
-                if cell.data_type == "f":  # nothing we write is a formula: text that looks like one stays text
-                    cell.data_type = "s"
+    _append(visits, VISIT_COLUMNS, bold=True)
+    for visit in rows:
+        _append(visits, (visit[column] for column in VISIT_COLUMNS))
+    book.save(target)
+
+
+def to_xlsx(report: dict[str, Any], service_names: dict[str, str]) -> bytes:
     out = io.BytesIO()
-    book.save(out)
+    write_xlsx(out, report, report["rows"], service_names)
     return out.getvalue()

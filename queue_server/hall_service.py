@@ -9,11 +9,13 @@ applied, also after a restart, returns the first answer instead of acting twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from .audit import audit_entries
@@ -35,6 +37,10 @@ from .views import booking_view, public_hall, visit_view, visitor_status
 
 log = logging.getLogger(__name__)
 LEARNED_KEY = "service_times"  # the settings row holding what the forecast has learned from earlier days
+# A command's stored answer (for a retry of the same command id) is kept for its own business day and the whole
+# next one: a retry comes from a client's outbox as soon as it reconnects (seconds, or minutes after a restart),
+# never days later. Older answers are dropped from memory and the store as a day ends, and at start.
+FIGURES_BATCH = 10  # days of report figures computed per history read, then written in one small transaction
 
 
 def _fatal_store_failure(exc: BaseException) -> None:
@@ -82,6 +88,9 @@ class HallService:
     def hall(self) -> Hall:
         """The centre as configured now: the hall file with every administrator's change applied."""
         return self.state.hall
+        self._ended_day: str | None = None  # a day that has just ended: its answers age, its figures are due
+        self._figures_task: asyncio.Task[None] | None = None
+        self._figures_again = False
 
     async def start(self) -> None:
         """Rebuild the live state from the log, then open today's business day if needed."""
@@ -118,13 +127,47 @@ class HallService:
             self._restore_learned(saved)
         day = self.state.day or (records[-1].day if records else None)
         if day is not None:
-            stored = await self.store.call(lambda db: EventStore.commands_of_day(db, day))
+            keep_from = await self.store.call(lambda db: EventStore.day_before(db, day)) or day
+            await self.store.call(lambda db: EventStore.prune_commands(db, keep_from))
+            stored = await self.store.call(lambda db: EventStore.commands_since(db, keep_from))
             self._results = {c.command_id: c for c in stored}
         self.hub = Hub(self.seq, records, self._on_published)
         log.info("state rebuilt", extra={"events": len(records), "seq": self.seq, "day": self.state.day})
         opening = day_events(self.state, self.clock.now())
         if opening:
             await self._commit(self._apply(opening), None)
+        self.fill_day_figures()  # an older store, or a crash before a day's figures were written: in the background
+
+    async def close(self) -> None:
+        if self._figures_task is not None:
+            self._figures_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._figures_task
+
+    # -- what ended days leave behind: report figures, and answers no retry will ask for -------------
+    def fill_day_figures(self) -> None:
+        """Compute and store the report figures of every ended day that has none (history.py), in a history
+        thread; started again if a day ends while it runs."""
+        if self._figures_task is not None and not self._figures_task.done():
+            self._figures_again = True
+            return
+        self._figures_task = asyncio.create_task(self._fill_day_figures())
+
+    async def _fill_day_figures(self) -> None:
+        from . import history  # history reads the log in a thread; the service only schedules it
+
+        while True:
+            self._figures_again = False
+            # Taken here, on the loop (ended days' figures do not depend on `now`: day_figures.py).
+            compute = partial(history.figures_to_store, self.hall, now=self.now(), limit=FIGURES_BATCH)
+            while rows := await self.store.read_history(compute):
+                await self.store.call(partial(EventStore.put_figures, rows=rows))
+            if not self._figures_again:
+                return
+
+    def _forget_answers(self, ended_day: str) -> None:
+        """Answers of days before `ended_day` (the day that has just ended) go, from memory here."""
+        self._results = {k: c for k, c in self._results.items() if c.day >= ended_day}
 
     def _restore_learned(self, saved: dict[str, Any]) -> None:
         self.state.service_times = ServiceTimes.from_dict(saved.get("times", {}))
@@ -188,11 +231,11 @@ class HallService:
                             event.at.isoformat(), extra={"clock": event.clock.isoformat(), "at": event.at.isoformat()})
             self.state.apply(event)
             if isinstance(event, ev.DayEnded):  # the knowledge through the ended day, saved once it is durable
+                self._ended_day = event.day
                 self._learned_at_day_end = json.dumps({"seq": self.seq + 1,
                                                        "times": self.state.service_times.to_dict()})
             self.seq += 1
-            day = event.day if isinstance(event, ev.DayEnded) else (self.state.day or event.at.date().isoformat())
-            records.append(EventRecord(self.seq, day, ev.to_dict(event)))
+            records.append(EventRecord(self.seq, log_day(self.state, event), ev.to_dict(event)))
         return records
 
     async def _commit(self, records: list[EventRecord], stored: StoredCommand | None) -> None:
@@ -209,44 +252,21 @@ class HallService:
             # Its own small write after the day's log is durable: a crash in between loses one day's learning
             # (a forecast input), never an event.
             await self.store.call(lambda db: EventStore.put_setting(db, LEARNED_KEY, learned))
+        if self._ended_day is not None:
+            ended, self._ended_day = self._ended_day, None
+            self._forget_answers(ended)
+            await self.store.call(lambda db: EventStore.prune_commands(db, ended))
+            self.fill_day_figures()
 
     def now(self) -> datetime:
         """Business time: the clock, held at the last event's time while the clock is behind it."""
         return business_now(self.state, self.clock.now())
 
     def _respond(self, command: cmd.Command, events: list[ev.Event], records: list[EventRecord]) -> dict[str, Any]:
-        now = self.now()
-        response: dict[str, Any] = {"seq": records[-1].seq if records else self.seq,
-                                    "events": [e.type_name for e in events]}
-        visit_ids = [getattr(e, "visit_id", None) for e in events]
-        visit_id = next((v for v in visit_ids if v), None)
-        if visit_id is not None:
-            response["visit"] = visit_view(self.state.visits[visit_id], now)
+        response = respond(self.hall, self.state, self.now(), command, events,
+                           records[-1].seq if records else self.seq)
         if isinstance(command, cmd.Configure):
             response["changes"] = audit_entries(records)
-        if isinstance(command, cmd.BookSlot):
-            made = events[0]
-            assert isinstance(made, ev.BookingMade)
-            response["booking"] = booking_view(self.state.bookings.by_id[made.booking_id], self.hall)
-        if isinstance(command, (cmd.IssueTicket, cmd.CheckIn)):
-            issued = events[0]
-            assert isinstance(issued, ev.TicketIssued)
-            visit = self.state.visits[issued.visit_id]
-            response.update(
-                ticket=issued.ticket,
-                visit_id=issued.visit_id,
-                service_id=visit.service_id,
-                service_ids=list(issued.service_ids),
-                issued_at=issued.at.isoformat(),
-                ahead=issued.predicted_ahead,
-                estimated_wait_minutes=issued.predicted_wait_minutes,
-                priority=issued.priority,
-                priority_category=issued.priority_category,
-                feedback_token=issued.feedback_token,
-                feedback_url=self.hall.link(self.hall.feedback_url.format(token=issued.feedback_token)),
-                booked_for=issued.booked_for.isoformat() if issued.booked_for else None,
-                late=isinstance(command, cmd.CheckIn) and issued.booked_for is None,
-            )
         return response
 
     # -- queries --------------------------------------------------------------------------------
@@ -280,3 +300,42 @@ class HallService:
         if upto - since > 50_000:
             return None
         return await self.store.read(lambda db: EventStore.events_between(db, since, upto))
+
+
+def log_day(state: HallState, event: ev.Event) -> str:
+    """The business day an event (already applied to `state`) is logged under: a day's end belongs to that day."""
+    return event.day if isinstance(event, ev.DayEnded) else (state.day or event.at.date().isoformat())
+
+
+def respond(hall: Hall, state: HallState, now: datetime, command: cmd.Command, events: list[ev.Event],
+            seq: int) -> dict[str, Any]:
+    """A command's answer (the one stored for its retries): what it did, the visit it touched, the ticket."""
+    response: dict[str, Any] = {"seq": seq, "events": [e.type_name for e in events]}
+    visit_ids = [getattr(e, "visit_id", None) for e in events]
+    visit_id = next((v for v in visit_ids if v), None)
+    if visit_id is not None and visit_id in state.visits:  # feedback may rate a visit of an earlier day
+        response["visit"] = visit_view(state.visits[visit_id], now)
+    if isinstance(command, cmd.BookSlot):
+        made = events[0]
+        assert isinstance(made, ev.BookingMade)
+        response["booking"] = booking_view(state.bookings.by_id[made.booking_id], hall)
+    if isinstance(command, (cmd.IssueTicket, cmd.CheckIn)):
+        issued = events[0]
+        assert isinstance(issued, ev.TicketIssued)
+        visit = state.visits[issued.visit_id]
+        response.update(
+            ticket=issued.ticket,
+            visit_id=issued.visit_id,
+            service_id=visit.service_id,
+            service_ids=list(issued.service_ids),
+            issued_at=issued.at.isoformat(),
+            ahead=issued.predicted_ahead,
+            estimated_wait_minutes=issued.predicted_wait_minutes,
+            priority=issued.priority,
+            priority_category=issued.priority_category,
+            feedback_token=issued.feedback_token,
+            feedback_url=hall.link(hall.feedback_url.format(token=issued.feedback_token)),
+            booked_for=issued.booked_for.isoformat() if issued.booked_for else None,
+            late=isinstance(command, cmd.CheckIn) and issued.booked_for is None,
+        )
+    return response

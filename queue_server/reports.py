@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
@@ -147,3 +148,36 @@ def visit_row(visit: Visit) -> dict[str, Any]:
         "priority": visit.priority_category or "",
         "booked": visit.booked_for.strftime("%H:%M") if visit.booked_for else "",
     }
+
+
+def visits_by_day(hall: Hall, days: Iterable[list[EventRecord]]) -> Iterator[Visit]:
+    """The visits of consecutive days' records as `replay` finds them, one day in memory at a time (exports).
+
+    A visit still at a desk when its day ended waits to be joined with the next day's part of it (as in
+    `replay`) and comes out when it is whole, so it may come after visits issued later than it."""
+    held: dict[str, Visit] = {}  # kept at a desk when its day ended
+    for records in days:
+        state = HallState(hall)
+        ordered: list[Visit] = []
+        kept: set[str] = set()
+        for record in records:
+            event = ev.from_dict(record.payload)
+            state.apply(event)
+            if isinstance(event, ev.TicketIssued):
+                ordered.append(state.visits[event.visit_id])
+            elif isinstance(event, ev.VisitCarriedOver):
+                visit = state.visits[event.visit_id]
+                earlier = held.pop(event.visit_id, None)
+                if earlier is not None:
+                    visit.periods = earlier.periods[:-1] + visit.periods
+                ordered.append(visit)
+            elif isinstance(event, ev.DayEnded):
+                kept.update(event.kept)
+        yield from held.values()  # kept yesterday, but not carried into this day: as they were
+        held = {}
+        for visit in ordered:
+            if visit.visit_id in kept:
+                held[visit.visit_id] = visit
+            else:
+                yield visit
+    yield from held.values()

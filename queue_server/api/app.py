@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 PURGE_SECONDS = 60.0
 HOST_CHECK_SECONDS = 60.0
+SWITCH_INTERVAL = 0.0005  # seconds: see start()
 DEFAULT_VOICE_DIR = Path("data/voice")
 DEFAULT_KEY_NAME = "person.key"
 
@@ -85,6 +87,9 @@ def create_app(
         app[APP_STATE].shipping = Shipper(city, service, hall_file)
 
     async def start(_: web.Application) -> None:
+        # Reports and exports compute in history threads (store/event_store.py); a thread holding the interpreter
+        # gives it up to the event loop after this long (Python's default, 5 ms, adds up to tens of ms per command).
+        sys.setswitchinterval(SWITCH_INTERVAL)
         await store.start()
         await service.start()
         # The key of person keys sits in its own file, by default next to the database (not in it).
@@ -111,6 +116,7 @@ def create_app(
     async def stop(_: web.Application) -> None:
         stop_background.set()
         await asyncio.gather(*background, return_exceptions=True)
+        await service.close()
         await store.close()
 
     app.on_startup.append(start)

@@ -30,6 +30,9 @@ from .migrations import MigrationError, migrate
 
 T = TypeVar("T")
 MAX_BATCH = 512
+# Reports and exports read the history on connections of their own, at most this many at once (more wait their
+# turn): each holds a day of events at a time, and none of them touches the writer thread or the event loop.
+HISTORY_READERS = 2
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ class EventStore:
         # One reader thread with its own connection, opened in that thread on first use.
         self._reader: concurrent.futures.ThreadPoolExecutor | None = None
         self._read_db: Database | None = None
+        self._history = concurrent.futures.ThreadPoolExecutor(HISTORY_READERS, thread_name_prefix="cherha-history")
+        self._history_slots = asyncio.Semaphore(HISTORY_READERS)
 
     # -- life cycle -----------------------------------------------------------------------------
     async def start(self) -> None:
@@ -81,6 +86,8 @@ class EventStore:
         await ready
 
     async def close(self) -> None:
+        # A history read under way ends at its next chunk (its response has gone) or within a few days' work.
+        await asyncio.to_thread(self._history.shutdown, True, cancel_futures=True)
         if self._reader is not None:
             reader, self._reader = self._reader, None
             await asyncio.get_running_loop().run_in_executor(reader, self._close_reader)
@@ -131,6 +138,20 @@ class EventStore:
             self._read_db = db
         return fn(self._read_db)
 
+    async def read_history(self, fn: Callable[[Database], T]) -> T:
+        """Run the read-only `fn(db)` (a report, an export) in a history thread on a connection of its own."""
+        async with self._history_slots:
+            return await asyncio.get_running_loop().run_in_executor(self._history, self._read_history, fn)
+
+    def _read_history(self, fn: Callable[[Database], T]) -> T:
+        db = Database(self.path)
+        try:
+            db.execute("PRAGMA busy_timeout=5000")
+            db.execute("PRAGMA query_only=ON")
+            return fn(db)
+        finally:
+            db.close()
+
     def _close_reader(self) -> None:
         if self._read_db is not None:
             self._read_db.close()
@@ -149,9 +170,9 @@ class EventStore:
     @staticmethod
     def booking_events_before(db: Database, day: str, since_day: str) -> list[EventRecord]:
         """Booking events of earlier days (bookings reach across days), oldest first."""
-        rows = db.execute(
-            "SELECT seq, day, payload FROM events WHERE day < ? AND day >= ? AND type IN "
-            "('booking_made', 'booking_cancelled') ORDER BY seq", [day, since_day])
+        rows = db.execute(  # the partial index of migration 8: these exact terms
+            "SELECT seq, day, payload FROM events WHERE type IN ('booking_made', 'booking_cancelled') "
+            "AND day < ? AND day >= ? ORDER BY seq", [day, since_day])
         return [EventRecord(seq, d, json.loads(payload)) for seq, d, payload in rows]
 
     @staticmethod
@@ -228,6 +249,53 @@ class EventStore:
     def commands_of_day(db: Database, day: str) -> list[StoredCommand]:
         rows = db.execute("SELECT command_id, actor, day, response FROM commands WHERE day = ?", [day])
         return [StoredCommand(cid, actor, d, json.loads(resp)) for cid, actor, d, resp in rows]
+
+    @staticmethod
+    def commands_since(db: Database, day: str) -> list[StoredCommand]:
+        rows = db.execute("SELECT command_id, actor, day, response FROM commands WHERE day >= ?", [day])
+        return [StoredCommand(cid, actor, d, json.loads(resp)) for cid, actor, d, resp in rows]
+
+    @staticmethod
+    def prune_commands(db: Database, before_day: str) -> int:
+        """Drop the stored answers of days before `before_day` (no retry of theirs can come any more)."""
+        with db.atomic():
+            return int(db.execute("DELETE FROM commands WHERE day < ?", [before_day]).rowcount)
+
+    # -- history: days and their stored report figures ------------------------------------------------
+    @staticmethod
+    def days_between(db: Database, first: str, last: str) -> list[str]:
+        """The business days with events in [first, last], oldest first (one index probe a day)."""
+        days: list[str] = []
+        row = db.execute("SELECT MIN(day) FROM events WHERE day >= ?", [first]).fetchone()
+        while row[0] is not None and row[0] <= last:
+            days.append(str(row[0]))
+            row = db.execute("SELECT MIN(day) FROM events WHERE day > ?", [row[0]]).fetchone()
+        return days
+
+    @staticmethod
+    def day_before(db: Database, day: str) -> str | None:
+        row = db.execute("SELECT MAX(day) FROM events WHERE day < ?", [day]).fetchone()
+        return None if row[0] is None else str(row[0])
+
+    @staticmethod
+    def latest_day(db: Database) -> str | None:
+        row = db.execute("SELECT MAX(day) FROM events").fetchone()
+        return None if row[0] is None else str(row[0])
+
+    @staticmethod
+    def stored_figures(db: Database, first: str, last: str) -> dict[str, str]:
+        rows = db.execute("SELECT day, figures FROM day_figures WHERE day >= ? AND day <= ?", [first, last])
+        return {str(day): str(figures) for day, figures in rows}
+
+    @staticmethod
+    def stored_figure_days(db: Database) -> set[str]:
+        return {str(day) for (day,) in db.execute("SELECT day FROM day_figures")}
+
+    @staticmethod
+    def put_figures(db: Database, rows: list[tuple[str, str]]) -> None:
+        with db.atomic():
+            db.conn.executemany("INSERT INTO day_figures (day, figures) VALUES (?, ?) "
+                                "ON CONFLICT (day) DO UPDATE SET figures = excluded.figures", rows)
 
     @staticmethod
     def events_between(db: Database, after: int, upto: int) -> list[EventRecord]:
@@ -347,19 +415,20 @@ class EventStore:
     @staticmethod
     def _write(db: Database, job: _Job) -> None:
         assert job.records is not None
+        EventStore.write_rows(db, job.records, [job.command] if job.command is not None else [])
+
+    @staticmethod
+    def write_rows(db: Database, records: list[EventRecord], commands: list[StoredCommand]) -> None:
+        """The one encoding of events and command answers into their tables (the caller holds the transaction)."""
         db.conn.executemany(
             "INSERT INTO events (seq, day, at, type, payload) VALUES (?, ?, ?, ?, ?)",
-            [
-                (r.seq, r.day, r.payload["at"], r.payload["type"], json.dumps(r.payload, ensure_ascii=False))
-                for r in job.records
-            ],
+            [(r.seq, r.day, r.payload["at"], r.payload["type"], json.dumps(r.payload, ensure_ascii=False))
+             for r in records],
         )
-        if job.command is not None:
-            c = job.command
-            db.conn.execute(
-                "INSERT INTO commands (command_id, actor, day, response) VALUES (?, ?, ?, ?)",
-                (c.command_id, c.actor, c.day, json.dumps(c.response, ensure_ascii=False)),
-            )
+        db.conn.executemany(
+            "INSERT INTO commands (command_id, actor, day, response) VALUES (?, ?, ?, ?)",
+            [(c.command_id, c.actor, c.day, json.dumps(c.response, ensure_ascii=False)) for c in commands],
+        )
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

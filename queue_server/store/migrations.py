@@ -102,9 +102,28 @@ def _m8_configuration(db: Database) -> None:
         db.execute("ALTER TABLE devices ADD COLUMN last_contact TEXT")
 
 
+def _m9_day_figures(db: Database) -> None:
+    # Each ended business day's report figures (queue_server/day_figures.py), so a year's report adds up ~250
+    # rows instead of replaying the log. A cache of the log: rows missing (an older store, a crash before the
+    # write) are computed again from the log in the background (HallService.fill_day_figures).
+    db.execute("CREATE TABLE IF NOT EXISTS day_figures (day TEXT PRIMARY KEY, figures TEXT NOT NULL)")
+    # Start-up reads the bookings of the last two months (bookings reach across days): these rows alone.
+    db.execute("CREATE INDEX IF NOT EXISTS events_bookings ON events (day) "
+               "WHERE type IN ('booking_made', 'booking_cancelled')")
+
+
+def _m10_prune_command_answers(db: Database) -> None:
+    # Stored command answers are read back only by a retry of the same command, which comes within its business
+    # day or the next (hall_service.py); older ones were kept forever (79 % of a year's file).
+    # Kept: the answers of the latest two days that have any.
+    db.execute("DELETE FROM commands WHERE day < (SELECT COALESCE(MIN(day), '') FROM "
+               "(SELECT DISTINCT day FROM commands ORDER BY day DESC LIMIT 2))")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
                                                 _m4_settings_and_contacts, _m5_sms_outbox, _m6_person_bookings,
-                                                _m7_visit_indexes, _m8_configuration]
+                                                _m7_visit_indexes, _m8_configuration, _m9_day_figures,
+                                                _m10_prune_command_answers]
 
 
 def migrate(db: Database, upto: int | None = None) -> int:
