@@ -1,4 +1,4 @@
-"""The spoken call, joined from recorded segments: «Талон пе п'ятнадцять, підійдіть, будь ласка, до вікна номер
+"""The spoken call, joined from recorded segments: «Талон пе п’ятнадцять, підійдіть, будь ласка, до вікна номер
 сім» (and, as the hall's `[board] english` says, "Ticket P fifteen, window seven").
 
 Segments live in a voice folder (`uk/*.wav`, `en/*.wav`, `chime.wav`), all 22,050 Hz mono 16-bit.

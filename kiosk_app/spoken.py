@@ -1,7 +1,7 @@
 """What the accessible kiosk says on each screen: its content, then every option by number (the keypad's
 digits choose them). Qt-free: the window passes the options it drew, in order.
 
-A ticket is said with the hall board's words (texts/speech.py): «пе п'ятнадцять», not «П 15».
+A ticket is said with the hall board's words (texts/speech.py): «пе п’ятнадцять», not «П 15».
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ class ScreenSpeech:
         if not unavailable:
             return ""
         names = ", ".join(s["name"][flow.lang] for s in unavailable)
-        return t("voice_not_today", count=len(unavailable), services=names)
+        # The verb agrees with one service or a list of them (not a count said aloud, so not a plural text).
+        return t("voice_not_today_one" if len(unavailable) == 1 else "voice_not_today", services=names)
 
     def refusal_title(self) -> str:
         t = self.catalogue.t

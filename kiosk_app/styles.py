@@ -17,12 +17,14 @@ QPushButton { background: #0a3d91; color: white; border: 5px solid #0a3d91; bord
               min-height: 70px; }
 QPushButton QLabel { color: white; font-size: 25px; }
 QPushButton:pressed { background: #072a66; }
-QPushButton:focus { background: #ffffff; border: 5px solid #c43e00; }
+QPushButton:focus { background: #ffffff; color: #0a3d91; border: 5px solid #c43e00; }
 QLabel[focused="true"] { color: #0a3d91; }
-QPushButton#secondary { background: #dfe6f3; color: #0a3d91; border-color: #dfe6f3; min-height: 60px; }
+QPushButton:focus QLabel { color: #0a3d91; }  /* what the property above does, for the contrast audit */
+QPushButton#secondary { background: #dfe6f3; color: #0a3d91; border-color: #5a6b8c; min-height: 60px; }
 QPushButton#secondary:focus { background: #dfe6f3; border-color: #c43e00; }
 QPushButton#secondary QLabel { color: #0a3d91; font-size: 22px; }
-QPushButton#key { background: #ffffff; border: 3px solid #0a3d91; min-height: 64px; padding: 2px; }
+QPushButton#key { background: #ffffff; color: #0a3d91; border: 3px solid #0a3d91; min-height: 64px;
+                  padding: 2px; }
 QPushButton#key:focus { background: #ffffff; border: 5px solid #c43e00; }
 QPushButton#key QLabel { color: #0a3d91; font-size: 30px; font-weight: bold; }
 QLineEdit { font-size: 40px; padding: 12px; min-height: 80px; border: 3px solid #0a3d91; }

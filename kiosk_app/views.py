@@ -221,7 +221,7 @@ class KioskWindow(QWidget):
         if not unavailable:
             return
         shown = unavailable[:3]  # a long list would push the choices off the screen; all are spoken
-        lines = [t("notice_not_today", count=len(unavailable))]
+        lines = [t("notice_not_today_one" if len(unavailable) == 1 else "notice_not_today")]  # the verb agrees
         lines += [self._when(s) for s in shown]
         if len(unavailable) > len(shown):
             lines.append("…")

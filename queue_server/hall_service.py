@@ -83,14 +83,14 @@ class HallService:
         self.live_view = LiveView(self.published, self.now, self.quotes, lambda: self.hub.last_seq)
         self._learned_at_day_end: str | None = None
         self.metrics = HallMetrics()  # /metrics: moved by each published event, never by reading the log
+        self._ended_day: str | None = None  # a day that has just ended: its answers age, its figures are due
+        self._figures_task: asyncio.Task[None] | None = None
+        self._figures_again = False
 
     @property
     def hall(self) -> Hall:
         """The centre as configured now: the hall file with every administrator's change applied."""
         return self.state.hall
-        self._ended_day: str | None = None  # a day that has just ended: its answers age, its figures are due
-        self._figures_task: asyncio.Task[None] | None = None
-        self._figures_again = False
 
     async def start(self) -> None:
         """Rebuild the live state from the log, then open today's business day if needed."""
