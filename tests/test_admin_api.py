@@ -170,6 +170,7 @@ async def test_wrong_changes_are_refused_in_both_languages(tmp_path) -> None:  #
             ("DELETE", "services/birth", None, 409, "service_in_use"),
             ("PATCH", "centre", {"hours": {"mon": "17:00-08:00"}}, 400, "bad_hours"),
             ("PATCH", "centre", {"breaks": ["21:00-21:30"]}, 409, "bad_hours"),
+            ("PATCH", "centre", {"public_url": "https://cnap.example.ua/?x=1"}, 400, "bad_public_url"),
             ("PATCH", "centre", {"policy": {"postpone_min_minutes": 40, "postpone_max_minutes": 30}}, 400,
              "setting_out_of_range"),
             ("PUT", "bundles/solo", {"name": {"uk": "Одна"}, "services": ["birth"]}, 409, "bundle_too_small"),
