@@ -4,13 +4,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # postgresql: the city server's database, and the real one the city tests start (initdb/pg_ctl in a temp dir).
+# chromium-l10n: Chromium's Ukrainian, so a date field reads ДД.ММ.РРРР, not mm/dd/yyyy (tests run it with LANGUAGE=uk).
 # systemd (systemd-analyze verify), cage, nginx and openssl: tests/test_deploy.py checks what deploy/ installs.
 # The Qt apps' xcb platform plugin (cherha kiosk / console on a real X display) needs the xcb and xkbcommon
 # libraries below (`ldd` of PySide6's libqxcb.so); xvfb + xauth let the tests load that plugin without a screen.
 QT_XCB_PACKAGES := libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
 	libxcb-xinerama0 libxcb-randr0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-shm0 libxcb-util1 \
 	libxkbcommon-x11-0 libxkbcommon0 libfontconfig1 libdbus-1-3 xvfb xauth
-APT_PACKAGES := espeak-ng sox chromium libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl \
+APT_PACKAGES := espeak-ng sox chromium chromium-l10n libusb-1.0-0 socat fonts-dejavu-core faketime systemd cage nginx openssl \
 	postgresql $(QT_XCB_PACKAGES)
 PORT ?= 8080
 CHARTJS := display_board/static/vendor/chart.umd.js

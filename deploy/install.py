@@ -47,7 +47,7 @@ APT = {
     "server": ["python3", "python3-venv", "espeak-ng", "sox", "sqlite3", "fonts-dejavu-core"],
     "kiosk": ["python3", "python3-venv", "cage", "alsa-utils", "espeak-ng", "libusb-1.0-0", "fonts-dejavu-core",
               *QT_RUNTIME],
-    "board": ["python3", "python3-venv", "cage", "chromium", "alsa-utils", "fonts-dejavu-core"],
+    "board": ["python3", "python3-venv", "cage", "chromium", "chromium-l10n", "alsa-utils", "fonts-dejavu-core"],
     "desk": ["python3", "python3-venv", "fonts-dejavu-core", *QT_RUNTIME],
 }
 SKIP_WHEN_STAGING = shutil.ignore_patterns(".git", ".venv", "data", "build", ".cache", "*.egg-info", "__pycache__",

@@ -22,7 +22,10 @@ def browser_env() -> dict[str, str]:
     test-clock`): it is a client on another PC in a real hall (the times our pages show come from the server's
     events; the board's wall clock is the board PC's own), and Chromium under libfaketime is too slow to test.
     Our own processes stay under the moved clock."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    # As a centre's PCs run it: Chromium in Ukrainian (Debian's chromium-l10n; on Linux it follows LANGUAGE, not
+    # --lang), so its own date fields read 25.12.2026, not 12/25/2026.
+    return {**env, "LANGUAGE": "uk"}
 
 
 @contextlib.asynccontextmanager

@@ -239,6 +239,7 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     kiosk_tap(qtbot, kiosk_window, "take_ticket")
     settle(qtbot, lambda: controller.flow.screen is Screen.REFUSED)
     assert controller.flow.refusal == "invalid_token"
+    assert "відключено" in controller.reason_text("invalid_token"), "says why, not the title again"
     kiosk_window.grab().save(str(SHOTS / "admin-kiosk-revoked.png"))
     assert len(server.state().visits) == tickets_before, "a revoked kiosk issues nothing"
 

@@ -75,3 +75,20 @@ def test_a_booking_outside_new_hours() -> None:
     morning = dataclasses.replace(booking, start=datetime(2026, 11, 25, 9, 0, tzinfo=KYIV))
     assert not outside_hours(hall, morning)
     assert outside_hours(dataclasses.replace(hall, holidays=frozenset({date(2026, 11, 25)})), morning)
+
+
+def test_a_prefix_taken_names_the_category_that_has_it_by_its_name() -> None:
+    """Whichever comes first on the kiosk, the refusal names the category that had the prefix before the change
+    (not the one being edited), in words («Паспорти…», never its id)."""
+    hall = demo_hall()
+    owner = next(c for c in hall.categories if any(hall.services[s].prefix == "П" for s in c.service_ids))
+    for category in hall.categories:
+        if category.id == owner.id:
+            continue
+        sid = category.service_ids[0]
+        value = value_of(hall, "service", sid)
+        assert value is not None
+        with pytest.raises(CherhaError) as refused:
+            validate(hall, apply_item(hall, ConfigItem("service", "changed", sid, {**value, "prefix": "П"})))
+        assert refused.value.code == "prefix_taken"
+        assert refused.value.params["category"] == {"uk": owner.name.uk, "en": owner.name.en}, category.id

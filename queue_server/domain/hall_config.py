@@ -310,9 +310,12 @@ def validate(before: Hall, after: Hall) -> None:
         if not category.service_ids:
             raise Refused("category_empty", category=category.id)
     shared_before = {prefix for prefix, _owner, _other in _shared_prefixes(before)}
-    for prefix, owner, _other in _shared_prefixes(after):
+    for prefix, owner, other in _shared_prefixes(after):
         if prefix not in shared_before:  # a hall file that already shares one is not refused every change
-            raise Refused("prefix_taken", prefix=prefix, category=owner)
+            # Name the category that had the prefix before this change, by its name, not the one being edited.
+            had_it = other if prefix.upper() in _prefixes_of(before, other) else owner
+            name = next(c.name for c in after.categories if c.id == had_it)
+            raise Refused("prefix_taken", prefix=prefix, category={"uk": name.uk, "en": name.en})
     known_categories = {c.id for c in after.categories}
     for service in after.services.values():
         if service.category_id not in known_categories:
@@ -345,6 +348,12 @@ def validate(before: Hall, after: Hall) -> None:
     had = [op.login for op in before.operators.values() if op.role == "admin" and not op.disabled]
     if had and not admins:
         raise Refused("last_admin", login=had[0])
+
+
+def _prefixes_of(hall: Hall, category_id: str) -> set[str]:
+    """The ticket prefixes a category's services use (upper case)."""
+    return {hall.services[sid].prefix.upper() for c in hall.categories if c.id == category_id
+            for sid in c.service_ids if sid in hall.services}
 
 
 def _shared_prefixes(hall: Hall) -> list[tuple[str, str, str]]:
