@@ -153,6 +153,8 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     page.fill("#desk-plan-rows li[data-service='birth'] input", "10")
     page.click("#desk-form button.save")
     sync_expect(page.locator("#desk-form .saved")).to_have_text("Збережено")
+    # the list beside the editor follows the save (it said «7 послуг» after a plan of one)
+    sync_expect(page.locator("#desk-list button[data-desk='3'] small").first).to_contain_text("1 послуга")
     page.screenshot(path=SHOTS / "admin-desk-plan.png", full_page=True)
     assert dict(server.state().desks[3].weights) == {"birth": 10}
     kiosk = server.token()

@@ -29,15 +29,18 @@ export async function desksScreen(ctx) {
     list.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(Number(b.dataset.desk) === number)));
     const desk = desks.find((d) => d.number === number) || { number, zone: desks.length ? desks[desks.length - 1].zone : "А",
                                                              open_by_default: true, days: [], services: [] };
-    editorBox.replaceChildren(...deskEditor(ctx, desk, desks, tree));
+    editorBox.replaceChildren(...deskEditor(ctx, desk, desks, tree, drawList));
   };
-  list.replaceChildren(...desks.map((desk) => {
-    const button = el("button", { type: "button", className: `desk-pick${desk.open_by_default ? "" : " closed"}`, dataset: { desk: desk.number } },
+  // Drawn again after a save or a copy, so the list never contradicts the editor beside it.
+  const drawList = () => list.replaceChildren(...desks.map((desk) => {
+    const button = el("button", { type: "button", className: `desk-pick${desk.open_by_default ? "" : " closed"}`,
+                                  dataset: { desk: desk.number }, ariaPressed: String(desk.number === chosen) },
       el("b", {}, `${t.desk} ${desk.number}`), el("small", {}, `${t.zone} ${desk.zone} · ${fill(t.servicesCount, { count: desk.services.length }, ctx.lang)}`),
       !desk.open_by_default && el("small", {}, t.closedByDefault));
     button.onclick = () => open(desk.number);
     return el("li", {}, button);
   }));
+  drawList();
   const number = input({ type: "number", min: 1, max: 999, id: "new-desk-number" });
   const add = el("button", { type: "button", id: "new-desk", className: "secondary" }, t.add);
   add.onclick = () => { if (number.value) open(Number(number.value)); };
@@ -48,7 +51,7 @@ export async function desksScreen(ctx) {
     editorBox)];
 }
 
-function deskEditor(ctx, desk, desks, tree) {
+function deskEditor(ctx, desk, desks, tree, redrawList) {
   const { api, t, lang } = ctx;
   const exists = desks.some((d) => d.number === desk.number);
   const zone = input({ value: desk.zone, maxLength: 40, id: "desk-zone" });
@@ -78,6 +81,7 @@ function deskEditor(ctx, desk, desks, tree) {
       services: Object.entries(plan.value()).map(([service, weight]) => ({ service, weight })) });
     Object.assign(desk, answer.desk);
     if (!exists) ctx.refresh();
+    else redrawList();
   }, { locate });
   save.id = "desk-form";
   const parts = [save];
@@ -100,6 +104,7 @@ function deskEditor(ctx, desk, desks, tree) {
     try {
       const answer = await api.call("POST", `desks/${desk.number}/copy`, { to });
       for (const changed of answer.desks) Object.assign(desks.find((d) => d.number === changed.number) || {}, changed);
+      redrawList();
       copyStatus.textContent = fill(t.copied, { desks: names });
     } catch (failure) { copyError.textContent = failure.error.message[lang]; }
   };
