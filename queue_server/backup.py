@@ -193,11 +193,16 @@ def _durable_rename(partial: Path, final: Path) -> None:
     with partial.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, final)
-    directory = os.open(final.parent, os.O_RDONLY)
+    fsync_directory(final.parent)
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in `directory` survive a power cut (the entry itself is written to disk)."""
+    handle = os.open(directory, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        os.fsync(handle)
     finally:
-        os.close(directory)
+        os.close(handle)
 
 
 def attach_schedule(app: web.Application, db_path: Path, settings: BackupSettings, data_dir: Path,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .backup import fsync_directory
 from .clock import ManualClock
 from .domain import events as ev
 from .domain.hall import Hall
@@ -164,11 +165,7 @@ def restore(backup: Path, db_path: Path, hall: Hall, now: datetime) -> tuple[Sto
             for suffix in SIDE_FILES:  # stale -wal / -shm of a store deleted by hand must not meet the new file
                 Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         os.replace(incoming, db_path)
-        directory = os.open(db_path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        fsync_directory(db_path.parent)
         reset_mark(db_path, report.last_seq, lock=False)
     return report, aside
 
