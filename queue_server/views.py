@@ -232,18 +232,26 @@ def dashboard(state: HallState, now: datetime, devices: dict[str, tuple[float, s
         held, clock = state.clock_jump
         alerts.append({"kind": "clock_jump", "clock": clock.isoformat(), "held_at": held.isoformat(),
                        "behind_minutes": int((held - clock).total_seconds() // 60)})
-    for name, (seen, problem) in sorted(devices.items()):
-        if clock_seconds - seen > KIOSK_SILENCE_SECONDS:
-            alerts.append({"kind": "kiosk_offline", "kiosk": name,
-                           "silent_minutes": int((clock_seconds - seen) // 60)})
-        elif problem:
-            alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
+    alerts.extend(device_alerts(devices, clock_seconds))
     # What the server sees of its own machine (host_checks.py): disk space, clock synchronisation, time zone.
     alerts.extend(host_alerts)
     return {"now": now.isoformat(), "paused": state.paused, "closed_services": dict(state.closed_services),
             "announcement": announcement_view(state), "desks": desks, "queues": queues,
             "sla": sla_today(state, now), "alerts": alerts, "dispatch": dataclasses.asdict(state.dispatch),
             "city": city}
+
+
+def device_alerts(devices: Mapping[str, tuple[float, str | None]], clock_seconds: float) -> list[dict[str, Any]]:
+    """A kiosk not heard from (heartbeats, monotonic time) or its printer's problem: for the dashboard and
+    /metrics alike."""
+    alerts: list[dict[str, Any]] = []
+    for name, (seen, problem) in sorted(devices.items()):
+        if clock_seconds - seen > KIOSK_SILENCE_SECONDS:
+            alerts.append({"kind": "kiosk_offline", "kiosk": name,
+                           "silent_minutes": int((clock_seconds - seen) // 60)})
+        elif problem:
+            alerts.append({"kind": "printer", "kiosk": name, "problem": problem})
+    return alerts
 
 
 def offered_days(hall: Hall, service: Service) -> list[str]:

@@ -7,7 +7,7 @@ import time
 from aiohttp import web
 
 from ..metrics import CONTENT_TYPE
-from ..views import KIOSK_SILENCE_SECONDS
+from ..views import device_alerts
 from .http import Call
 
 
@@ -15,12 +15,8 @@ async def metrics(call: Call[None]) -> web.Response:
     """Formats counters already in memory: the same small work on the first day and after a year."""
     state, service = call.state, call.state.service
     # The problems the dashboard names (views.dashboard), as (kind, subject) pairs.
-    problems: list[tuple[str, str]] = []
-    for name, (seen, problem) in service.devices.items():
-        if time.monotonic() - seen > KIOSK_SILENCE_SECONDS:
-            problems.append(("kiosk_offline", name))
-        elif problem:
-            problems.append((problem, name))
+    problems = [(alert["kind"] if alert["kind"] == "kiosk_offline" else alert["problem"], alert["kiosk"])
+                for alert in device_alerts(service.devices, time.monotonic())]
     if service.published.clock_jump is not None:
         problems.append(("clock_jump", "server"))
     if state.host is not None:
