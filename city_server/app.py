@@ -34,6 +34,7 @@ from queue_server.shipping.protocol import (
 from .aggregates import Aggregator
 from .batch import parse_batch
 from .errors import CityError, error_middleware, json_response
+from .pages import attach_pages
 from .store import CityStore, Principal
 
 DAILY_PATH = "/api/city/daily"
@@ -187,6 +188,7 @@ def create_city_app(store: CityStore, clock: Clock, aggregate_seconds: float = 5
     app[CITY_STATE] = CityState(store, clock, aggregator)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _guarded(route))
+    attach_pages(app)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
