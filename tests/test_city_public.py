@@ -28,7 +28,9 @@ from queue_server.api.app import create_app
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, ConfigError, load_hall
 from queue_server.config_export import hall_to_toml
+from queue_server.domain.errors import InvalidInput
 from queue_server.domain.hall import Location, Text
+from queue_server.domain.hall_config import ConfigItem, apply_item, centre_value
 from queue_server.shipping.config import CitySettings
 from queue_server.shipping.protocol import LIVE_PATH, STALE_SECONDS, SUMMARY_PATH
 from queue_server.store import EventStore
@@ -38,7 +40,7 @@ from . import test_city
 from .browser import chromium
 from .city_support import City, until
 from .shots import shots_dir
-from .support import TUESDAY_10, Server, issue, new_command_id, operator, running_server
+from .support import TUESDAY_10, Server, WsClient, issue, new_command_id, operator, running_server
 from .test_city import bearer
 from .test_contrast_pages import audit
 
@@ -306,10 +308,26 @@ async def test_the_public_page_picks_the_shortest_wait_and_the_soonest_slot(
         await expect(wide.locator("#best-wait")).to_contain_text(inhulets["uk"])
         await shot(wide, "city-public-wide-uk.png")
         counted += await audit(wide, "city public 1280", 4.5, "uk", problems)
+
+        # An air-raid alert at Inhulets: its queue is kept but nobody is called, so it is not the choice.
+        boss = await WsClient.connect(branches["inhulets"].ws_url, login="supervisor", password="super-demo")
+        await boss.command("hall_pause", reason="air_raid")
+        await until(lambda: _paused(wait_view), what="Inhulets paused at the city")
+        await wide.reload()
+        await expect(wide.locator("li[data-branch=inhulets] .status")).to_have_text(
+            "Повітряна тривога: прийом призупинено")
+        await expect(wide.locator("#best-wait")).to_have_text(
+            f"Найкоротше очікування зараз: {tsentr['uk']}, {minutes_uk(quote['tsentr'])}.")
+        await expect(wide.locator("li[data-branch=inhulets] .tag")).to_have_count(0)
+        await boss.close()
         for desk in desks:
             await desk.close()
     assert counted > 60, "the page had next to nothing on it"
     assert not problems, "\n".join(problems)
+
+
+async def _paused(view: Any) -> bool:
+    return bool((await view())["inhulets"]["paused"])
 
 
 async def shot(page: Page, name: str) -> None:
@@ -373,6 +391,15 @@ def test_a_hall_file_gives_its_address_and_position(tmp_path: Path) -> None:
     again = tmp_path / "again.toml"
     again.write_text(hall_to_toml(hall), encoding="utf-8")  # `cherha export-config` keeps them
     assert load_hall(again).address == hall.address and load_hall(again).location == hall.location
+    # A hall file imported live (the admin's import: the centre as one config item) brings them too, and the
+    # domain refuses degrees out of range there as well.
+    plain = load_hall(DEMO_HALL)
+    assert plain.address is None and plain.location is None
+    moved = apply_item(plain, ConfigItem("centre", "changed", "", centre_value(hall)))
+    assert moved.address == hall.address and moved.location == hall.location
+    with pytest.raises(InvalidInput):
+        apply_item(plain, ConfigItem("centre", "changed", "", {**centre_value(hall),
+                                                               "location": {"latitude": 0, "longitude": 181}}))
     for wrong, said in (("latitude = 47.7236", "latitude = 97.0"), ("longitude = 33.2564\n", "")):
         broken = tmp_path / "broken.toml"
         broken.write_text(again.read_text(encoding="utf-8").replace(wrong, said), encoding="utf-8")

@@ -188,6 +188,7 @@ $("service").onchange = () => {
   const params = new URLSearchParams(location.search);
   params.set("service", $("service").value);
   history.replaceState(null, "", `${location.pathname}?${params}`);
+  languageLink($("language"), lang); // the other language's link keeps the service
   loadWait();
 };
 $("origin").onchange = () => {
