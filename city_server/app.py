@@ -35,6 +35,15 @@ from .aggregates import Aggregator
 from .batch import parse_batch
 from .errors import CityError, error_middleware, json_response
 from .pages import attach_pages
+from .public import (
+    PUBLIC_SERVICES_PATH,
+    PUBLIC_VIEW,
+    PUBLIC_WAIT_PATH,
+    attach_public,
+    check_public_fields,
+    public_services,
+    public_wait,
+)
 from .store import CityStore, Principal
 
 DAILY_PATH = "/api/city/daily"
@@ -92,7 +101,9 @@ async def summary(request: web.Request, city: CityState, who: Principal, body: b
         raise CityError(400, "invalid_summary", details="at, paused, desks and services are required")
     if len(services) > MAX_SUMMARY_SERVICES:
         raise CityError(400, "invalid_summary", details=f"at most {MAX_SUMMARY_SERVICES} services")
+    check_public_fields(data)
     await city.store.put_summary(who.name, data, city.clock.now())
+    request.app[PUBLIC_VIEW].summary_arrived()
     return json_response({"ok": True})
 
 
@@ -138,6 +149,8 @@ ROUTES = [
     Route("GET", LIVE_PATH, "staff", 0, live),
     Route("GET", DAILY_PATH, "staff", 0, daily),
     Route("GET", HEALTH_PATH, "anyone", 0, health),
+    Route("GET", PUBLIC_SERVICES_PATH, "anyone", 0, public_services),
+    Route("GET", PUBLIC_WAIT_PATH, "anyone", 0, public_wait),
 ]
 
 
@@ -189,6 +202,7 @@ def create_city_app(store: CityStore, clock: Clock, aggregate_seconds: float = 5
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _guarded(route))
     attach_pages(app)
+    attach_public(app, store, clock)
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 

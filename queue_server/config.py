@@ -30,6 +30,7 @@ from .domain.hall import (
     Desk,
     DispatchPolicy,
     Hall,
+    Location,
     Operator,
     Policy,
     PriorityCategory,
@@ -249,6 +250,8 @@ def _build(r: _Reader, data: dict[str, Any]) -> Hall:
         timezone=r.get(centre, ("centre",), "timezone", str, "Europe/Kyiv"),
         feedback_url=r.get(centre, ("centre",), "feedback_url", str, "/f/{token}"),
         public_url=_public_url(r, centre),
+        address=r.text_pair(centre, ("centre",), "address", required=False),
+        location=_location(r, centre),
         hours=hours,
         breaks=breaks,
         holidays=holidays,
@@ -274,6 +277,16 @@ def _public_url(r: _Reader, centre: dict[str, Any]) -> str:
         return normalise(value)
     except AddressError as exc:
         raise r.fail(("centre", "public_url"), str(exc)) from None
+
+
+def _location(r: _Reader, centre: dict[str, Any]) -> Location | None:
+    """`latitude` and `longitude` together, or neither (checked by the domain's Location)."""
+    if "latitude" not in centre and "longitude" not in centre:
+        return None
+    try:
+        return Location(r.get(centre, ("centre",), "latitude", float), r.get(centre, ("centre",), "longitude", float))
+    except ValueError as exc:
+        raise r.fail(("centre",), str(exc)) from None
 
 
 @dataclass(frozen=True)

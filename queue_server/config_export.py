@@ -70,6 +70,10 @@ def hall_to_toml(hall: Hall) -> str:
     w.key("timezone", hall.timezone)
     w.key("feedback_url", hall.feedback_url)
     w.key("public_url", hall.public_url)
+    w.text("address", hall.address)
+    if hall.location is not None:
+        w.key("latitude", hall.location.latitude)
+        w.key("longitude", hall.location.longitude)
     w.table("[hours]")
     for day in WEEKDAYS:
         w.key(day, _range(hall.hours.get(day)))

@@ -64,6 +64,15 @@ $("category").onchange = () => { fillServices(); fillSlots(); };
 $("service").onchange = fillSlots;
 $("date").onchange = fillSlots;
 fillServices();
+// A link may name the service and the date (the city's public page links to a centre's soonest free time).
+const asked = new URLSearchParams(location.search);
+const askedCategory = hall.categories.find((c) => c.service_ids.includes(asked.get("service")));
+if (askedCategory) {
+  $("category").value = askedCategory.id;
+  fillServices();
+  $("service").value = asked.get("service");
+}
+if (days.some(([day]) => day === asked.get("date"))) $("date").value = asked.get("date");
 await fillSlots();
 
 $("form").onsubmit = async (submit) => {

@@ -107,3 +107,17 @@ def checkin_window(policy: BookingPolicy, booking: Booking) -> tuple[datetime, d
     """From `checkin_before` minutes before the slot to `checkin_after` minutes after its start."""
     return (booking.start - timedelta(minutes=policy.checkin_before_minutes),
             booking.start + timedelta(minutes=policy.checkin_after_minutes))
+
+
+def soonest_free_slot(hall: Hall, book: BookingBook, service: Service, now: datetime) -> Slot | None:
+    """The first slot of a service still bookable after `now` with a free place, within the booking horizon
+    (the public booking page's own rules: `slots_for`, the places taken, `days_ahead` days from today).
+    Bounded: at most `days_ahead + 1` days of slots, and it stops at the first free one."""
+    if not service.bookable:
+        return None
+    today = now.astimezone(ZoneInfo(hall.timezone)).date()
+    for offset in range(hall.booking.days_ahead + 1):
+        for slot in slots_for(hall, hall.booking, service, today + timedelta(days=offset)):
+            if slot.start > now and book.taken(service.id, slot.start) < slot.capacity:
+                return slot
+    return None

@@ -173,6 +173,22 @@ class BoardSettings:
         return self.english == "always" or (self.english == "recall" and recall)
 
 
+@dataclass(frozen=True)
+class Location:
+    """Where the centre is (WGS 84 degrees), for the city's public page: a visitor's phone measures its own
+    distance to each centre (the visitor's position never leaves the phone)."""
+
+    latitude: float
+    longitude: float
+
+    def __post_init__(self) -> None:
+        # Checked here, in the domain, for the hall file and the admin's edits alike; NaN fails both tests.
+        if not -90.0 <= self.latitude <= 90.0:
+            raise ValueError(f"latitude must be from -90 to 90 degrees, got {self.latitude!r}")
+        if not -180.0 <= self.longitude <= 180.0:
+            raise ValueError(f"longitude must be from -180 to 180 degrees, got {self.longitude!r}")
+
+
 # always: every call in English too; recall: only a recall (a burst of new calls stays short); never.
 ENGLISH_CALLS = ("always", "recall", "never")
 
@@ -202,6 +218,10 @@ class Hall:
     # slash; empty: links stay relative and the kiosk prefixes the address it reaches the server at (the admin
     # pages then make board URLs from the address the admin's browser used).
     public_url: str = ""
+    # The centre's street address for visitors (the city's public page shows it), and where it is on the map;
+    # both optional: a hall that is not a branch of a city needs neither.
+    address: Text | None = None
+    location: Location | None = None
 
     def hours_on(self, day: date) -> TimeRange | None:
         """The opening hours of a date: none on a holiday, a shortened day's own, else its weekday's."""

@@ -30,6 +30,7 @@ from .hall import (
     Desk,
     DispatchPolicy,
     Hall,
+    Location,
     Operator,
     Policy,
     PriorityCategory,
@@ -59,6 +60,10 @@ class ConfigItem:
 # -- values: the hall's items as JSON-ready dicts -------------------------------------------------------
 def text_value(text: Text | None) -> dict[str, str] | None:
     return None if text is None else {"uk": text.uk, "en": text.en}
+
+
+def location_value(location: Location | None) -> dict[str, float] | None:
+    return None if location is None else {"latitude": location.latitude, "longitude": location.longitude}
 
 
 def range_value(value: TimeRange | None) -> str | None:
@@ -98,6 +103,7 @@ def bundle_value(bundle: Bundle) -> Value:
 def centre_value(hall: Hall) -> Value:
     return {
         "name": text_value(hall.name), "public_url": hall.public_url, "timezone": hall.timezone,
+        "address": text_value(hall.address), "location": location_value(hall.location),
         "feedback_url": hall.feedback_url,
         "hours": {day: range_value(hall.hours.get(day)) for day in WEEKDAYS},
         "breaks": [range_value(b) for b in hall.breaks],
@@ -162,6 +168,16 @@ def _name(value: dict[str, str]) -> Text:
     return text
 
 
+def _location(value: dict[str, Any] | None) -> Location | None:
+    """Map coordinates for the city's public page: null clears them; degrees out of range are refused."""
+    if value is None:
+        return None
+    try:
+        return Location(float(value["latitude"]), float(value["longitude"]))
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput("invalid_message", details="location: latitude -90..90 and longitude -180..180") from None
+
+
 def _public_url(value: str) -> str:
     """The address links are made from: checked as the hall file's is (public_address.normalise)."""
     if not value:
@@ -210,6 +226,8 @@ def _centre(hall: Hall, value: Value) -> Hall:
     return dataclasses.replace(
         hall,
         name=_name(value["name"]), public_url=_public_url(value.get("public_url", "")),
+        address=_text(value["address"]) if "address" in value else hall.address,
+        location=_location(value["location"]) if "location" in value else hall.location,
         timezone=value.get("timezone", hall.timezone), feedback_url=value.get("feedback_url", hall.feedback_url),
         hours={day: hours.get(day) for day in WEEKDAYS},
         breaks=tuple(parse_range(b, "breaks") for b in value.get("breaks", ())),

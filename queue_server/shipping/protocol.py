@@ -17,7 +17,11 @@ LIVE_PATH = "/api/city/live"  # GET (a city staff token): every branch's latest 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_HALL_BYTES = 512 * 1024
-MAX_SUMMARY_BYTES = 64 * 1024
+# A summary names its centre and its services for the city's public page, each text cut to MAX_PUBLIC_TEXT
+# characters: 500 services with such names in both languages (up to 1.2 KB of UTF-8) and their figures are
+# about 0.75 MB at the very most. The demo hall's summary (67 services) is about 21 KB.
+MAX_SUMMARY_BYTES = 1024 * 1024
+MAX_PUBLIC_TEXT = 300
 MAX_SUMMARY_SERVICES = 500  # services in one summary
 
 # A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
