@@ -27,4 +27,6 @@ def live_summary(service: HallService, shipping: dict[str, Any]) -> dict[str, An
                            "estimated_wait_minutes": q["estimated_wait_minutes"]} for sid, q in queues.items()},
         "sla": sla_today(state, now),
         "shipping": {"behind_events": shipping["behind_events"], "behind_seconds": shipping["behind_seconds"]},
+        # Which city configuration version runs here, and a refused one with its reason (config_pull.py).
+        "config": shipping.get("config"),
     }
