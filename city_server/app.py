@@ -21,11 +21,11 @@ from queue_server.config import ConfigError, hall_from_data
 from queue_server.shipping.protocol import (
     CONFIG_PATH,
     CONFIG_VERSIONS_PATH,
-    MAX_CATALOGUE_BYTES,
     HALL_PATH,
     INGEST_PATH,
     LIVE_PATH,
     MAX_BATCH_BYTES,
+    MAX_CATALOGUE_BYTES,
     MAX_HALL_BYTES,
     MAX_SUMMARY_BYTES,
     MAX_SUMMARY_SERVICES,

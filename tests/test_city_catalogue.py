@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -381,3 +381,84 @@ async def test_cherha_city_publish(postgres: Postgres, tmp_path: Path) -> None:
     assert "«board» налаштовує кожна філія сама" in refused.stderr and "\"board\" is each branch's own" in \
         refused.stderr
     assert cherha("city-publish", str(catalogue), "--branches", "nowhere").returncode == 1
+
+
+# -- the pure part: a catalogue over a branch's hall, decided as one Configure -----------------------------------
+def _configure(state: Any, *items: Any) -> list[Any]:
+    from queue_server.domain import commands as cmd
+    from queue_server.domain.decide import decide
+    from queue_server.domain.guards import Context
+
+    events = decide(state, cmd.Configure(actor="city", items=items), Context(TUESDAY_9, lambda: "t"))
+    for event in events:
+        state.apply(event)
+    return events
+
+
+def _apply_catalogue(state: Any, document: dict[str, Any], version: int) -> list[Any]:
+    from queue_server.domain.city_catalogue import CITY_ACTION, CITY_KIND, with_catalogue
+    from queue_server.domain.hall_config import ConfigItem, diff
+    from queue_server.shipping.catalogue import read_catalogue
+
+    items = diff(state.hall, with_catalogue(state.hall, read_catalogue(document, version)))
+    marker = ConfigItem(CITY_KIND, CITY_ACTION, str(version), {"version": version, "items": len(items), "note": ""})
+    return _configure(state, marker, *items)
+
+
+def test_a_catalogue_replaces_the_city_part_and_keeps_the_branch_part() -> None:
+    from queue_server.config import load_hall
+    from queue_server.domain.errors import Refused
+    from queue_server.domain.state import HallState
+
+    state = HallState(load_hall(DEMO_HALL))
+    local = dataclasses.replace(state.hall.board, volume=0.3)
+    state.hall = dataclasses.replace(state.hall, board=local)  # a branch's own setting
+    hours, desks_before = state.hall.hours, dict(state.hall.desks)
+    document = with_service(demo_catalogue(), "passports", VETERAN)
+    document["policy"]["recall_limit"] = 1
+    events = _apply_catalogue(state, document, 4)
+    assert state.city_version == 4 and events[0].kind == "city" and events[0].by == "city"
+    hall = state.hall
+    assert hall.policy.recall_limit == 1 and hall.board == local and hall.hours == hours
+    assert hall.operators == load_hall(DEMO_HALL).operators
+    assert {n for n, d in hall.desks.items() if d.weight_of("veteran-id")} == \
+        {n for n, d in desks_before.items() if d.weight_of("id-card")}
+    # The same version (or an older one) again: refused, nothing written.
+    with pytest.raises(Refused) as refused:
+        _apply_catalogue(state, document, 4)
+    assert refused.value.code == "city_version_applied" and state.city_version == 4
+    # A section the catalogue leaves out stays the branch's own: without `policy`, recall_limit stays 1.
+    del document["policy"]
+    _apply_catalogue(state, document, 5)
+    assert state.hall.policy.recall_limit == 1 and state.city_version == 5
+
+
+def test_a_catalogue_that_drops_a_whole_category_applies_once_its_desks_are_clear() -> None:
+    from queue_server.config import load_hall
+    from queue_server.domain.errors import CherhaError
+    from queue_server.domain.state import HallState
+
+    state = HallState(load_hall(DEMO_HALL))
+    civil = next(c for c in state.hall.categories if c.id == "civil")
+    document = demo_catalogue()
+    document["categories"] = [c for c in document["categories"] if c["id"] != "civil"]
+    document["bundles"] = [b for b in document["bundles"] if not set(b["services"]) & set(civil.service_ids)]
+    with pytest.raises(CherhaError) as refused:
+        _apply_catalogue(state, document, 1)  # desk 7 serves birth, marriage, ...: the desk plan is the branch's
+    assert (refused.value.code, refused.value.params["where"]) == ("service_in_use", "desk:7")
+    assert state.city_version == 0 and "birth" in state.hall.services
+    # The branch takes the category off its desks and out of its catalogue in one change (an edited export,
+    # imported: judged by the hall it leads to), then the city's version applies.
+    from queue_server.domain.hall_config import diff
+
+    cleared = _without(state.hall, "x")
+    for sid in civil.service_ids:
+        cleared = _without(cleared, sid)
+    cleared = dataclasses.replace(cleared, categories=tuple(c for c in cleared.categories if c.id != "civil"),
+                                  bundles={k: b for k, b in cleared.bundles.items()
+                                           if not set(b.service_ids) & set(civil.service_ids)},
+                                  desks={n: d for n, d in cleared.desks.items() if d.weights})
+    _configure(state, *diff(state.hall, cleared))
+    _apply_catalogue(state, document, 1)
+    assert state.city_version == 1 and "civil" not in {c.id for c in state.hall.categories}
+    assert not set(civil.service_ids) & set(state.hall.services)

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .hall import Bundle, BookingPolicy, Category, Hall, Policy, PriorityCategory, Service
+from .hall import BookingPolicy, Bundle, Category, Hall, Policy, PriorityCategory, Service
 
 CITY_KIND = "city"  # the audit-only item that records which city version a branch runs
 CITY_ACTOR = "city"  # who the audit names for a change that came from the city

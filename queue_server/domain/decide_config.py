@@ -7,6 +7,7 @@ from . import events as ev
 from .city_catalogue import CITY_KIND
 from .errors import NotFound, Refused
 from .guards import Context, decides
+from .hall import Hall
 from .hall_config import AUDIT_ONLY, ConfigItem, affected_bookings, apply_item, comparable, validate, value_of
 from .state import DeskStatus, HallState
 
@@ -25,7 +26,7 @@ def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Even
         if item.action == "removed":
             if current is None:
                 raise NotFound(f"unknown_{item.kind}", **{item.kind: item.target})
-            _check_removable(state, item)
+            _check_removable(state, hall, item)
         elif item.kind not in AUDIT_ONLY and comparable(current, item.kind) == comparable(item.value, item.kind):
             continue  # nothing changes: no event, no audit line
         hall = apply_item(hall, item)
@@ -50,15 +51,15 @@ def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Even
     return events
 
 
-def _check_removable(state: HallState, item: ConfigItem) -> None:
+def _check_removable(state: HallState, hall: Hall, item: ConfigItem) -> None:
     if item.kind == "desk":
         desk = state.desks.get(int(item.target))
         if desk is not None and (desk.status is not DeskStatus.CLOSED or desk.visit_id is not None):
             raise Refused("desk_in_use", desk=int(item.target))
-    if item.kind == "service":
-        if state.live_by_service.get(item.target):
-            raise Refused("service_in_use", service=item.target, where="queue")
+    if item.kind == "service" and state.live_by_service.get(item.target):
+        raise Refused("service_in_use", service=item.target, where="queue")
     if item.kind == "category":
-        category = next(c for c in state.hall.categories if c.id == item.target)
+        # The hall as this change has made it so far: its services may have been removed by earlier items.
+        category = next(c for c in hall.categories if c.id == item.target)
         if category.service_ids:
             raise Refused("category_in_use", category=item.target, where=",".join(category.service_ids))

@@ -15,6 +15,7 @@ same version again at every pull, so it goes in once the branch has made room fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from typing import Any
@@ -60,10 +61,8 @@ class ConfigPuller:
                 log.info("city configuration not pulled: %s", self.error)
             except Exception:  # a bug here must not stop the shipper's other loops
                 log.exception("city configuration: unexpected failure")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.every)
-            except TimeoutError:
-                pass
 
     async def pull(self, http: aiohttp.ClientSession) -> None:
         """Ask for this branch's version (conditionally), then apply it if it is newer than the one running."""
