@@ -245,8 +245,8 @@ async def test_a_version_the_branch_cannot_run_is_refused_reported_and_applied_o
         seq = server.service.seq
         assert puller.refused["version"] == 2 and puller.refused["code"] == "service_in_use"
         assert puller.refused["message"] == {
-            "uk": "Послугу «passport-photo» не можна видалити: вона ще використовується (desk:1).",
-            "en": "Service \"passport-photo\" cannot be deleted: it is still in use (desk:1)."}
+            "uk": "Послугу «passport-photo» не можна видалити: вона ще використовується (у плані вікна 1).",
+            "en": "Service \"passport-photo\" cannot be deleted: it is still in use (on the plan of desk 1)."}
         assert puller.version == 1 and "passport-photo" in server.service.hall.services  # all or nothing
         # The branch keeps working on version 1, and keeps saying so; with a visitor waiting for the service,
         # that is the reason given now.
@@ -268,8 +268,9 @@ async def test_a_version_the_branch_cannot_run_is_refused_reported_and_applied_o
             await page.goto(f"{server.url}/dashboard")
             await sign_in(page, "supervisor", "super-demo")
             line = page.locator("#alerts [data-kind=city_config]")
-            await expect(line).to_have_text("Конфігурацію міста версії 2 не застосовано (діє версія 1): Послугу "
-                                            "«passport-photo» не можна видалити: вона ще використовується (queue).")
+            await expect(line).to_have_text(
+                "Конфігурацію міста версії 2 не застосовано (діє версія 1): Послугу «passport-photo» не можна "
+                "видалити: вона ще використовується (на неї чекають відвідувачі).")
             await expect(page.locator("#alerts")).not_to_contain_text("Усе гаразд")
             await page.screenshot(path=shots_dir() / "dashboard-city-config-refused.png", full_page=True)
 

@@ -32,6 +32,7 @@ from .catalogue import CatalogueError, read_catalogue
 from .protocol import CONFIG_PATH, MAX_CATALOGUE_BYTES
 
 log = logging.getLogger("cherha.shipping")
+MAX_REFUSAL_PARAMS = 2000  # bytes of a refusal's params kept for the dashboard and the summary
 
 
 class ConfigPuller:
@@ -69,8 +70,7 @@ class ConfigPuller:
         headers = {"If-None-Match": f'"{self.offered[0]}"'} if self.offered else {}
         async with http.get(CONFIG_PATH, headers=headers) as response:
             if response.status == 200:
-                body = await response.content.read(MAX_CATALOGUE_BYTES + 1)
-                data = json.loads(body)
+                data = json.loads(await _bounded_body(response))
                 if not isinstance(data, dict) or not isinstance(data.get("version"), int):
                     raise ValueError("the city's configuration answer has no version")
                 self.offered = (data["version"], str(data.get("note") or ""), data.get("catalogue"))
@@ -102,5 +102,19 @@ class ConfigPuller:
     def _refuse(self, version: int, code: str, params: dict[str, Any], words: dict[str, str]) -> bool:
         if self.refused is None or self.refused["version"] != version or self.refused["code"] != code:
             log.warning("city configuration %d refused: %s", version, words["en"])
-        self.refused = {"version": version, "code": code, "params": params, "message": words}
+        # The params go to the dashboard and into every live summary (64 KiB at most): a long list is left out.
+        small = params if len(json.dumps(params, ensure_ascii=False, default=str)) <= MAX_REFUSAL_PARAMS else {}
+        self.refused = {"version": version, "code": code, "params": small, "message": words}
         return False
+
+
+async def _bounded_body(response: aiohttp.ClientResponse) -> bytes:
+    """The city's answer, read whole but never past what a publication may hold (and its envelope)."""
+    limit = MAX_CATALOGUE_BYTES * 2  # a document re-encoded by the city, plus version, note and dates
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(65536):
+        size += len(chunk)
+        if size > limit:
+            raise ValueError(f"the city's configuration answer is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
