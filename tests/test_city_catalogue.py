@@ -220,10 +220,17 @@ async def test_a_restart_keeps_the_version_and_does_not_apply_it_again(city: Cit
         async with running_branch(tmp_path, city.url, "tsentr", token, TUESDAY_9, config_seconds=PULL) as server:
             await until(runs(server, 1), what="version 1 applied")
             seq = server.service.seq
+        await city.stop()  # the branch comes back while the city is down: it runs what its log says
         async with running_branch(tmp_path, city.url, "tsentr", token, TUESDAY_9, config_seconds=PULL) as server:
-            assert server.service.published.city_version == 1  # from the log, before the city is asked
+            assert server.service.published.city_version == 1
             assert "veteran-id" in server.service.hall.services
-            await until(lambda: shipper(server).config.pulls >= 3, what="pulls after the restart")
+            puller = shipper(server).config
+            await until(lambda: puller.error is not None, what="a pull that fails")
+            await issue(http, server, await server.device_token(), "veteran-id")  # the hall works on
+            seq = server.service.seq
+            assert puller.status() == {"version": 1, "offered": None, "refused": None}
+            await city.start()
+            await until(lambda: puller.pulls >= 3, what="pulls once the city is back")
             assert server.service.seq == seq  # nothing applied again
             admin = await Admin.sign_in(http, server.url)
             assert [e["target"] for e in await city_audit(admin) if e["kind"] == "city"] == ["1"]
