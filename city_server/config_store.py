@@ -29,7 +29,12 @@ async def publish(pool: asyncpg.Pool, catalogue: dict[str, Any], branches: list[
     """The next version, written once. Numbers are taken under a lock: two publications never share one."""
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(7303)")
-        version = int(await conn.fetchval("SELECT COALESCE(MAX(version), 0) + 1 FROM config_versions"))
+        # Past every version a branch says it runs, too: a city restored from an older backup must not hand out
+        # a number a branch already holds (the branch would take the new catalogue for the one it has).
+        version = int(await conn.fetchval(
+            "SELECT GREATEST((SELECT COALESCE(MAX(version), 0) FROM config_versions), "
+            "(SELECT COALESCE(MAX(CASE WHEN v ~ '^[0-9]{1,9}$' THEN v::integer END), 0) "
+            " FROM (SELECT summary->'config'->>'version' AS v FROM branches) AS said)) + 1"))
         await conn.execute(
             "INSERT INTO config_versions (version, published, published_by, branches, note, catalogue) "
             "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",

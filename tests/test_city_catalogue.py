@@ -471,3 +471,22 @@ def test_a_catalogue_that_drops_a_whole_category_applies_once_its_desks_are_clea
     _apply_catalogue(state, document, 1)
     assert state.city_version == 1 and "civil" not in {c.id for c in state.hall.categories}
     assert not set(civil.service_ids) & set(state.hall.services)
+
+
+async def test_a_city_restored_from_an_older_backup_numbers_past_what_branches_run(city: City) -> None:
+    """The city lost versions 1-7 (restored from last week's backup) while a branch runs 7: the next version is
+    8, never a 1 the branch would take for one it already has."""
+    from queue_server.shipping.protocol import SUMMARY_PATH
+
+    branch, staff = await city.branch_token("tsentr"), await city.staff_token()
+    summary = {"at": CITY_START.isoformat(), "paused": False, "desks": {}, "services": {},
+               "config": {"version": 7, "offered": 7, "refused": None}}
+    async with aiohttp.ClientSession() as http:
+        async with http.put(city.url + SUMMARY_PATH, json=summary, headers=bearer(branch)) as response:
+            assert response.status == 200
+        summary["config"]["version"] = "999999999999"  # nonsense from a branch is not a number to count from
+        async with http.put(city.url + SUMMARY_PATH, json=summary,
+                            headers=bearer(await city.branch_token("inhulets"))) as response:
+            assert response.status == 200
+        status, answer = await publish(http, city, staff, {"catalogue": demo_catalogue()})
+        assert (status, answer["version"]) == (201, 8)
