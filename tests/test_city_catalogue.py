@@ -480,7 +480,7 @@ async def test_a_city_restored_from_an_older_backup_numbers_past_what_branches_r
 
     branch, staff = await city.branch_token("tsentr"), await city.staff_token()
     summary: dict[str, Any] = {"at": CITY_START.isoformat(), "paused": False, "desks": {}, "services": {},
-               "config": {"version": 7, "offered": 7, "refused": None}}
+                               "config": {"version": 7, "offered": 7, "refused": None}}
     async with aiohttp.ClientSession() as http:
         async with http.put(city.url + SUMMARY_PATH, json=summary, headers=bearer(branch)) as response:
             assert response.status == 200
