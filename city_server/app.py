@@ -19,10 +19,13 @@ from aiohttp import web
 from queue_server.clock import Clock
 from queue_server.config import ConfigError, hall_from_data
 from queue_server.shipping.protocol import (
+    CONFIG_PATH,
+    CONFIG_VERSIONS_PATH,
     HALL_PATH,
     INGEST_PATH,
     LIVE_PATH,
     MAX_BATCH_BYTES,
+    MAX_CATALOGUE_BYTES,
     MAX_HALL_BYTES,
     MAX_SUMMARY_BYTES,
     MAX_SUMMARY_SERVICES,
@@ -31,6 +34,7 @@ from queue_server.shipping.protocol import (
     SUMMARY_PATH,
 )
 
+from . import config_api
 from .aggregates import Aggregator
 from .batch import parse_batch
 from .errors import CityError, error_middleware, json_response
@@ -151,6 +155,10 @@ ROUTES = [
     Route("GET", HEALTH_PATH, "anyone", 0, health),
     Route("GET", PUBLIC_SERVICES_PATH, "anyone", 0, public_services),
     Route("GET", PUBLIC_WAIT_PATH, "anyone", 0, public_wait),
+    # Configuration from the city (config_api.py).
+    Route("POST", CONFIG_PATH, "staff", MAX_CATALOGUE_BYTES, config_api.publish),
+    Route("GET", CONFIG_PATH, "branch", 0, config_api.current),
+    Route("GET", CONFIG_VERSIONS_PATH, "staff", 0, config_api.versions),
 ]
 
 

@@ -8,6 +8,8 @@
   replay its days the way the branch does) and its latest live summary.
 - `daily`: the report aggregates per branch × day × service, recomputed from a day's events whenever they
   change (`dirty_days` lists which; aggregates.py).
+- `config_versions`: the catalogues the city published, numbered from 1, never changed (config_store.py);
+  `branches` NULL means every branch.
 Never edit a released step: add the next one.
 """
 
@@ -65,6 +67,17 @@ STEPS: list[str] = [
         wait_count integer NOT NULL,
         sla_met integer NOT NULL,
         PRIMARY KEY (branch, day, service_id)
+    );
+    """,
+    # Configuration from the city (config_store.py): published catalogue versions, immutable once written.
+    """
+    CREATE TABLE config_versions (
+        version integer PRIMARY KEY,
+        published timestamptz NOT NULL,
+        published_by text NOT NULL,
+        branches text[],
+        note text NOT NULL DEFAULT '',
+        catalogue jsonb NOT NULL
     );
     """,
 ]

@@ -13,7 +13,7 @@ from texts import LANGS
 from .catalogue import MESSAGES
 from .store import EventRecord
 
-AUDIT_KINDS = ("operator", "desk", "service", "category", "bundle", "centre", "device", "import")
+AUDIT_KINDS = ("operator", "desk", "service", "category", "bundle", "centre", "device", "import", "city")
 MAX_PAGE = 200  # entries one audit request may ask for (docs/admin-api.md#audit)
 DEFAULT_PAGE = 50
 

@@ -28,6 +28,12 @@ def _in_words(lang: str, params: dict[str, Any]) -> dict[str, Any]:
               for key, value in params.items()}
     words = {name: MESSAGES.t_in(lang, f"{name}_{value}") for name in IN_WORDS
              if isinstance(value := params.get(name), str) and MESSAGES.has(f"{name}_{value}")}
+    # Where a service is still in use (`queue`, `desk:3`, `bundle:birth-of-child`), in words.
+    where = params.get("where")
+    if isinstance(where, str):
+        kind, _, name = where.partition(":")
+        if MESSAGES.has(f"where_{kind}"):
+            words["where"] = MESSAGES.t_in(lang, f"where_{kind}", name=name)
     return {**params, **words}
 
 

@@ -12,6 +12,7 @@
     cherha city --dsn DSN [--host H] [--port P]       (the city server on PostgreSQL: docs/city.md)
     cherha city-branch add|revoke NAME --dsn DSN     (a branch's credential at the city)
     cherha city-staff add NAME --dsn DSN             (a token for the city's staff: GET /api/city/live)
+    cherha city-publish FILE --dsn DSN               (publish the city's catalogue to its branches: docs/city.md)
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ops = add_commands(sub, DEFAULT_DATA_DIR, DB_NAME)
     args = parser.parse_args(argv)
     handlers = {**ops, "city": _city, "city-branch": _city_branch, "city-staff": _city_staff,
+                "city-publish": _city_publish,
                 "export-config": _export_config, "import-config": _import_config,
                 "server": _server, "check-config": _check_config, "token": _token, "hash-secret": _hash,
                 "print-test": _print_test, "doctor": _doctor, "voice": _voice, "board": _board, "led": _led,
@@ -240,6 +242,13 @@ def _add_city_commands(sub: Any) -> None:
     staff.add_argument("action", choices=["add"])
     staff.add_argument("name")
     staff.add_argument("--dsn", help=dsn_help)
+    publish = sub.add_parser("city-publish", help="publish a version of the city's catalogue (services, policies) "
+                             "for its branches to apply")
+    publish.add_argument("file", type=Path, help="the catalogue: a TOML file with the hall file's city-wide tables "
+                         "(categories, bundles, policy, booking, priority_categories), or the same as .json")
+    publish.add_argument("--branches", default=None, help="comma-separated branch names (default: every branch)")
+    publish.add_argument("--note", default="", help="what changed, for the branches' audit")
+    publish.add_argument("--dsn", help=dsn_help)
 
 
 def _city_dsn(args: argparse.Namespace) -> str | None:
@@ -296,6 +305,36 @@ def _city_branch(args: argparse.Namespace) -> int:
 
 def _city_staff(args: argparse.Namespace) -> int:
     return _with_city_store(args, lambda store, now: store.add_staff(args.name, now))
+
+
+def _city_publish(args: argparse.Namespace) -> int:
+    """Publish through the same check as the staff API (city_server/config_api.py); refusals in uk/en."""
+    import json
+    import tomllib
+
+    try:
+        text = args.file.read_text(encoding="utf-8")
+        catalogue = json.loads(text) if args.file.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError) as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    data: dict[str, Any] = {"catalogue": catalogue, "note": args.note}
+    if args.branches:
+        data["branches"] = [b.strip() for b in args.branches.split(",") if b.strip()]
+
+    async def publish(store: Any, now: Any) -> str:
+        from city_server.config_api import publish_document
+        from city_server.errors import CityError
+
+        try:
+            done = await publish_document(store.pool, data, "cli", now)
+        except CityError as exc:
+            words = exc.body()["error"]["message"]
+            raise LookupError(f"{words['uk']}\n{words['en']}") from None
+        return (f"published version {done['version']} ({done['services']} services, "
+                f"{'every branch' if done['branches'] is None else ', '.join(done['branches'])})")
+
+    return _with_city_store(args, publish)
 
 
 async def _revoked(store: Any, name: str) -> str:

@@ -57,6 +57,8 @@ class HallMetrics:
     # Seconds the city's copy is behind, once shipping to a city server exists; None while not shipping, and
     # then the family is declared with no sample (never NaN).
     shipping_lag_seconds: float | None = None
+    # The city's configuration version a branch runs (0: none yet); None for a hall that runs alone.
+    city_config_version: int | None = None
 
     def observe(self, event: ev.Event, state: HallState) -> None:
         """One published event, with the state it was applied to (constant work per event)."""
@@ -128,6 +130,10 @@ class HallMetrics:
                    "How far the city server's copy is behind (no sample while not shipping)")
         if self.shipping_lag_seconds is not None and math.isfinite(self.shipping_lag_seconds):
             out.sample("cherha_shipping_lag_seconds", self.shipping_lag_seconds)
+        out.family("cherha_city_config_version", "gauge",
+                   "The city's configuration version this branch runs (0: none yet; no sample for a lone hall)")
+        if self.city_config_version is not None:
+            out.sample("cherha_city_config_version", self.city_config_version)
         return out.text()
 
 

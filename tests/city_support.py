@@ -230,11 +230,13 @@ class ChaosProxy:
 
 @contextlib.asynccontextmanager
 async def running_branch(data_dir: Path, city_url: str, branch: str, token: str, start: datetime,
-                         summary_seconds: float = 0.3) -> AsyncIterator[Server]:
-    """A hall server (the demo hall) that is a branch of the city at `city_url`, on a loopback port."""
+                         summary_seconds: float = 0.3, config_seconds: float = 60.0) -> AsyncIterator[Server]:
+    """A hall server (the demo hall) that is a branch of the city at `city_url`, on a loopback port
+    (`config_seconds`: how often it asks the city for its configuration version)."""
     clock = ManualClock(start)
     store = EventStore(data_dir / "cherha.sqlite3")
-    settings = CitySettings(city_url, branch, token, summary_seconds=summary_seconds, retry_max_seconds=0.5)
+    settings = CitySettings(city_url, branch, token, summary_seconds=summary_seconds, retry_max_seconds=0.5,
+                            config_seconds=config_seconds)
     app = create_app(demo_hall(), store, clock, city=settings, hall_file=DEMO_HALL)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

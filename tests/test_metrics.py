@@ -92,6 +92,7 @@ async def test_metrics_after_a_day_of_tickets(tmp_path) -> None:  # type: ignore
         assert value(families, "cherha_last_seq") == server.service.hub.last_seq
         # Registered for the city-shipping feature, with no sample (never NaN) while nothing is shipped.
         assert "cherha_shipping_lag_seconds" in families and families["cherha_shipping_lag_seconds"] == []
+        assert "cherha_city_config_version" in families and families["cherha_city_config_version"] == []
         assert "NaN" not in text
 
         # A kiosk's printer problem is a problem sample, like the dashboard's alert.

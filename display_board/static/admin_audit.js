@@ -3,7 +3,7 @@
 import { el } from "./dom.js";
 import { cardLabels, field, form, input, select } from "./admin_form.js";
 
-const KINDS = ["operator", "desk", "service", "category", "bundle", "centre", "device", "import"];
+const KINDS = ["operator", "desk", "service", "category", "bundle", "centre", "device", "import", "city"];
 const filters = { login: "", kind: "", from: "", to: "" };  // kept between visits to the screen
 
 export async function auditScreen(ctx) {

@@ -59,7 +59,7 @@ export const LABELS = {
     // audit
     who: "Хто", kind: "Що", when: "Коли", change: "Зміна", allKinds: "усе", everyone: "усі", dateFrom: "З дати", dateTo: "По дату",
     show: "Показати", more: "Ще", nothingYet: "Змін ще не було.",
-    kinds: { operator: "оператори", desk: "вікна", service: "послуги", category: "категорії", bundle: "життєві ситуації", centre: "центр", device: "пристрої", import: "імпорт" },
+    kinds: { operator: "оператори", desk: "вікна", service: "послуги", category: "категорії", bundle: "життєві ситуації", centre: "центр", device: "пристрої", import: "імпорт", city: "місто" },
     exportConfig: "Завантажити конфігурацію (TOML)",
   },
   en: {
@@ -114,7 +114,7 @@ export const LABELS = {
     confirmRevokeTitle: "Revoke “{name}”?", confirmRevokeBody: "The device loses access at once: a kiosk stops issuing tickets, a board goes dark. The token cannot be restored — only a new one issued.",
     who: "Who", kind: "What", when: "When", change: "Change", allKinds: "everything", everyone: "everyone", dateFrom: "From", dateTo: "To",
     show: "Show", more: "More", nothingYet: "No changes yet.",
-    kinds: { operator: "operators", desk: "desks", service: "services", category: "categories", bundle: "life situations", centre: "centre", device: "devices", import: "import" },
+    kinds: { operator: "operators", desk: "desks", service: "services", category: "categories", bundle: "life situations", centre: "centre", device: "devices", import: "import", city: "city" },
     exportConfig: "Download the configuration (TOML)",
   },
 };

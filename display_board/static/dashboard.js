@@ -92,8 +92,22 @@ function render(data) {
     if (behind && data.city.behind_seconds >= 300) alerts.push(city);
     else if (!behind) city.classList.add("all-well");
   }
+  // The city's configuration (docs/city.md): the version this branch runs; a refused version is an alert, in the
+  // words of the refusal, until the branch makes room for it (it is tried again at every pull).
+  const config = data.city && data.city.config;
+  const configLine = config && el("li", { className: "city-config", dataset: { kind: "city_config" } });
+  if (configLine) {
+    if (config.refused) {
+      configLine.textContent = fill(t.cityConfigRefused, { version: config.refused.version, running: config.version,
+        reason: config.refused.message[lang] }, lang);
+      alerts.push(configLine);
+    } else {
+      configLine.textContent = config.version ? fill(t.cityConfigVersion, { version: config.version }, lang) : t.cityConfigNone;
+    }
+  }
   if (alerts.length === 0) { const li = document.createElement("li"); li.textContent = t.noAlerts; li.className = "all-well"; alerts.push(li); }
   if (city && !alerts.includes(city)) alerts.push(city);
+  if (configLine && !alerts.includes(configLine)) alerts.push(configLine);
   $("alerts").replaceChildren(...alerts);
   const rows = Object.entries(data.queues).filter(([id, q]) => q.waiting > 0 || data.closed_services[id]);
   $("queues").replaceChildren(...rows.map(([id, q]) => {

@@ -24,6 +24,7 @@ async def metrics(call: Call[None]) -> web.Response:
     # A branch of a city: the age of its oldest event the city has not acknowledged (0 when caught up).
     if state.shipping is not None:
         service.metrics.shipping_lag_seconds = float(state.shipping.status()["behind_seconds"])
+        service.metrics.city_config_version = service.published.city_version
     text = service.metrics.render(service.published, service.now(), state.client_roles, service.hub.last_seq,
                                   problems)
     return web.Response(body=text.encode("utf-8"), headers={"Content-Type": CONTENT_TYPE})

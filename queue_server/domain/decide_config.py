@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from . import commands as cmd
 from . import events as ev
+from .city_catalogue import CITY_KIND
 from .errors import NotFound, Refused
 from .guards import Context, decides
+from .hall import Hall
 from .hall_config import AUDIT_ONLY, ConfigItem, affected_bookings, apply_item, comparable, validate, value_of
 from .state import DeskStatus, HallState
 
@@ -17,11 +19,14 @@ def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Even
     hall = state.hall
     events: list[ev.Event] = []
     for item in c.items:
+        if item.kind == CITY_KIND and item.value is not None and int(item.value["version"]) <= state.city_version:
+            # The same version twice (or an older one after a newer) changes nothing: no event, no audit line.
+            raise Refused("city_version_applied", version=int(item.value["version"]), running=state.city_version)
         current = value_of(hall, item.kind, item.target)
         if item.action == "removed":
             if current is None:
                 raise NotFound(f"unknown_{item.kind}", **{item.kind: item.target})
-            _check_removable(state, item)
+            _check_removable(state, hall, item)
         elif item.kind not in AUDIT_ONLY and comparable(current, item.kind) == comparable(item.value, item.kind):
             continue  # nothing changes: no event, no audit line
         hall = apply_item(hall, item)
@@ -29,6 +34,13 @@ def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Even
                                         target=item.target, value=item.value))
     if not events:
         return []
+    # A service removed must be on no desk plan of the hall the change leads to (judged by where it leads: an
+    # imported file, or a city's catalogue, may take it off the desks in the same change).
+    for item in c.items:
+        if item.kind == "service" and item.action == "removed":
+            for planned in hall.desks.values():
+                if planned.weight_of(item.target) is not None:
+                    raise Refused("service_in_use", service=item.target, where=f"desk:{planned.number}")
     validate(state.hall, hall)
     affected = affected_bookings(state.bookings, state.hall, hall, ctx.now)
     if affected and not c.confirm_affected:
@@ -39,18 +51,15 @@ def _configure(state: HallState, c: cmd.Configure, ctx: Context) -> list[ev.Even
     return events
 
 
-def _check_removable(state: HallState, item: ConfigItem) -> None:
+def _check_removable(state: HallState, hall: Hall, item: ConfigItem) -> None:
     if item.kind == "desk":
         desk = state.desks.get(int(item.target))
         if desk is not None and (desk.status is not DeskStatus.CLOSED or desk.visit_id is not None):
             raise Refused("desk_in_use", desk=int(item.target))
-    if item.kind == "service":
-        if state.live_by_service.get(item.target):
-            raise Refused("service_in_use", service=item.target, where="queue")
-        for planned in state.hall.desks.values():
-            if planned.weight_of(item.target) is not None:
-                raise Refused("service_in_use", service=item.target, where=f"desk:{planned.number}")
+    if item.kind == "service" and state.live_by_service.get(item.target):
+        raise Refused("service_in_use", service=item.target, where="queue")
     if item.kind == "category":
-        category = next(c for c in state.hall.categories if c.id == item.target)
+        # The hall as this change has made it so far: its services may have been removed by earlier items.
+        category = next(c for c in hall.categories if c.id == item.target)
         if category.service_ids:
             raise Refused("category_in_use", category=item.target, where=",".join(category.service_ids))

@@ -40,9 +40,10 @@ from .hall import (
 )
 from .public_address import AddressError, normalise
 
-KINDS = ("operator", "desk", "service", "category", "bundle", "centre", "device", "import")
-# Kinds whose events change no item: a device's token (its own table) and the note that an import began.
-AUDIT_ONLY = ("device", "import")
+KINDS = ("operator", "desk", "service", "category", "bundle", "centre", "device", "import", "city")
+# Kinds whose events change no item: a device's token (its own table), the note that an import began, and the
+# city's version a branch now runs (domain/city_catalogue.py; HallState.city_version remembers it).
+AUDIT_ONLY = ("device", "import", "city")
 ROLES = ("operator", "supervisor", "admin")
 CENTRE = "centre"  # the target of the one centre item
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")

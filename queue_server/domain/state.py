@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from . import events as ev
 from .booking import Booking, BookingBook
+from .city_catalogue import CITY_KIND
 from .hall import DispatchPolicy, Hall
 from .hall_config import ConfigItem, apply_item
 from .service_times import ServiceTimes
@@ -79,6 +80,8 @@ class HallState:
     calls_made: int = 0
     # The day's supervisor messages (at, desk or None for every desk, text, by), newest last.
     messages: deque[tuple[datetime, int | None, str, str]] = field(default_factory=lambda: deque(maxlen=DAY_MESSAGES))
+    # A branch of a city: the version of the city's catalogue it runs (0: none yet), from `hall_configured`.
+    city_version: int = 0
 
     def __post_init__(self) -> None:
         if not self.desks:
@@ -367,6 +370,8 @@ class HallState:
                 self.desks[number].weights = desk.weights  # the centre's plan is today's plan from now on
         for number in [n for n in self.desks if n not in self.hall.desks]:
             del self.desks[number]
+        if event.kind == CITY_KIND and event.value is not None:
+            self.city_version = int(event.value["version"])  # in the log: a restart neither loses nor re-applies it
         if event.kind == "centre":
             self.dispatch = self.hall.dispatch  # the centre's new rule replaces a supervisor's rule for today
 

@@ -26,3 +26,15 @@ MAX_SUMMARY_SERVICES = 500  # services in one summary
 
 # A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
 STALE_SECONDS = 120
+
+# Configuration from the city (docs/city.md, "Configuration from the city").
+CONFIG_PATH = "/api/city/config"  # GET (a branch token): the version for this branch; POST (staff): publish one
+CONFIG_VERSIONS_PATH = "/api/city/config/versions"  # GET (staff): the versions, and which branch runs which
+MAX_CATALOGUE_BYTES = 256 * 1024  # the body of a publication
+MAX_CATALOGUE_CATEGORIES = 100
+MAX_CATALOGUE_SERVICES = 500
+MAX_CATALOGUE_BUNDLES = 200
+MAX_CATALOGUE_PRIORITIES = 50
+MAX_TARGET_BRANCHES = 500  # branches named in one publication (none named: every branch)
+MAX_NOTE_CHARS = 500
+VERSIONS_LISTED = 100  # the newest versions GET .../versions lists

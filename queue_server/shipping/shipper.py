@@ -30,6 +30,7 @@ import aiohttp
 
 from ..hall_service import HallService
 from .config import CitySettings
+from .config_pull import ConfigPuller
 from .protocol import HALL_PATH, INGEST_PATH, POSITION_PATH, SUMMARY_PATH
 from .reader import LogReader
 from .summary import live_summary
@@ -82,6 +83,7 @@ class Shipper:
         self.timeout = aiohttp.ClientTimeout(total=request_timeout, connect=min(10.0, request_timeout))
         self.batches_sent = 0
         self._hall_sent = False
+        self.config = ConfigPuller(service, settings.config_seconds)  # the city's configuration, pulled down
 
     # -- what the dashboard shows --------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -100,6 +102,7 @@ class Shipper:
             "last_ack_at": self.last_ack_at.isoformat() if self.last_ack_at else None,
             "connected": self.confirmed and self.error is None,
             "error": self.error,
+            "config": self.config.status(),  # the city's configuration version this branch runs, or why not
         }
 
     # -- the loops ------------------------------------------------------------------------------
@@ -108,7 +111,8 @@ class Shipper:
         to a city that does not answer (the hall's shutdown never waits for the city)."""
         headers = {"Authorization": f"Bearer {self.settings.token}", "Content-Type": "application/json"}
         async with aiohttp.ClientSession(base_url=self.settings.url, headers=headers, timeout=self.timeout) as http:
-            tasks = [asyncio.create_task(self._ship(http, stop)), asyncio.create_task(self._summaries(http, stop))]
+            tasks = [asyncio.create_task(self._ship(http, stop)), asyncio.create_task(self._summaries(http, stop)),
+                     asyncio.create_task(self.config.run(http, stop))]
             try:
                 await stop.wait()
             finally:

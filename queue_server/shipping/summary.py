@@ -41,6 +41,8 @@ def live_summary(service: HallService, shipping: dict[str, Any]) -> dict[str, An
         "sla": sla_today(state, now),
         "shipping": {"behind_events": shipping["behind_events"], "behind_seconds": shipping["behind_seconds"]},
         "centre": public_facts(hall, now),
+        # Which city configuration version runs here, and a refused one with its reason (config_pull.py).
+        "config": shipping.get("config"),
     }
 
 
