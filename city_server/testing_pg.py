@@ -6,12 +6,18 @@ directory. `initdb` refuses to run as root, so under root (containers, CI) every
 `runuser -u postgres` — the system user the Debian package creates — and the directory is handed to it.
 `fsync=off`: the tests and benchmarks kill branch servers, never the database, and this keeps them fast.
 PostgreSQL keeps the machine's real clock in the suite's moved-date pass (`real_clock_env`).
+
+`initdb` is the slow part of a start (most of it on a busy machine), and its result depends only on the
+PostgreSQL version and the options below: it runs once per machine into a template directory under the
+system's temporary directory (made under another name, then renamed into place, so two sessions starting
+together never see half of one), and every server starts on a copy of it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import itertools
 import os
 import shutil
@@ -22,6 +28,7 @@ from pathlib import Path
 import asyncpg
 
 PG_USER = "postgres"  # the Debian package's system user, for running PostgreSQL under root
+INITDB_OPTIONS = ("-U", "cherha", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
 
 
 def real_clock_env() -> dict[str, str]:
@@ -50,12 +57,29 @@ class Postgres:
         # EINVAL from time.sleep; pg_ctl bounds its own waits (-t).
         subprocess.run([*self.as_user, *args], check=True, capture_output=True, env=real_clock_env())
 
-    def start(self) -> Postgres:
+    def _own(self, folder: Path) -> None:
         if self.as_user:
-            shutil.chown(self.dir, PG_USER)
-            self.dir.chmod(0o700)
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "cherha", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
+            shutil.chown(folder, PG_USER)
+            folder.chmod(0o700)
+
+    def _template(self) -> Path:
+        """An initdb'd data directory for this version and these options, made once (see the module's note)."""
+        key = hashlib.sha256(" ".join((str(self.bin), *INITDB_OPTIONS)).encode()).hexdigest()[:12]
+        template = Path(tempfile.gettempdir()) / f"cherha-pg-template-{os.geteuid()}-{key}"
+        if not (template / "PG_VERSION").exists():
+            scratch = Path(tempfile.mkdtemp(prefix="cherha-pg-initdb-"))
+            try:
+                self._own(scratch)
+                self._run(str(self.bin / "initdb"), "-D", str(scratch / "data"), *INITDB_OPTIONS)
+                with contextlib.suppress(OSError):  # another session put its own in place first: as good
+                    os.rename(scratch / "data", template)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+        return template
+
+    def start(self) -> Postgres:
+        self._own(self.dir)
+        self._run("cp", "-a", str(self._template()), str(self.data))
         options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
                    f"-c full_page_writes=off -c max_connections={self.max_connections}")
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "postgres.log"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import random
@@ -28,6 +29,7 @@ from playwright.async_api import expect
 
 from cherha_client import ProtocolError
 from city_server.testing_pg import Postgres
+from queue_server import cli
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL
 from queue_server.domain import events as ev
@@ -123,9 +125,12 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         await until(lambda: all(shipper(b).confirmed for b in branches.values()), what="branches reach the city")
 
         await city.stop()  # the city is down for the whole of Tuesday
-        for seed, server in enumerate(branches.values()):
+        async def day_at(seed: int, server: Any) -> None:
             await play_day(server, http, seed, visitors=40)
             await end_the_day(server, http)
+
+        # The three halls play their days at once (each on its own clock and seed, as three real centres do).
+        await asyncio.gather(*(day_at(seed, server) for seed, server in enumerate(branches.values())))
 
         # The branch's dashboard says how far behind the city is, in events and in hall time.
         tsentr = branches["tsentr"]
@@ -205,8 +210,8 @@ async def test_a_branch_killed_in_the_middle_of_a_batch_loses_and_doubles_nothin
     branch = ServerProcess(tmp_path / "branch", config=hall)
     try:
         proxy.hold.clear()  # batches wait on the way to the city
+        kiosk = kiosk_token(branch.data_dir)
         branch.start(timeout=60)
-        kiosk = branch.token()
         async with aiohttp.ClientSession() as http:
             for number in range(30):
                 await issue_at(http, branch.url, kiosk, SERVICES[number % 3])
@@ -228,6 +233,14 @@ async def test_a_branch_killed_in_the_middle_of_a_batch_loses_and_doubles_nothin
     finally:
         branch.stop()
         await proxy.close()
+
+
+def kiosk_token(data_dir: Path) -> str:
+    """`cherha token --role kiosk` run in this process (one Python start less than ServerProcess.token)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert cli.main(["token", "--role", "kiosk", "--name", "kiosk-1", "--data-dir", str(data_dir)]) == 0
+    return out.getvalue().strip()
 
 
 async def _acked_is(city: City, branch: str, seq: int) -> bool:
@@ -403,12 +416,15 @@ async def test_the_city_command_line(postgres: Postgres, tmp_path: Path) -> None
         assert out.returncode == 0, out.stderr
         return out.stdout.strip()
 
-    branch_token, staff_token = cherha("city-branch", "add", "tsentr"), cherha("city-staff", "add", "it-dept")
     port = free_port()
     log = (tmp_path / "city.log").open("wb")
     city = subprocess.Popen([sys.executable, "-m", "queue_server", "city", "--port", str(port), "--log-level",
                              "warning", "--clock-start", CITY_START.isoformat()], env=env, stdout=log, stderr=log)
     try:
+        # All three at once on a new database, as two terminals and a service starting together would: the
+        # schema is made once (the migrators take turns on an advisory lock), whoever comes first.
+        branch_token, staff_token = await asyncio.gather(asyncio.to_thread(cherha, "city-branch", "add", "tsentr"),
+                                                         asyncio.to_thread(cherha, "city-staff", "add", "it-dept"))
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{port}") as http:
 
             async def healthy() -> bool:
@@ -417,7 +433,7 @@ async def test_the_city_command_line(postgres: Postgres, tmp_path: Path) -> None
                         return response.status == 200
                 return False
 
-            await until(healthy, what="cherha city")
+            await until(healthy, timeout=60, what="cherha city")
             async with http.get(POSITION_PATH, headers=bearer(branch_token)) as response:
                 assert await response.json() == {"branch": "tsentr", "acked": 0, "hall_known": False}
             async with http.get(LIVE_PATH, headers=bearer(staff_token)) as response:
