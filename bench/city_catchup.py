@@ -135,4 +135,8 @@ def markdown(figures: dict[str, Any], branches: int) -> list[str]:
         f"**{figures['figures_equal_seconds']:.1f} s** (the city aggregates every 5 s, its default) |",
         f"| the city's copy of every log | "
         f"{'identical, event by event' if figures['events_identical'] else 'DIFFERENT from the branches'} |",
+        "",
+        "Between the last acknowledgement and equal figures the city replays each grown day whole (its aggregator,",
+        "city_server/aggregates.py, every 5 s); while the backlog comes in, every round replays every branch's",
+        "growing day again, on the same core that takes the batches.",
     ]
