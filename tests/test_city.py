@@ -149,7 +149,8 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         behind = view["city"]["behind_events"]
         await expect(page.locator("#alerts [data-kind=city]")).to_have_text(
             f"Місто ще не отримало {behind} {EVENTS_WORD[plural_category('uk', behind)]}"
-            f" (найстарішу {view['city']['behind_seconds'] // 60} хв тому)")
+            f" (найстарішу {view['city']['behind_seconds'] // 60} хв тому)",
+            timeout=30_000)  # the page's first view: Chromium under libfaketime on a busy machine is slow
         await expect(page.locator("#alerts")).not_to_contain_text("Усе гаразд")  # a day behind is an alert
         await page.screenshot(path=shots_dir() / "dashboard-city-behind.png", full_page=True)
 
@@ -187,7 +188,8 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         view = await supervisor.request("get_dashboard")
         assert view["city"]["behind_events"] == 0 and view["city"]["connected"] is True
         await page.reload()  # the session is kept in the tab
-        await expect(page.locator("#alerts [data-kind=city]")).to_have_text("Місто: журнал передано повністю")
+        await expect(page.locator("#alerts [data-kind=city]")).to_have_text("Місто: журнал передано повністю",
+                                                                           timeout=30_000)
         await supervisor.close()
 
 
