@@ -108,8 +108,9 @@ def working_days(hall: Hall, end: date, count: int | None = None) -> list[date]:
 
 
 def generate(path: Path, visits: int = VISITS, days: int | None = None, month_copy: Path | None = None,
-             month_days: int = 22, end: date = END) -> dict[str, Any]:
-    """Write the store at `path` (replacing it); `month_copy` also gets the first `month_days` days alone."""
+             month_days: int = 22, end: date = END, seed: int = 0) -> dict[str, Any]:
+    """Write the store at `path` (replacing it); `month_copy` also gets the first `month_days` days alone.
+    Another `seed` draws other days (another branch of a city, bench/city_catchup.py)."""
     hall = load_hall(DEMO_HALL)
     for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), path.with_suffix(".acked-seq")):
         stale.unlink(missing_ok=True)
@@ -121,12 +122,12 @@ def generate(path: Path, visits: int = VISITS, days: int | None = None, month_co
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")  # a generated file: durability is the server's business, not this one's
     migrate(db)
-    state, seq, rng = HallState(hall), 0, random.Random(19)
+    state, seq, rng = HallState(hall), 0, random.Random(19 + seed)
     zone = ZoneInfo(hall.timezone)
     started, issued, events = time.perf_counter(), 0, 0
     for index, day in enumerate(calendar):
         profile = dataclasses.replace(LUTSK, day=day, visitors=per_day)
-        drawn = draw_day(hall, profile, seed=index + 1)
+        drawn = draw_day(hall, profile, seed=seed * 1000 + index + 1)
         driver = RecordingDriver(hall, datetime.combine(day, drawn.opening.time(), zone) - timedelta(hours=1),
                                  state, seq, rng)
         result = asyncio.run(play(driver, drawn))

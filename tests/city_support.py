@@ -1,25 +1,14 @@
-"""Test support for the city: a real PostgreSQL in a temporary directory, the city server and branch servers on
-loopback ports, and an HTTP proxy between them that delays, duplicates and loses replies.
-
-PostgreSQL is Debian's own server (`make test` installs the `postgresql` package), started with `initdb` and
-`pg_ctl` from /usr/lib/postgresql/<version>/bin, listening on 127.0.0.1 and a socket in its directory.
-`initdb` refuses to run as root, so under root (containers, CI) every PostgreSQL program runs through
-`runuser -u postgres` — the system user the Debian package creates — and the directory is handed to it.
-`fsync=off`: the tests kill branch servers, never the database, and this keeps them fast. PostgreSQL keeps the
-machine's real clock in the suite's moved-date pass (`_real_clock_env`).
+"""Test support for the city: a real PostgreSQL in a temporary directory (city_server/testing_pg.py, shared with
+the benchmarks), the city server and branch servers on loopback ports, and an HTTP proxy between them that
+delays, duplicates and loses replies.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
-import glob
-import itertools
-import os
 import random
-import shutil
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 
 from city_server.app import create_city_app
@@ -42,64 +30,6 @@ from queue_server.store import EventStore
 
 from .process import free_port
 from .support import Server, demo_hall
-
-PG_USER = "postgres"  # the Debian package's system user, for running PostgreSQL under root
-
-
-def _real_clock_env() -> dict[str, str]:
-    """The environment without libfaketime: PostgreSQL runs on the machine's real clock even in the suite's
-    moved-date pass. Nothing of ours asks the database the time (every timestamp comes from an injected clock),
-    so this hides no dependency of our code on the date; under libfaketime PostgreSQL is six times slower."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
-
-
-class Postgres:
-    """One PostgreSQL server for the test session; each test gets a database of its own (`new_database`)."""
-
-    def __init__(self) -> None:
-        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-        if not found:
-            raise RuntimeError("PostgreSQL is not installed: `make test` installs Debian's postgresql package")
-        self.bin = Path(found[-1]).parent
-        self.dir = Path(tempfile.mkdtemp(prefix="cherha-pg-"))
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.as_user = ["runuser", "-u", PG_USER, "--"] if os.geteuid() == 0 else []
-        self._names = itertools.count(1)
-
-    def _run(self, *args: str) -> None:
-        # No `timeout=`: under libfaketime (the suite's second pass) subprocess's timed wait can fail with
-        # EINVAL from time.sleep; pg_ctl bounds its own waits (-t).
-        subprocess.run([*self.as_user, *args], check=True, capture_output=True, env=_real_clock_env())
-
-    def start(self) -> Postgres:
-        if self.as_user:
-            shutil.chown(self.dir, PG_USER)
-            self.dir.chmod(0o700)
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "cherha", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8", "--no-sync")
-        options = (f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off -c max_connections=60")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.dir / "postgres.log"),
-                  "-o", options, "-w", "-t", "60", "start")
-        return self
-
-    def dsn(self, database: str = "postgres") -> str:
-        return f"postgresql://cherha@127.0.0.1:{self.port}/{database}"
-
-    async def new_database(self) -> str:
-        name = f"city_{next(self._names)}"
-        conn = await asyncpg.connect(self.dsn())
-        try:
-            await conn.execute(f"CREATE DATABASE {name}")
-        finally:
-            await conn.close()
-        return self.dsn(name)
-
-    def stop(self) -> None:
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @dataclass
@@ -157,6 +87,7 @@ class ChaosProxy:
         self.random = random.Random(seed)
         self.port = 0
         self.counts: dict[str, int] = {"requests": 0, "duplicated": 0, "replies_lost": 0, "failed": 0}
+        self.paths: collections.Counter[str] = collections.Counter()  # requests by path, as the branches sent them
         self.hold = asyncio.Event()
         self.hold.set()
         self.waiting = 0  # requests held now
@@ -188,6 +119,7 @@ class ChaosProxy:
 
     async def _forward(self, request: web.Request) -> web.StreamResponse:
         self.counts["requests"] += 1
+        self.paths[request.path] += 1
         body = await request.read()
         if self.hold_path is None or request.path == self.hold_path:
             self.waiting += 1
@@ -230,13 +162,14 @@ class ChaosProxy:
 
 @contextlib.asynccontextmanager
 async def running_branch(data_dir: Path, city_url: str, branch: str, token: str, start: datetime,
-                         summary_seconds: float = 0.3, config_seconds: float = 60.0) -> AsyncIterator[Server]:
+                         summary_seconds: float = 0.3, summary_on_change: bool = True,
+                         config_seconds: float = 60.0) -> AsyncIterator[Server]:
     """A hall server (the demo hall) that is a branch of the city at `city_url`, on a loopback port
     (`config_seconds`: how often it asks the city for its configuration version)."""
     clock = ManualClock(start)
     store = EventStore(data_dir / "cherha.sqlite3")
     settings = CitySettings(city_url, branch, token, summary_seconds=summary_seconds, retry_max_seconds=0.5,
-                            config_seconds=config_seconds)
+                            summary_on_change=summary_on_change, config_seconds=config_seconds)
     app = create_app(demo_hall(), store, clock, city=settings, hall_file=DEMO_HALL)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -267,3 +200,26 @@ async def until(condition: Any, timeout: float = 30.0, what: str = "") -> None:
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"timed out waiting for {what or condition}")
         await asyncio.sleep(0.05)
+
+
+def daily_differences(rows: list[dict[str, Any]], report: dict[str, Any]) -> list[str]:
+    """Where the city's daily rows of one branch and day (GET /api/city/daily) differ from that branch's own
+    report of the day (GET /api/reports): nothing when every figure is the same."""
+    found: list[str] = []
+
+    def same(what: str, city: Any, branch: Any) -> None:
+        if city != branch:
+            found.append(f"{what}: city {city!r}, branch {branch!r}")
+
+    same("visits", sum(r["visits"] for r in rows), report["visits"])
+    same("served", sum(r["served"] for r in rows), report["outcomes"]["served"])
+    same("no-shows", sum(r["no_shows"] for r in rows), report["outcomes"]["no_show"])
+    same("cancelled", sum(r["cancelled"] for r in rows), report["outcomes"]["cancelled"])
+    same("above the SLA", sum(r["visits"] - r["sla_met"] for r in rows), report["sla"]["above"])
+    waits = {r["service_id"]: r for r in rows if r["wait_count"]}
+    same("services with waits", set(waits), {sid for sid, f in report["by_service"].items() if f["wait"]["count"]})
+    for sid, row in waits.items():
+        wait = report["by_service"].get(sid, {}).get("wait", {})
+        same(f"{sid} waits", row["wait_count"], wait.get("count"))
+        same(f"{sid} average wait", round(row["wait_seconds_sum"] / 60 / row["wait_count"], 1), wait.get("avg"))
+    return found

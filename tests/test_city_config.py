@@ -40,11 +40,13 @@ def test_the_branch_token_comes_from_a_file_or_the_environment_never_the_hall_fi
     settings = load_city_settings(path, env={})
     assert settings is not None
     assert (settings.url, settings.branch, settings.token) == ("https://city.example.ua", "inhulets", "secret-token")
-    assert (settings.summary_seconds, settings.retry_max_seconds) == (5.0, 60.0)
+    assert (settings.summary_seconds, settings.retry_max_seconds, settings.summary_on_change) == (5.0, 60.0, True)
 
-    path = hall_with(tmp_path, 'url = "http://10.0.0.5:8090"\nbranch = "ternivka"\nretry_max_seconds = 30\n')
+    path = hall_with(tmp_path, 'url = "http://10.0.0.5:8090"\nbranch = "ternivka"\nretry_max_seconds = 30\n'
+                               'summary_on_change = false\n')
     settings = load_city_settings(path, env={TOKEN_ENV: "from-env"})
     assert settings is not None and settings.token == "from-env" and settings.retry_max_seconds == 30
+    assert settings.summary_on_change is False
 
     with pytest.raises(ConfigError, match="no branch token"):
         load_city_settings(path, env={})
@@ -56,6 +58,7 @@ def test_the_branch_token_comes_from_a_file_or_the_environment_never_the_hall_fi
                          ('url = "http://city"\nbranch = "Центр"\n', "lower-case"),
                          ('url = "http://city"\nbranch = "a"\nretry_max_seconds = 0\n', "1 to 600"),
                          ('url = "http://city"\nbranch = "a"\nsummary_seconds = 600\n', "1 to 60"),
+                         ('url = "http://city"\nbranch = "a"\nsummary_on_change = "yes"\n', "true or false"),
                          ('url = "http://city"\nbranch = "a"\nbatch = 5\n', "unknown setting")):
         with pytest.raises(ConfigError, match=message):
             load_city_settings(hall_with(tmp_path, bad), env={TOKEN_ENV: "x"})

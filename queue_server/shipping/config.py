@@ -5,6 +5,7 @@
     branch = "tsentr"                   # this branch's name at the city (`cherha city-branch add NAME`)
     token_file = "/etc/cherha/city.token"   # optional; else the CHERHA_CITY_TOKEN environment variable
     summary_seconds = 5                 # optional: how often the live summary goes (1-60)
+    summary_on_change = true            # optional: also soon after a change in the hall, at most once a second
     retry_max_seconds = 60              # optional: the longest pause between tries while the city is away (1-600)
     config_seconds = 60                 # optional: how often the city's configuration version is asked for (1-3600)
 
@@ -28,7 +29,8 @@ from ..config_lines import locate
 
 TOKEN_ENV = "CHERHA_CITY_TOKEN"
 _BRANCH = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,63}$")
-_KEYS = {"url", "branch", "token_file", "summary_seconds", "retry_max_seconds", "config_seconds"}
+_KEYS = {"url", "branch", "token_file", "summary_seconds", "summary_on_change", "retry_max_seconds",
+         "config_seconds"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class CitySettings:
     token: str
     summary_seconds: float = 5.0
     retry_max_seconds: float = 60.0  # the longest pause between two tries while the city cannot be reached
+    summary_on_change: bool = True  # a summary also follows a change in the hall (false: metered LTE)
     config_seconds: float = 60.0  # how often the city's configuration version is asked for (shipping/config_pull.py)
 
 
@@ -72,11 +75,14 @@ def load_city_settings(path: Path, env: Mapping[str, str] = os.environ) -> CityS
     retry = table.get("retry_max_seconds", 60.0)
     if isinstance(retry, bool) or not isinstance(retry, int | float) or not 1 <= retry <= 600:
         raise fail("retry_max_seconds", "a number of seconds from 1 to 600")
+    on_change = table.get("summary_on_change", True)
+    if not isinstance(on_change, bool):
+        raise fail("summary_on_change", "true or false")
     every = table.get("config_seconds", 60.0)
     if isinstance(every, bool) or not isinstance(every, int | float) or not 1 <= every <= 3600:
         raise fail("config_seconds", "a number of seconds from 1 to 3600")
     token = _token(table, path, env, fail)
-    return CitySettings(url.rstrip("/"), branch, token, float(seconds), float(retry), float(every))
+    return CitySettings(url.rstrip("/"), branch, token, float(seconds), float(retry), on_change, float(every))
 
 
 def _string(table: dict[str, Any], key: str, fail: Any) -> str:

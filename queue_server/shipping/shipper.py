@@ -39,6 +39,12 @@ log = logging.getLogger("cherha.shipping")
 ACKED_FILE = "city.acked"
 IDLE_SECONDS = 1.0  # how often an idle shipper looks for new events (one index probe)
 RECONFIRM_SECONDS = 60.0  # an idle shipper asks the city's position again this often (a city restored from backup)
+# The live summary goes at once after a change in the hall (a ticket, a call, a pause), not only every
+# `summary_seconds`: the city's live view then lags a change by about a poll of the hall's sequence, not by
+# half the period (BENCHMARKS.md, "A city of 9 branches"). Bounded: at most one summary per PROMPT_GAP_SECONDS
+# however busy the hall, so a branch never sends more than one a second.
+CHANGE_POLL_SECONDS = 0.1  # how often the summary loop looks at the hall's last sequence (one integer compared)
+PROMPT_GAP_SECONDS = 1.0
 
 
 class CityRefused(Exception):
@@ -178,14 +184,30 @@ class Shipper:
         _write_acked(self.acked_path, acked)
 
     async def _summaries(self, http: aiohttp.ClientSession, stop: asyncio.Event) -> None:
-        """The live summary every few seconds; one lost is simply replaced by the next."""
+        """The live summary every few seconds, and soon after each change in the hall (at most one a
+        PROMPT_GAP_SECONDS); one lost is simply replaced by the next."""
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
+            seen, sent = self.service.hub.last_seq, loop.time()
             try:
                 body = json.dumps(live_summary(self.service, self.status()), ensure_ascii=False)
                 await _json(await http.put(SUMMARY_PATH, data=body.encode()))
             except (aiohttp.ClientError, TimeoutError, CityRefused, ValueError) as exc:
                 log.debug("city summary not sent: %s", exc)
-            await _sleep(stop, self.settings.summary_seconds)
+            await self._until_next_summary(stop, seen, sent)
+
+    async def _until_next_summary(self, stop: asyncio.Event, seen: int, sent: float) -> None:
+        """Wait until the period is over, or the hall has changed since the summary sent at `sent` (loop time,
+        showing the hall up to event `seen`) and the last summary is at least PROMPT_GAP_SECONDS old."""
+        loop = asyncio.get_running_loop()
+        due = sent + self.settings.summary_seconds
+        while not stop.is_set():
+            now = loop.time()
+            changed = self.settings.summary_on_change and self.service.hub.last_seq != seen
+            if now >= due or (changed and now >= sent + PROMPT_GAP_SECONDS):
+                return
+            wake = sent + PROMPT_GAP_SECONDS if changed else now + CHANGE_POLL_SECONDS
+            await _sleep(stop, min(due, wake) - now)
 
 
 def hall_document(path: Path) -> bytes:
