@@ -291,10 +291,12 @@ def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str
             **queues[service.id],
         }
     return {
-        "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
+        # public_url: the address a visitor's phone reaches the centre at ("" when not set); booking.page: the
+        # public booking page made from it (relative when it is not set: the client prefixes its own address).
+        "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone, "public_url": hall.public_url},
         "board": dataclasses.asdict(hall.board),
         "booking": {"days_ahead": hall.booking.days_ahead, "slot_minutes": hall.booking.slot_minutes,
-                    "code_alphabet": BOOKING_ALPHABET},
+                    "code_alphabet": BOOKING_ALPHABET, "page": hall.link("/book")},
         "desks": [{"number": d.number, "zone": d.zone, "services": [sid for sid, _ in d.weights]}
                   for d in hall.desks.values()],
         "now": now.isoformat(),
