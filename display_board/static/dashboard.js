@@ -70,6 +70,7 @@ function render(data) {
     li.dataset.kind = alert.kind;
     li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
       longest: alert.longest_minutes, minutes: alert.silent_minutes,
+      free_mb: alert.free_mb?.toLocaleString(lang === "uk" ? "uk-UA" : "en-GB"),  // «1 843 МБ», "1,843 MB"
       problem: t.printerProblems[alert.problem] || alert.problem,
       time: alert.at ? alert.at.slice(11, 16) : "", accessibleNote: alert.accessible ? t.helpAccessible : "" }, lang);
     if (alert.kind === "help_call") {
