@@ -193,6 +193,7 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     sync_expect(page.locator("#confirm-body")).to_contain_text(code)
     sync_expect(page.locator(f"#confirm-body tr[data-code='{code}'] td").nth(2)).to_have_text(
         f"26.11.2026 {starts[0][11:16]}")  # the hall's wall time as people write it, not ISO
+    assert "кількість" not in (page.locator("#confirm-body").text_content() or ""), "said once, in its plural"
     page.screenshot(path=SHOTS / "admin-holiday-affected.png")
     page.click("#confirm-ok")
     sync_expect(page.locator(f"#cancelled-bookings tr[data-code='{code}']")).to_be_visible()

@@ -80,6 +80,11 @@ async def test_dashboard_and_reports_fit_the_screen(tmp_path, viewport) -> None:
         measured = await overflow(page)
         assert measured["scroll"] <= viewport["width"], measured
         assert await broken_words(page, "#queues td") == [], "names wrap between words, never inside one"
+        assert await page.locator("#weights-desk option").first.text_content() == "Вікно 1"
+        # The queues card is as tall as its table, not stretched to the controls beside it.
+        card = await page.locator("section:has(#queues)").bounding_box()
+        table = await page.locator("table.queues").bounding_box()
+        assert card and table and card["height"] - table["height"] < 120, (card, table)
         await page.screenshot(path=SHOTS / f"dashboard-{viewport['width']}.png", full_page=True)
 
         await page.goto(server.url + "/dashboard/history?from=2026-11-24&to=2026-11-24")

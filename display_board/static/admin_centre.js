@@ -54,7 +54,7 @@ function rows(t, values, make, addLabel, id) {
 
 function bookingsTable(t, bookings, names, zone) {
   return el("table", { className: "list affected" },
-    el("thead", {}, el("tr", {}, ...[t.bookingCode, t.services, t.bookingStart, t.channel].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ...[t.bookingCode, t.bookingService, t.bookingStart, t.channel].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...bookings.map((b) => el("tr", { dataset: { code: b.code } }, el("td", {}, el("b", {}, b.code)),
       el("td", {}, names.get(b.service) || b.service),
       el("td", {}, wallTime(b.start, zone)),
@@ -123,7 +123,7 @@ export async function centreScreen(ctx) {
       if (!failure.error || failure.error.code !== "bookings_affected") throw failure;
       const { count, bookings } = failure.error.params;
       const sure = await confirmAction({ title: t.affectedTitle, body: [fill(t.affectedBody, { count }, lang),
-        bookingsTable(t, bookings, names, centre.timezone), failure.error.message[lang]], confirm: t.affectedConfirm, cancel: t.cancel });
+        bookingsTable(t, bookings, names, centre.timezone)], confirm: t.affectedConfirm, cancel: t.cancel });
       if (!sure) return false;
       answer = await api.call("PATCH", "centre", { ...body(), confirm_affected: true });
     }

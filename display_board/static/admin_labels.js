@@ -46,7 +46,7 @@ export const LABELS = {
     retention: "Зберігання даних", phoneRetention: "Телефони для SMS зберігати, днів",
     affectedTitle: "Зміна зачепить записаних відвідувачів", affectedBody: { one: "{count} запис опиниться поза годинами роботи. Якщо підтвердити, його буде скасовано (відвідувач із телефоном отримає SMS). Попередьте відвідувача:", few: "{count} записи опиняться поза годинами роботи. Якщо підтвердити, їх буде скасовано (відвідувачі з телефоном отримають SMS). Попередьте відвідувачів:", many: "{count} записів опиняться поза годинами роботи. Якщо підтвердити, їх буде скасовано (відвідувачі з телефоном отримають SMS). Попередьте відвідувачів:", other: "{count} записи опиняться поза годинами роботи. Якщо підтвердити, їх буде скасовано. Попередьте відвідувачів:" },
     affectedConfirm: "Зберегти й скасувати ці записи",
-    cancelledTitle: "Скасовані записи — попередьте цих відвідувачів", bookingCode: "Код запису", bookingStart: "Час", channel: "Канал",
+    cancelledTitle: "Скасовані записи — попередьте цих відвідувачів", bookingCode: "Код запису", bookingService: "Послуга", bookingStart: "Час", channel: "Канал",
     channels: { web: "вебсайт", phone: "телефон", desk: "у вікні", kiosk: "кіоск" },
     // devices
     issueDevice: "Видати токен пристрою", deviceName: "Назва (де стоїть)", deviceRole: "Тип", deviceRoles: { kiosk: "кіоск", display: "табло" },
@@ -104,7 +104,7 @@ export const LABELS = {
     retention: "Data retention", phoneRetention: "Keep SMS phone numbers, days",
     affectedTitle: "The change affects booked visitors", affectedBody: { one: "{count} booking would fall outside the hours. If you confirm it is cancelled (a visitor who gave a phone gets an SMS). Warn the visitor:", other: "{count} bookings would fall outside the hours. If you confirm they are cancelled (visitors who gave a phone get an SMS). Warn the visitors:" },
     affectedConfirm: "Save and cancel these bookings",
-    cancelledTitle: "Cancelled bookings — warn these visitors", bookingCode: "Booking code", bookingStart: "Time", channel: "Channel",
+    cancelledTitle: "Cancelled bookings — warn these visitors", bookingCode: "Booking code", bookingService: "Service", bookingStart: "Time", channel: "Channel",
     channels: { web: "website", phone: "phone", desk: "at a desk", kiosk: "kiosk" },
     issueDevice: "Issue a device token", deviceName: "Name (where it stands)", deviceRole: "Type", deviceRoles: { kiosk: "kiosk", display: "display" },
     displayDesk: "Display over desk (empty: the hall board)", lastContact: "Last contact", never: "never connected", created: "Issued",
