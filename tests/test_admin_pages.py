@@ -181,6 +181,7 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     visitor.select_option("#category", "residence")
     visitor.select_option("#service", "residence-register")
     visitor.select_option("#date", "2026-11-26")
+    sync_expect(visitor.locator("#slots button").nth(1)).to_have_attribute("data-start", re.compile("^2026-11-26T"))
     visitor.locator("#slots button").nth(1).click()  # chosen before the holiday is declared
     visitor.fill("#phone", "+380671112233")
 

@@ -9,6 +9,7 @@ languageLink(document.getElementById("language"), lang);
 let hall = await (await fetch("/api/hall")).json();
 const $ = (id) => document.getElementById(id);
 let chosen = null;
+let slotsAsked = 0;
 
 function options(select, items) {
   select.replaceChildren(...items.map(([value, text]) => {
@@ -51,6 +52,7 @@ function fillServices() {
 
 async function fillSlots() {
   chosen = null;
+  const asked = ++slotsAsked;
   if (!$("date").value) {  // no day left to offer for this service
     $("slots").replaceChildren();
     $("no-slots").hidden = false;
@@ -58,6 +60,7 @@ async function fillSlots() {
   }
   const query = new URLSearchParams({ service_id: $("service").value, date: $("date").value });
   const answer = await (await fetch(`/api/booking/slots?${query}`)).json();
+  if (asked !== slotsAsked) return;  // another day or service was chosen meanwhile: its answer is the one to show
   const free = (answer.slots || []).filter((s) => s.free > 0);
   $("slots").replaceChildren(...free.map((slot) => {
     const button = document.createElement("button");
