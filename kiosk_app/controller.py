@@ -320,8 +320,10 @@ class KioskController(QObject):
         return at + timedelta(seconds=time.monotonic() - received)
 
     def booking_address(self) -> str:
-        """Where to book ahead: the server's public booking page."""
-        return self.api.server + "/book"
+        """Where to book ahead: the centre's public booking page (`[centre] public_url`, as the ticket's QR),
+        from the hall the server sent; the address this kiosk reaches the server at only when none is set."""
+        page = self.flow.hall.get("booking", {}).get("page") or "/book"
+        return self._absolute(page)
 
     def _absolute(self, url: str) -> str:
         return url if url.startswith("http") else self.api.server + url

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .domain.booking import Booking
@@ -262,6 +262,13 @@ def offered_days(hall: Hall, service: Service) -> list[str]:
             and hall.desks_serving(service.id, day)]
 
 
+def booking_holidays(hall: Hall, today: date) -> list[str]:
+    """The holidays a visitor could book on (today … days_ahead), for the booking page not to offer them; the
+    weekly days off are in each service's `days`."""
+    last = today + timedelta(days=hall.booking.days_ahead)
+    return sorted(day.isoformat() for day in hall.holidays if today <= day <= last)
+
+
 def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str, Forecast]) -> dict[str, Any]:
     """What a kiosk shows: the services tree, whether each can be taken now and the expected wait; and the
     lists the pages and apps name things by (domain/enums.py, the hall's priority categories)."""
@@ -291,10 +298,13 @@ def public_hall(hall: Hall, state: HallState, now: datetime, quotes: Mapping[str
             **queues[service.id],
         }
     return {
-        "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone},
+        # public_url: the address a visitor's phone reaches the centre at ("" when not set); booking.page: the
+        # public booking page made from it (relative when it is not set: the client prefixes its own address).
+        "centre": {"id": hall.id, "name": text(hall.name), "timezone": hall.timezone, "public_url": hall.public_url},
         "board": dataclasses.asdict(hall.board),
         "booking": {"days_ahead": hall.booking.days_ahead, "slot_minutes": hall.booking.slot_minutes,
-                    "code_alphabet": BOOKING_ALPHABET},
+                    "code_alphabet": BOOKING_ALPHABET, "page": hall.link("/book"),
+                    "holidays": booking_holidays(hall, now.date())},
         "desks": [{"number": d.number, "zone": d.zone, "services": [sid for sid, _ in d.weights]}
                   for d in hall.desks.values()],
         "now": now.isoformat(),

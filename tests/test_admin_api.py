@@ -227,7 +227,11 @@ async def test_a_holiday_closes_booking_and_lists_the_bookings_it_cancels(tmp_pa
         assert await slots() == [], "no slots on a holiday"
         body = {**body, "command_id": new_command_id(), "phone": "+380671234567"}
         async with http.post(server.url + "/api/bookings", json=body) as response:
-            assert (response.status, (await response.json())["error"]["code"]) == (404, "unknown_slot")
+            error = (await response.json())["error"]
+            assert (response.status, error["code"], error["params"]) == (409, "booking_day_closed", {"date": day})
+            assert error["message"]["uk"].startswith("Цього дня ЦНАП не працює"), "says why, not «no such time»"
+        async with http.get(server.url + "/api/hall") as response:
+            assert day in (await response.json())["booking"]["holidays"], "the booking page no longer offers it"
         async with http.get(server.url + f"/api/bookings/{booking['code']}") as response:
             assert (await response.json())["booking"]["cancelled"] is True
 

@@ -66,6 +66,10 @@ async def test_every_screen_draws_and_fits(tmp_path, viewport, lang) -> None:  #
             await open_screen(page, name)
             measured = await width(page)
             assert measured["scroll"] <= viewport["width"], (name, measured)
+            if name == "devices":  # none issued yet: said in words, not a bare header row
+                await expect(page.locator("#devices-empty")).to_have_text(
+                    {"uk": "Пристроїв ще немає — видайте перший токен вище.",
+                     "en": "No devices yet — issue the first token above."}[lang])
             if name in KEPT[(lang, viewport["width"])]:
                 suffix = "" if (lang, viewport["width"]) == ("uk", 1280) else f"-{lang}" if lang == "en" \
                     else f"-{viewport['width']}"
@@ -177,6 +181,7 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     visitor.select_option("#category", "residence")
     visitor.select_option("#service", "residence-register")
     visitor.select_option("#date", "2026-11-26")
+    sync_expect(visitor.locator("#slots button").nth(1)).to_have_attribute("data-start", re.compile("^2026-11-26T"))
     visitor.locator("#slots button").nth(1).click()  # chosen before the holiday is declared
     visitor.fill("#phone", "+380671112233")
 
@@ -187,23 +192,33 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     page.click("#centre-form button.save")
     sync_expect(page.locator("#confirm-title")).to_have_text("Зміна зачепить записаних відвідувачів")
     sync_expect(page.locator("#confirm-body")).to_contain_text(code)
+    sync_expect(page.locator(f"#confirm-body tr[data-code='{code}'] td").nth(2)).to_have_text(
+        f"26.11.2026 {starts[0][11:16]}")  # the hall's wall time as people write it, not ISO
+    assert "кількість" not in (page.locator("#confirm-body").text_content() or ""), "said once, in its plural"
     page.screenshot(path=SHOTS / "admin-holiday-affected.png")
     page.click("#confirm-ok")
     sync_expect(page.locator(f"#cancelled-bookings tr[data-code='{code}']")).to_be_visible()
     sync_expect(page.locator("#centre-form .saved")).to_have_text("Збережено")
+    assert page.locator("#holidays li input[type=date]").evaluate_all("ds => ds.map(d => d.value)") == [
+        "2026-11-26", "2026-12-25", "2027-01-01"], "the day added last takes its place in date order"
     page.screenshot(path=SHOTS / "admin-holiday-cancelled.png", full_page=True)
     assert date(2026, 11, 26) in server.state().hall.holidays
 
     visitor.click("#submit")
-    sync_expect(visitor.locator("#error")).not_to_be_empty()
+    # Refused with the reason, and the page drops the closed day and its stale times at once (no reload).
+    sync_expect(visitor.locator("#error")).to_have_text(
+        "чт, 26 листопада: Цього дня ЦНАП не працює (вихідний або святковий день) — оберіть іншу дату.")
     assert visitor.locator("#done").is_hidden()
+    sync_expect(visitor.locator("#date option[value='2026-11-26']")).to_have_count(0)
+    sync_expect(visitor.locator("#slots button[aria-pressed='true']")).to_have_count(0)
+    assert not any(start.startswith("2026-11-26") for start in
+                   visitor.locator("#slots button").evaluate_all("bs => bs.map(b => b.dataset.start)"))
     visitor.screenshot(path=SHOTS / "admin-holiday-booking-refused.png", full_page=True)
     visitor.reload()
     visitor.select_option("#category", "residence")
     visitor.select_option("#service", "residence-register")
-    visitor.select_option("#date", "2026-11-26")
-    sync_expect(visitor.locator("#no-slots")).to_be_visible()
-    sync_expect(visitor.locator("#slots button")).to_have_count(0)
+    sync_expect(visitor.locator("#date option[value='2026-11-25']")).to_have_count(1)
+    sync_expect(visitor.locator("#date option[value='2026-11-26']")).to_have_count(0)
 
     # -- devices: a kiosk's token, shown once, works in the real kiosk; a display's board address with its QR;
     #    the kiosk revoked is refused at once ---------------------------------------------------------------------
@@ -251,6 +266,10 @@ def first_week(qtbot, tmp_path, server: ServerThread, browser: SyncBrowser) -> N
     log = page.locator("#audit")
     for text in ("Оператор «olena»: додано", "Вікно 3", "Налаштування центру", "Пристрій"):
         sync_expect(log).to_contain_text(text)
+    # When, in the hall's zone as people write it (the browser's own zone may be another: make test-clock).
+    times = log.locator("tr td:first-child").all_text_contents()
+    assert times and all(re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", when) for when in times), times
+    assert "24.11.2026 10:00" in times, times
     page.screenshot(path=SHOTS / "admin-audit-log.png", full_page=True)
     page.select_option("#audit-kind", "device")
     page.click("#audit-filter button.save")

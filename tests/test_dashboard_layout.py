@@ -37,6 +37,28 @@ async def overflow(page: Page) -> dict[str, Any]:
     return result
 
 
+async def broken_words(page: Page, selector: str) -> list[str]:
+    """The words in `selector`'s text that the layout split over two lines (a break inside a word, not at a
+    space or after a hyphen of its own): «декларуванн / я» on a phone was one."""
+    result: list[str] = await page.evaluate("""(selector) => {
+        const broken = [];
+        for (const element of document.querySelectorAll(selector)) {
+            const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                for (const match of node.data.matchAll(/[^\\s-]+-?/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index);
+                    range.setEnd(node, match.index + match[0].length);
+                    const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+                    if (tops.size > 1) broken.push(match[0]);
+                }
+            }
+        }
+        return broken;
+    }""", selector)
+    return result
+
+
 async def busy_hall(server: Any, http: aiohttp.ClientSession) -> list[Any]:
     kiosk = await server.device_token()
     for service in ("id-card", "id-card", "residence-register", "birth", "property-ownership", "subsidy"):
@@ -57,12 +79,39 @@ async def test_dashboard_and_reports_fit_the_screen(tmp_path, viewport) -> None:
         await expect(page.locator("#weights-rows li").first).to_be_visible()
         measured = await overflow(page)
         assert measured["scroll"] <= viewport["width"], measured
+        assert await broken_words(page, "#queues td") == [], "names wrap between words, never inside one"
+        assert await page.locator("#weights-desk option").first.text_content() == "Вікно 1"
+        # The queues card is as tall as its table, not stretched to the controls beside it.
+        card = await page.locator("section:has(#queues)").bounding_box()
+        table = await page.locator("table.queues").bounding_box()
+        assert card and table and card["height"] - table["height"] < 120, (card, table)
         await page.screenshot(path=SHOTS / f"dashboard-{viewport['width']}.png", full_page=True)
 
         await page.goto(server.url + "/dashboard/history?from=2026-11-24&to=2026-11-24")
         await expect(page.locator("body")).to_have_attribute("data-loaded", "2026-11-24..2026-11-24")
         measured = await overflow(page)
         assert measured["scroll"] <= viewport["width"], measured
+        # The heat map is wider than a phone: it scrolls in its own box and says so; a laptop sees it whole.
+        hint = expect(page.locator("#heat-hint"))
+        await (hint.to_have_text("Гортайте таблицю вбік — далі пізніші години →") if viewport is PHONE
+               else hint.to_be_hidden())
+        # The services chart's long names are drawn whole inside the card, the bars beside them.
+        fit = await page.evaluate("""() => {
+            const chart = Chart.getChart("services-chart");
+            const y = chart.scales.y, ctx = chart.ctx;
+            ctx.save();
+            ctx.font = Chart.helpers.toFont(y.options.ticks.font).string;
+            const widest = Math.max(...y.ticks.map((tick) => Math.max(...[tick.label].flat().map(
+                (line) => ctx.measureText(line).width))));
+            ctx.restore();
+            return {widest, room: y.width, left: y.left, plot: chart.chartArea.width, canvas: chart.width};
+        }""")
+        assert fit["left"] >= 0 and fit["widest"] <= fit["room"] and fit["plot"] >= fit["canvas"] / 3, fit
+        # A card with nothing for the period says so rather than showing bare axes or nothing.
+        for card in ("operators-title", "comments-title", "accessible-title"):
+            await expect(page.locator(f"section:has(#{card}) .empty")).to_have_text("За цей період даних немає")
+        await expect(page.locator("section:has(#services-title) .empty")).to_be_hidden()
+        await expect(page.locator("#operators-chart")).to_be_hidden()
         await page.screenshot(path=SHOTS / f"dashboard-history-{viewport['width']}.png", full_page=True)
         for desk in desks:
             await desk.close()

@@ -51,6 +51,27 @@ def test_a_printed_tickets_qr_carries_the_public_address(qtbot, tmp_path) -> Non
         server.close()
 
 
+def test_the_kiosks_booking_notice_names_the_public_address(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A service the supervisor closed: the kiosk's home screen says where to book ahead, and that is the
+    centre's public booking page (from `/api/hall`), not the LAN address the kiosk reaches the server at."""
+    from .test_kiosk_access import notice
+
+    hall = dataclasses.replace(load_hall(DEMO_HALL), public_url=PUBLIC)
+    server = ServerThread(tmp_path, hall=hall)
+    try:
+        with urllib.request.urlopen(server.url + "/api/hall", timeout=10) as response:
+            public = json.load(response)
+        assert public["centre"]["public_url"] == PUBLIC and public["booking"]["page"] == f"{PUBLIC}/book"
+        controller, window, _voice = start_kiosk(qtbot, server, accessible=False)
+        server.supervisor("service_close", service_id="birth", reason="registry_offline")
+        controller.refresh_hall()
+        qtbot.waitUntil(lambda: "Записатися заздалегідь" in notice(window), timeout=10_000)
+        assert f"Записатися заздалегідь: {PUBLIC}/book або в адміністратора" in notice(window)
+        assert "127.0.0.1" not in notice(window) and server.url.startswith("http://127.0.0.1")
+    finally:
+        server.close()
+
+
 async def test_booking_links_are_absolute_from_the_public_address(tmp_path) -> None:  # type: ignore[no-untyped-def]
     hall = dataclasses.replace(load_hall(DEMO_HALL), public_url=PUBLIC)
     async with running_server(tmp_path, hall=hall) as server, aiohttp.ClientSession() as http:

@@ -2,13 +2,14 @@
 // the server (GET /api/admin/audit: one indexed query per page). docs/admin-api.md "Audit".
 import { el } from "./dom.js";
 import { cardLabels, field, form, input, select } from "./admin_form.js";
+import { wallTime } from "./labels.js";
 
 const KINDS = ["operator", "desk", "service", "category", "bundle", "centre", "device", "import", "city"];
 const filters = { login: "", kind: "", from: "", to: "" };  // kept between visits to the screen
 
 export async function auditScreen(ctx) {
   const { api, t, lang } = ctx;
-  const { operators } = await api.get("operators");
+  const [{ operators }, { timezone }] = await Promise.all([api.get("operators"), api.get("centre")]);
   const who = select([["", t.everyone], ...operators.filter((o) => o.role === "admin").map((o) => [o.login, `${o.name} (${o.login})`])], filters.login);
   who.id = "audit-login";
   const kind = select([["", t.allKinds], ...KINDS.map((k) => [k, t.kinds[k]])], filters.kind);
@@ -26,7 +27,7 @@ export async function auditScreen(ctx) {
     if (append && next !== null) query.set("before", String(next));
     const page = await api.get(`audit?${query}`);
     const rows = page.entries.map((entry) => el("tr", { dataset: { seq: entry.seq, kind: entry.kind } },
-      el("td", {}, entry.at.slice(0, 16).replace("T", " ")), el("td", {}, entry.by), el("td", {}, t.kinds[entry.kind] || entry.kind),
+      el("td", {}, wallTime(entry.at, timezone)), el("td", {}, entry.by), el("td", {}, t.kinds[entry.kind] || entry.kind),
       el("td", {}, entry.summary[lang] || entry.summary.uk)));
     if (append) body.append(...rows); else body.replaceChildren(...rows);
     cardLabels(body, [t.when, t.who, t.kind, t.change]);

@@ -4,7 +4,7 @@
 // list (bookings_affected): the page shows whom it affects, and only on confirmation cancels them, then
 // keeps the list on screen so staff can warn those visitors. docs/admin-api.md "The centre".
 import { el } from "./dom.js";
-import { fill } from "./labels.js";
+import { fill, wallTime } from "./labels.js";
 import { confirmAction } from "./confirm_dialog.js";
 import { field, form, input, numberOrNull } from "./admin_form.js";
 
@@ -34,6 +34,7 @@ function rows(t, values, make, addLabel, id) {
     const remove = el("button", { type: "button", className: "small secondary" }, "✕");
     remove.setAttribute("aria-label", t.remove);
     const li = el("li", {}, item.node, remove);
+    item.li = li;
     remove.onclick = () => { items.splice(items.indexOf(item), 1); li.remove(); };
     items.push(item);
     list.append(li);
@@ -42,15 +43,21 @@ function rows(t, values, make, addLabel, id) {
   values.forEach((value) => add(value));
   const button = el("button", { type: "button", className: "small secondary", id: `${id}-add` }, `+ ${addLabel}`);
   button.onclick = () => { const item = add(null); const first = item.node.querySelector("input"); if (first) first.focus(); };
-  return { node: el("div", {}, list, button), value: () => items.map((item) => item.value()).filter((v) => v !== null) };
+  // In date order once saved (the server keeps them so): a day added at the end must not stay out of order.
+  const sort = () => {
+    const key = (item) => { const v = item.value(); return v === null ? "\uffff" : String(v); };
+    items.sort((a, b) => key(a).localeCompare(key(b)));
+    list.append(...items.map((item) => item.li));
+  };
+  return { node: el("div", {}, list, button), value: () => items.map((item) => item.value()).filter((v) => v !== null), sort };
 }
 
-function bookingsTable(t, bookings, names) {
+function bookingsTable(t, bookings, names, zone) {
   return el("table", { className: "list affected" },
-    el("thead", {}, el("tr", {}, ...[t.bookingCode, t.services, t.bookingStart, t.channel].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, ...[t.bookingCode, t.bookingService, t.bookingStart, t.channel].map((h) => el("th", {}, h)))),
     el("tbody", {}, ...bookings.map((b) => el("tr", { dataset: { code: b.code } }, el("td", {}, el("b", {}, b.code)),
       el("td", {}, names.get(b.service) || b.service),
-      el("td", {}, b.start.slice(0, 16).replace("T", " ")),  // the hall's own wall time, as the server wrote it
+      el("td", {}, wallTime(b.start, zone)),
       el("td", {}, t.channels[b.channel] || b.channel)))));
 }
 
@@ -116,12 +123,14 @@ export async function centreScreen(ctx) {
       if (!failure.error || failure.error.code !== "bookings_affected") throw failure;
       const { count, bookings } = failure.error.params;
       const sure = await confirmAction({ title: t.affectedTitle, body: [fill(t.affectedBody, { count }, lang),
-        bookingsTable(t, bookings, names), failure.error.message[lang]], confirm: t.affectedConfirm, cancel: t.cancel });
+        bookingsTable(t, bookings, names, centre.timezone)], confirm: t.affectedConfirm, cancel: t.cancel });
       if (!sure) return false;
       answer = await api.call("PATCH", "centre", { ...body(), confirm_affected: true });
     }
+    holidays.sort();
+    shortened.sort();
     notices.replaceChildren(...(answer.cancelled && answer.cancelled.length ? [el("section", { className: "once", role: "alert" },
-      el("h3", {}, t.cancelledTitle), bookingsTable(t, answer.cancelled, names))] : []));
+      el("h3", {}, t.cancelledTitle), bookingsTable(t, answer.cancelled, names, centre.timezone))] : []));
     return true;
   };
   const group = (title, ...children) => el("fieldset", {}, el("legend", {}, title), ...children);

@@ -1,12 +1,11 @@
 // Devices: issue a kiosk's or a display's token (shown once, with a display's board address, its copy button
 // and its QR code), rename, see the last contact, revoke at once. docs/admin-api.md "Devices".
 import { el } from "./dom.js";
-import { fill } from "./labels.js";
+import { fill, wallTime } from "./labels.js";
 import { confirmAction } from "./confirm_dialog.js";
 import { cardLabels, field, form, input, select } from "./admin_form.js";
 import { onceBox } from "./admin_operators.js";
 
-const time = (iso) => (iso ? iso.slice(0, 16).replace("T", " ") : null);  // the hall's wall time, as the server wrote it
 
 // A board's address with a copy button and its QR code (made by the server, /qr.svg: no internet needed).
 function boardAddress(t, url, zones) {
@@ -37,7 +36,8 @@ function boardAddress(t, url, zones) {
 
 export async function devicesScreen(ctx) {
   const { api, t, lang } = ctx;
-  const [{ devices }, { desks }] = await Promise.all([api.get("devices"), api.get("desks")]);
+  const [{ devices }, { desks }, { timezone }] = await Promise.all([api.get("devices"), api.get("desks"), api.get("centre")]);
+  const time = (iso) => (iso ? wallTime(iso, timezone) : null);  // «24.11.2026 10:00», in the hall's zone
   const zones = [...new Set(desks.map((d) => d.zone))].sort();
   const notices = el("div", { id: "device-notices" });
   const name = input({ id: "device-name", maxLength: 200 });
@@ -88,11 +88,14 @@ export async function devicesScreen(ctx) {
       el("td", {}, time(device.created)), el("td", {}, time(device.last_contact) || t.never),
       el("td", {}, device.revoked ? t.revoked : t.active), el("td", { className: "actions" }, rename, revoke, error));
   };
+  // None yet: a sentence under the headers, not a bare header row that looks broken.
+  const empty = el("p", { className: "hint", id: "devices-empty" }, t.noDevices);
   const render = () => {
     body.replaceChildren(...devices.map(row));
     cardLabels(body, headers);
+    empty.hidden = devices.length > 0;
   };
   render();
   return [el("section", {}, issue), notices, el("section", {}, el("h2", {}, t.devices), el("table", { className: "list" },
-    el("thead", {}, el("tr", {}, ...[...headers, ""].map((h) => el("th", {}, h)))), body))];
+    el("thead", {}, el("tr", {}, ...[...headers, ""].map((h) => el("th", {}, h)))), body), empty)];
 }

@@ -23,8 +23,9 @@ let planDesk = null;  // the desk whose plan the editor holds (refilled from the
 function texts() {
   languageLink($("language"), lang);
   const desks = hall.desks.map((d) => d.number);
-  $("message-desk").replaceChildren(new Option(t.allDesks, ""), ...desks.map((n) => new Option(`${n}`, `${n}`)));
-  $("weights-desk").replaceChildren(...desks.map((n) => new Option(`${n}`, `${n}`)));
+  const option = (n) => new Option(fill(t.deskNumber, { desk: n }), `${n}`);  // «Вікно 3», not a bare «3»
+  $("message-desk").replaceChildren(new Option(t.allDesks, ""), ...desks.map(option));
+  $("weights-desk").replaceChildren(...desks.map(option));
 }
 
 // A command; true once the server has applied it. A refusal is shown in the page's language; `status`, the
@@ -70,6 +71,7 @@ function render(data) {
     li.dataset.kind = alert.kind;
     li.textContent = fill(t[`alert_${alert.kind}`], { ...alert, service: serviceName(alert.service_id),
       longest: alert.longest_minutes, minutes: alert.silent_minutes,
+      free_mb: alert.free_mb?.toLocaleString(lang === "uk" ? "uk-UA" : "en-GB"),  // «1 843 МБ», "1,843 MB"
       problem: t.printerProblems[alert.problem] || alert.problem,
       time: alert.at ? alert.at.slice(11, 16) : "", accessibleNote: alert.accessible ? t.helpAccessible : "" }, lang);
     if (alert.kind === "help_call") {

@@ -41,6 +41,12 @@ function wrapped(text, width = window.innerWidth < 600 ? 22 : 40) {
 // who wants the numbers.
 function chart(id, labels, datasets) {
   if (charts[id]) charts[id].destroy();
+  delete charts[id];
+  const nothing = labels.length === 0;  // bare axes read as broken: say there is nothing instead
+  $(id).hidden = nothing;
+  $(`${id}-table`).hidden = nothing;
+  empty($(id).closest("section"), nothing);
+  if (nothing) return;
   charts[id] = new Chart($(id), { type: "bar", data: { labels, datasets },
     options: { animation: false, indexAxis: "y", plugins: { legend: { position: "bottom" } },
                scales: { y: { ticks: { callback(value) { return wrapped(this.getLabelForValue(value)); } } } } } });
@@ -52,6 +58,23 @@ function chart(id, labels, datasets) {
     ...datasets.map((d) => el("td", { className: "num" }, d.data[row] === null ? "—" : `${Math.round(d.data[row] * 10) / 10}`))));
   $(`${id}-table`).replaceChildren(el("summary", {}, t.chartTable), el("table", {}, el("caption", {}, title), head, ...rows));
 }
+
+// «За цей період даних немає» in a report's card when it has nothing to show (an empty card looks broken).
+function empty(section, nothing) {
+  let note = section.querySelector(".empty");
+  if (!note) {
+    note = el("p", { className: "empty hint" }, t.noData);
+    section.querySelector("h2").after(note);
+  }
+  note.hidden = !nothing;
+}
+
+// The heat map is wider than a phone: it scrolls in its own box, and says so while part of it is hidden.
+function heatHint() {
+  const box = $("heat-box");
+  $("heat-hint").hidden = box.scrollWidth <= box.clientWidth + 1;
+}
+window.addEventListener("resize", heatHint);
 
 // Arrivals in five steps, by share of the busiest hour; the colours are dashboard.css's.
 function heatLevel(n, most) { return n === 0 ? 0 : Math.min(4, Math.ceil((4 * n) / most)); }
@@ -80,6 +103,7 @@ async function show() {
     return el("td", { dataset: { cell: `${day}-${h}`, level: heatLevel(n, most) } }, n);
   })));
   $("heat").replaceChildren(head, ...rows);
+  heatHint();
   const services = Object.entries(report.by_service).filter(([, f]) => f.wait.count > 0);
   chart("services-chart", services.map(([id]) => serviceName(id)), [
     { label: t.average, data: services.map(([, f]) => f.wait.avg), backgroundColor: mark("average") },
@@ -96,8 +120,10 @@ async function show() {
     li.textContent = `${c.good ? "☺" : "☹"} ${serviceName(c.service_id)}${reason}${c.comment ? `: ${c.comment}` : ""}`;
     return li;
   }));
+  empty($("comments").closest("section"), report.feedback.comments.length === 0);
   $("accessible").replaceChildren(...Object.entries(report.accessible.outcomes)
     .map(([outcome, n]) => el("tr", {}, el("td", {}, nameOf(hall.accessible_outcomes, outcome, lang)), el("td", { className: "num" }, n))));
+  empty($("accessible").closest("section"), Object.keys(report.accessible.outcomes).length === 0);
   document.body.dataset.loaded = `${report.from}..${report.to}`;
 }
 

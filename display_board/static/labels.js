@@ -56,3 +56,12 @@ export function nameOf(list, id, lang) {
   const item = (list || []).find((entry) => entry.id === id);
   return item ? item.name[lang] : id;
 }
+
+// A moment as people in the hall read it, «24.11.2026 14:05», in the hall's zone (`zone`: its IANA name) —
+// not the ISO form, nor the browser's zone. Day first with dots in both languages: unambiguous, as on paper.
+export function wallTime(iso, zone) {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-GB", { timeZone: zone, year: "numeric", month: "2-digit",
+    day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(new Date(iso))
+    .map((part) => [part.type, part.value]));
+  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}`;
+}

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, RootModel, StringConstraints
 from sqlite_utils import Database
 
 from ..domain import commands as cmd
-from ..domain.booking import slots_for
+from ..domain.booking import closed_day, slots_for
 from ..domain.errors import CherhaError, InvalidInput, NotFound, Refused
 from ..passwords import person_key
 from ..views import booking_view
@@ -151,6 +151,9 @@ def _bookable_now(app: AppState, service_id: str, start: datetime) -> bool:
     if service is None or not service.bookable or start.tzinfo is None or start <= now \
             or (start.date() - now.date()).days > hall.booking.days_ahead:
         return False
+    closed = closed_day(hall, service, start.date())
+    if closed:  # as the booking itself would be refused: the visitor is told why, and texted nothing
+        raise Refused(closed, date=start.date().isoformat())
     slot = next((s for s in slots_for(hall, hall.booking, service, start.date()) if s.start == start), None)
     return slot is not None and app.service.published.bookings.taken(service_id, start) < slot.capacity
 

@@ -103,6 +103,16 @@ def slots_for(hall: Hall, policy: BookingPolicy, service: Service, day: date) ->
     return slots
 
 
+def closed_day(hall: Hall, service: Service, day: date) -> str | None:
+    """Why a day has no slots of a service at all, for a refusal that says so (and a page that stops offering
+    the day): the centre closed (a holiday or a day off), or the service not offered that day; else None."""
+    if hall.hours_on(day) is None:
+        return "booking_day_closed"
+    if not slots_for(hall, hall.booking, service, day):
+        return "booking_day_not_offered"
+    return None
+
+
 def checkin_window(policy: BookingPolicy, booking: Booking) -> tuple[datetime, datetime]:
     """From `checkin_before` minutes before the slot to `checkin_after` minutes after its start."""
     return (booking.start - timedelta(minutes=policy.checkin_before_minutes),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import commands as cmd
 from . import events as ev
-from .booking import checkin_window, slots_for
+from .booking import checkin_window, closed_day, slots_for
 from .enums import ACCESSIBLE_FEATURE_IDS, ACCESSIBLE_OUTCOME_IDS, FEEDBACK_REASON_IDS
 from .errors import InvalidInput, NotFound, Refused
 from .guards import Context, decides, find_booking, find_service
@@ -24,6 +24,9 @@ def _book_slot(state: HallState, c: cmd.BookSlot, ctx: Context) -> list[ev.Event
         raise Refused("slot_too_far", days=policy.days_ahead)
     slot = next((s for s in slots_for(state.hall, policy, service, c.start.date()) if s.start == c.start), None)
     if slot is None:
+        closed = closed_day(state.hall, service, c.start.date())
+        if closed:  # a holiday declared after the page showed the day: say why, not just "no such time"
+            raise Refused(closed, date=c.start.date().isoformat())
         raise NotFound("unknown_slot")
     if state.bookings.taken(service.id, slot.start) >= slot.capacity:
         raise Refused("slot_full")
