@@ -60,7 +60,11 @@ def _cell(sheet: Any, value: Any, bold: bool = False) -> WriteOnlyCell:
 
 
 def _append(sheet: Any, values: Iterable[Any], bold: bool = False) -> None:
-    sheet.append([_cell(sheet, value, bold) for value in values])
+    if bold:
+        sheet.append([_cell(sheet, value, bold) for value in values])
+    else:  # a plain value is written as it is (a cell object per value was most of a big export's time)
+        sheet.append([_cell(sheet, value) if isinstance(value, str) and value.startswith("=") else value
+                      for value in values])
 
 
 def write_xlsx(target: Any, report: dict[str, Any], rows: Iterable[dict[str, Any]],
