@@ -256,17 +256,20 @@ def measure_store(source: Path, folder: Path, month: tuple[str, str], server_roo
 
 
 def run(visits: int = VISITS, days: int | None = None, server_root: Path | None = None,
-        keep: Path | None = None) -> dict[str, Any]:
+        keep: Path | None = None, only: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cherha-year-") as tmp:
         folder = keep or Path(tmp)
         year_path, month_path = folder / "year.sqlite3", folder / "month.sqlite3"
-        if keep is not None and year_path.exists() and month_path.exists():
+        wanted = {"month": month_path, "year": year_path}
+        if only is not None:  # one store, kept from an earlier run (`--keep`): quick figures, no markdown
+            wanted = {only: wanted[only]}
+        if keep is not None and all(path.exists() for path in wanted.values()):
             made: dict[str, Any] = {"reused": True}
         else:
             made = generate(year_path, visits, days, month_copy=month_path)
         month = days_of(month_path)
         out: dict[str, Any] = {"generated": made, "month_days": month}
-        for name, path in (("month", month_path), ("year", year_path)):
+        for name, path in wanted.items():
             out[name] = measure_store(path, Path(tmp) / name, month, server_root)
             out[name]["events"], out[name]["visits"] = count_events(path)
     return out
@@ -353,13 +356,15 @@ def main() -> None:
     parser.add_argument("--server-root", type=Path, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) the generated stores here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument("--only", choices=("month", "year"), default=None,
+                        help="measure only this store (kept in --keep): its figures as JSON, not the markdown")
     args = parser.parse_args()
-    results = run(args.visits, args.days, args.server_root, args.keep)
-    if args.json is not None:
-        import json
+    results = run(args.visits, args.days, args.server_root, args.keep, args.only)
+    import json
 
+    if args.json is not None:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print("\n".join(markdown(results)))
+    print(json.dumps(results, indent=1) if args.only else "\n".join(markdown(results)))
     sys.stdout.flush()
 
 

@@ -20,7 +20,6 @@ from .domain.visit import Visit
 from .reports import visits_by_day
 from .store import EventRecord, EventStore
 
-
 # The report answers with the newest comments only: a year holds thousands of them (most of a year report's
 # megabyte), and a supervisor pages through the rest (GET /api/reports/comments, docs/dashboard.md).
 COMMENTS_IN_REPORT = 50

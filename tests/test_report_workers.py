@@ -15,8 +15,10 @@ import os
 import signal
 from datetime import date, timedelta
 from pathlib import Path
+
 import aiohttp
 import openpyxl
+from playwright.async_api import expect
 from sqlite_utils import Database
 
 from queue_server import history
@@ -26,7 +28,9 @@ from queue_server.exports import VISIT_COLUMNS, csv_chunks
 from queue_server.report_processes import ReportWorkers
 from queue_server.reports import visit_row
 
+from .browser import chromium
 from .support import Server, demo_hall, issue, operator, running_server
+from .test_dashboard import sign_in
 from .test_reports_scale import DAYS, NOW, TODAY, full_scan, make_store
 
 FIRST, LAST = DAYS[0].isoformat(), DAYS[-1].isoformat()  # ended days: the hall's work today changes nothing
@@ -218,3 +222,37 @@ async def test_comments_paging_checks_its_query(tmp_path) -> None:  # type: igno
             assert response.status == 401
         assert date.fromisoformat(day) == TODAY
 
+
+
+async def test_the_reports_page_pages_through_every_comment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """More comments than the report carries: the page shows the newest and fetches the rest, to the last."""
+    async with running_server(tmp_path) as server, aiohttp.ClientSession() as http, chromium() as browser:
+        kiosk = await server.device_token()
+        desk = await operator(server, 1)
+        total = history.COMMENTS_IN_REPORT + 7
+        for n in range(total):
+            ticket = await issue(http, server, kiosk, "id-card")
+            await desk.command("call_next")
+            await desk.command("start_service")
+            await desk.command("finish", result="served")
+            async with http.post(f"{server.url}/api/feedback/{ticket['feedback_token']}",
+                                 json={"good": n % 2 == 0, "comment": f"коментар №{n + 1}"}) as response:
+                assert response.status == 201, await response.text()
+        await desk.close()
+        day = server.clock.now().date().isoformat()
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 900})).new_page()
+        await page.goto(f"{server.url}/dashboard/history?from={day}&to={day}")
+        await sign_in(page, "supervisor", "super-demo")
+        await expect(page.locator("body")).to_have_attribute("data-loaded", f"{day}..{day}")
+        items = page.locator("#comments li")
+        await expect(items).to_have_count(history.COMMENTS_IN_REPORT)
+        await expect(items.first).to_contain_text(f"коментар №{total}")  # the newest first
+        await expect(page.locator("#comments-count")).to_have_text(
+            f"Показано {history.COMMENTS_IN_REPORT} з {total}")
+        await page.click("#more-comments")
+        await expect(items).to_have_count(total)
+        await expect(items.last).to_contain_text("коментар №1")
+        texts = await items.all_text_contents()
+        assert [int(text.rsplit("№", 1)[1]) for text in texts] == list(range(total, 0, -1)), "each once, in order"
+        await expect(page.locator("#more-comments")).to_be_hidden()
+        await expect(page.locator("#comments-count")).to_have_text(f"Показано {total} з {total}")
