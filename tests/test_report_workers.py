@@ -29,6 +29,7 @@ from queue_server.report_processes import ReportWorkers
 from queue_server.reports import visit_row
 
 from .browser import chromium
+from .shots import shots_dir
 from .support import Server, demo_hall, issue, operator, running_server
 from .test_dashboard import sign_in
 from .test_reports_scale import DAYS, NOW, TODAY, full_scan, make_store
@@ -249,6 +250,8 @@ async def test_the_reports_page_pages_through_every_comment(tmp_path) -> None:  
         await expect(items.first).to_contain_text(f"коментар №{total}")  # the newest first
         await expect(page.locator("#comments-count")).to_have_text(
             f"Показано {history.COMMENTS_IN_REPORT} з {total}")
+        section = page.locator("section", has=page.locator("#comments"))
+        await section.screenshot(path=shots_dir() / "dashboard-history-comments.png")
         await page.click("#more-comments")
         await expect(items).to_have_count(total)
         await expect(items.last).to_contain_text("коментар №1")
