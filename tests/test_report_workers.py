@@ -259,3 +259,35 @@ async def test_the_reports_page_pages_through_every_comment(tmp_path) -> None:  
         assert [int(text.rsplit("№", 1)[1]) for text in texts] == list(range(total, 0, -1)), "each once, in order"
         await expect(page.locator("#more-comments")).to_be_hidden()
         await expect(page.locator("#comments-count")).to_have_text(f"Показано {total} з {total}")
+
+
+async def test_a_worker_past_its_time_is_stopped(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A report out of time answers 503 report_timeout; an export out of time is cut off, never sent as whole."""
+    data = tmp_path / "data"
+    data.mkdir()
+    first, last = await asyncio.to_thread(long_store, data / "cherha.sqlite3")
+    span = f"?from={first}&to={last}"
+    async with running_server(data, clock=ManualClock(NOW)) as server, aiohttp.ClientSession() as http:
+        server.app[APP_STATE].reports = ReportWorkers(timeout=2.0)
+        auth = await supervisor(http, server)
+        report = asyncio.create_task(http.get(server.url + "/api/reports" + span, headers=auth))
+        pid = await running_worker(server)
+        await stopped(pid)
+        response = await report
+        assert response.status == 503
+        error = (await response.json())["error"]
+        assert error["code"] == "report_timeout" and error["params"] == {"seconds": 2}
+        assert "2 с" in error["message"]["uk"] and "2 s" in error["message"]["en"]
+        assert await gone(pid)
+        response = await http.get(server.url + "/api/reports/export.csv" + span, headers=auth)
+        assert response.status == 200
+        pid = await running_worker(server)
+        await stopped(pid)
+        try:
+            await response.read()
+        except aiohttp.ClientPayloadError:
+            pass  # cut off: the download is incomplete, as it should be
+        else:
+            raise AssertionError("an export out of time was sent as if whole")
+        assert await gone(pid)
+        assert workers(server).running == set()

@@ -59,7 +59,8 @@ async def _whole(call: Call[None], job: Job) -> web.Response:
         except Gone as why:
             if str(why) == "timeout":
                 raise Unavailable("report_timeout", seconds=int(call.state.reports.timeout)) from None
-            raise
+            log.info("report %s %s..%s: the client went away", job.kind, job.first, job.last)
+            return web.Response(status=499, reason="Client Closed Request")  # nginx's word for it: no one reads it
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
