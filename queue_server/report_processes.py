@@ -23,11 +23,14 @@ import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from typing import Literal
 
 from .domain.errors import Unavailable
-from .report_worker import Job, run
+from .domain.hall import Hall
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,30 @@ POLL_SECONDS = 0.5  # how often a wait for the worker checks that the client is 
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["queue_server.report_worker"])
+
+Kind = Literal["report", "comments", "csv", "xlsx"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker is to compute (pickled to it): report_worker.py does it."""
+
+    kind: Kind
+    path: str  # the store
+    hall: Hall
+    first: str
+    last: str
+    now: datetime
+    offset: int = 0  # comments: the page
+    limit: int = 0
+
+
+def _work(job: Job, pipe: Connection) -> None:
+    """A worker's body. The report code (openpyxl and all) is imported in the fork server, never in the hall's
+    server, which only starts workers and passes their bytes on."""
+    from .report_worker import run
+
+    run(job, pipe)
 
 
 class WorkerFailed(Exception):
@@ -112,7 +139,7 @@ class ReportWorkers:
             read_end, write_end = os.pipe()
             sender = Connection(write_end, readable=False)
             try:
-                process = _CONTEXT.Process(target=run, args=(job, sender), name=f"cherha-report-{job.kind}",
+                process = _CONTEXT.Process(target=_work, args=(job, sender), name=f"cherha-report-{job.kind}",
                                            daemon=True)
                 await asyncio.to_thread(process.start)  # the fork server's answer (or its first start) off the loop
             finally:

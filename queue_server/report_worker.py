@@ -13,33 +13,18 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from dataclasses import dataclass
-from datetime import datetime
 from multiprocessing.connection import Connection
-from typing import IO, Any, Literal
+from typing import IO, Any
 
 from sqlite_utils import Database
 
 from . import history
-from .domain.hall import Hall
 from .exports import csv_chunks, write_xlsx
+from .report_processes import Job
 from .reports import visit_row
 
-Kind = Literal["report", "comments", "csv", "xlsx"]
 WRITE_BUFFER = 64 * 1024  # bytes gathered before a write to the pipe
 NICENESS = 10
-
-
-@dataclass(frozen=True)
-class Job:
-    kind: Kind
-    path: str  # the store
-    hall: Hall
-    first: str
-    last: str
-    now: datetime
-    offset: int = 0  # comments: the page
-    limit: int = 0
 
 
 def open_read_only(path: str) -> Database:

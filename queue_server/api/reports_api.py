@@ -18,8 +18,7 @@ from aiohttp import web
 
 from ..domain.errors import InvalidInput, Unavailable
 from ..history import MAX_COMMENTS_PAGE
-from ..report_processes import Gone, WorkerFailed
-from ..report_worker import Job, Kind
+from ..report_processes import Gone, Job, Kind, WorkerFailed
 from .http import Call
 
 log = logging.getLogger(__name__)
