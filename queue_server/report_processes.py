@@ -23,14 +23,11 @@ import multiprocessing
 import os
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Literal
 
 from .domain.errors import Unavailable
-from .domain.hall import Hall
+from .report_jobs import NICENESS, Job
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +39,6 @@ POLL_SECONDS = 0.5  # how often a wait for the worker checks that the client is 
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["queue_server.report_worker"])
-
-Kind = Literal["report", "comments", "csv", "xlsx"]
-
-
-@dataclass(frozen=True)
-class Job:
-    """What a worker is to compute (pickled to it): report_worker.py does it."""
-
-    kind: Kind
-    path: str  # the store
-    hall: Hall
-    first: str
-    last: str
-    now: datetime
-    offset: int = 0  # comments: the page
-    limit: int = 0
-
 
 def _work(job: Job, pipe: Connection) -> None:
     """A worker's body. The report code (openpyxl and all) is imported in the fork server, never in the hall's
@@ -118,10 +98,15 @@ class ReportWorkers:
 
     @staticmethod
     async def warm() -> None:
-        """Start the fork server now (it imports the report code), so the first report does not wait for it."""
+        """Start the fork server now, so the first report does not wait for it, below the hall in the CPU's queue
+        (it imports the report code while the server starts; its workers inherit the niceness)."""
         from multiprocessing import forkserver
 
         await asyncio.to_thread(forkserver.ensure_running)
+        pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+        if pid is not None:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, pid, NICENESS)
 
     @contextlib.asynccontextmanager
     async def start(self, job: Job) -> AsyncIterator[Worker]:

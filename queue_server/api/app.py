@@ -20,7 +20,6 @@ from ..hall_service import HallService
 from ..host_checks import Finding, HostMonitor
 from ..live_view import TICK_SECONDS
 from ..passwords import load_or_create_key, new_token
-from ..report_processes import ReportWorkers
 from ..sms.notifier import Notifier
 from ..sms.outbox import Modem, SmsOutbox, SmsSender
 from ..store import EventStore
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 PURGE_SECONDS = 60.0
 HOST_CHECK_SECONDS = 60.0
 SWITCH_INTERVAL = 0.0005  # seconds: see start()
-WARM_REPORTS_AFTER = 30.0  # seconds after start-up: see _warm_reports
 DEFAULT_VOICE_DIR = Path("data/voice")
 DEFAULT_KEY_NAME = "person.key"
 
@@ -93,7 +91,7 @@ def create_app(
         # interpreter gives it up to the event loop after this long (Python's default, 5 ms, adds up to tens of ms
         # per command). Reports and exports themselves run in worker processes (report_processes.py).
         sys.setswitchinterval(SWITCH_INTERVAL)
-        background.append(asyncio.create_task(_warm_reports(app[APP_STATE].reports, stop_background)))
+        background.append(asyncio.create_task(app[APP_STATE].reports.warm()))  # niced: start-up comes first
         await store.start()
         await service.start()
         # The key of person keys sits in its own file, by default next to the database (not in it).
@@ -127,15 +125,6 @@ def create_app(
     app.on_shutdown.append(close_sockets)
     app.on_cleanup.append(stop)
     return app
-
-
-async def _warm_reports(reports: ReportWorkers, stop: asyncio.Event) -> None:
-    """The report workers' fork server started a while after start-up, not during it: it imports the report
-    code, CPU that start-up needs on a busy machine; a report asked for before then starts it itself."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), WARM_REPORTS_AFTER)
-    if not stop.is_set():
-        await reports.warm()
 
 
 async def _every(seconds: float, action: Callable[[], None], stop: asyncio.Event) -> None:

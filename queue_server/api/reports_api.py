@@ -18,7 +18,8 @@ from aiohttp import web
 
 from ..domain.errors import InvalidInput, Unavailable
 from ..history import MAX_COMMENTS_PAGE
-from ..report_processes import Gone, Job, Kind, WorkerFailed
+from ..report_jobs import Job, Kind
+from ..report_processes import Gone, WorkerFailed
 from .http import Call
 
 log = logging.getLogger(__name__)
