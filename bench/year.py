@@ -43,6 +43,24 @@ def rss_mib(pid: int) -> tuple[float, float]:
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
+def workers_cpu_s(pid: int) -> float:
+    """CPU seconds of the server's ended report workers: they are children of its multiprocessing fork server,
+    which reaps them, so they add up in its children's times (a figure the machine's other load does not
+    inflate, unlike the wall-clock time). 0.0 for a server without worker processes (the release before)."""
+    total = 0.0
+    tasks = Path(f"/proc/{pid}/task")
+    children = {int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()}
+    for child in children:
+        try:
+            if b"forkserver" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")  # cutime, cstime
+    return total
+
+
 def db_mib(path: Path) -> float:
     return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists()) / 1024 / 1024
 
@@ -148,6 +166,7 @@ async def measure_requests(server: ServerProcess, hall: Hall, month: tuple[str, 
                     ("month XLSX", "/api/reports/export.xlsx", month), ("year report", "/api/reports", year),
                     ("year CSV", "/api/reports/export.csv", year)):
                 peak[0] = rss_mib(pid)[0]
+                cpu = workers_cpu_s(pid)
                 began = time.perf_counter()
                 async with http.get(f"{server.url}{path}?from={first}&to={last}", headers=auth) as response:
                     size = len(await response.read())
@@ -155,7 +174,8 @@ async def measure_requests(server: ServerProcess, hall: Hall, month: tuple[str, 
                 ended = time.perf_counter()
                 await hall.settled(ended)
                 results[name] = {"seconds": round(ended - began, 2), "status": status, "bytes": size,
-                                 "rss_peak_mib": round(peak[0]), **hall.worst(began, ended)}
+                                 "rss_peak_mib": round(peak[0]), "worker_cpu_s": round(workers_cpu_s(pid) - cpu, 2),
+                                 **hall.worst(began, ended)}
             began = time.perf_counter()
             views = []
             for token in tokens:
@@ -256,17 +276,20 @@ def measure_store(source: Path, folder: Path, month: tuple[str, str], server_roo
 
 
 def run(visits: int = VISITS, days: int | None = None, server_root: Path | None = None,
-        keep: Path | None = None) -> dict[str, Any]:
+        keep: Path | None = None, only: str | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cherha-year-") as tmp:
         folder = keep or Path(tmp)
         year_path, month_path = folder / "year.sqlite3", folder / "month.sqlite3"
-        if keep is not None and year_path.exists() and month_path.exists():
+        wanted = {"month": month_path, "year": year_path}
+        if only is not None:  # one store, kept from an earlier run (`--keep`): quick figures, no markdown
+            wanted = {only: wanted[only]}
+        if keep is not None and all(path.exists() for path in wanted.values()):
             made: dict[str, Any] = {"reused": True}
         else:
             made = generate(year_path, visits, days, month_copy=month_path)
         month = days_of(month_path)
         out: dict[str, Any] = {"generated": made, "month_days": month}
-        for name, path in (("month", month_path), ("year", year_path)):
+        for name, path in wanted.items():
             out[name] = measure_store(path, Path(tmp) / name, month, server_root)
             out[name]["events"], out[name]["visits"] = count_events(path)
     return out
@@ -339,7 +362,8 @@ def markdown(results: dict[str, Any], before: dict[str, Any] | None = None) -> l
                 r = store[name]
                 what = ("per view (median)" if name == "feedback page"
                         else f"HTTP {r['status']}, {r['bytes'] // 1024} KiB")
-                cells.append(f"**{r['seconds']} s** ({what}); kiosk {r['kiosk']} ms, board {r['board']} ms; "
+                worker = f"; worker CPU {r['worker_cpu_s']} s" if r.get("worker_cpu_s") else ""
+                cells.append(f"**{r['seconds']} s** ({what}{worker}); kiosk {r['kiosk']} ms, board {r['board']} ms; "
                              f"server {r['rss_peak_mib']} MiB")
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
         lines.append("")
@@ -353,13 +377,15 @@ def main() -> None:
     parser.add_argument("--server-root", type=Path, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="keep (and reuse) the generated stores here")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
+    parser.add_argument("--only", choices=("month", "year"), default=None,
+                        help="measure only this store (kept in --keep): its figures as JSON, not the markdown")
     args = parser.parse_args()
-    results = run(args.visits, args.days, args.server_root, args.keep)
-    if args.json is not None:
-        import json
+    results = run(args.visits, args.days, args.server_root, args.keep, args.only)
+    import json
 
+    if args.json is not None:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print("\n".join(markdown(results)))
+    print(json.dumps(results, indent=1) if args.only else "\n".join(markdown(results)))
     sys.stdout.flush()
 
 

@@ -1,5 +1,5 @@
-"""Reading the history for reports and exports: run in a history thread on a read connection of its own
-(`EventStore.read_history`), never on the writer thread or the event loop, and a day of events at a time.
+"""Reading the history for reports and exports: run in a report worker, a process of its own with a read-only
+connection (report_worker.py), never on the writer thread or the event loop, and a day of events at a time.
 
 A report adds up the stored figures of the range's ended days (queue_server/day_figures.py) and computes the
 rest (today, or a day whose figures are not stored yet) from that day's events alone.
@@ -20,9 +20,13 @@ from .domain.visit import Visit
 from .reports import visits_by_day
 from .store import EventRecord, EventStore
 
+# The report answers with the newest comments only: a year holds thousands of them (most of a year report's
+# megabyte), and a supervisor pages through the rest (GET /api/reports/comments, docs/dashboard.md).
+COMMENTS_IN_REPORT = 50
+MAX_COMMENTS_PAGE = 200
 
-def report(hall: Hall, db: Database, first: str, last: str, now: datetime) -> dict[str, Any]:
-    """The report over [first, last] (without its rows: `rows` is their number)."""
+
+def _days(hall: Hall, db: Database, first: str, last: str, now: datetime) -> list[day_figures.DayFigures]:
     stored = EventStore.stored_figures(db, first, last)
     days = []
     for day in EventStore.days_between(db, first, last):
@@ -30,9 +34,34 @@ def report(hall: Hall, db: Database, first: str, last: str, now: datetime) -> di
         if figures is None:
             figures = day_figures.of_day(hall, EventStore.events_of_days(db, day, day), now)
         days.append(figures)
-    result = day_figures.combine(hall, days, now)
+    return days
+
+
+def report(hall: Hall, db: Database, first: str, last: str, now: datetime) -> dict[str, Any]:
+    """The report over [first, last] (without its rows: `rows` is their number), every comment in it."""
+    result = day_figures.combine(hall, _days(hall, db, first, last, now), now)
     result["rows"] = result["visits"]  # one row per visit, in the exports
     return result
+
+
+def comments(hall: Hall, db: Database, first: str, last: str, now: datetime) -> list[dict[str, Any]]:
+    """Every comment of the range, oldest first (as `report` has them)."""
+    return [comment for figures in _days(hall, db, first, last, now) for comment in figures.comments]
+
+
+def newest_first(comments: list[dict[str, Any]], offset: int, limit: int) -> list[dict[str, Any]]:
+    """A page of the comments, newest first."""
+    end = len(comments) - offset
+    return comments[max(0, end - limit):max(0, end)][::-1]
+
+
+def paged(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as the API answers it: its newest COMMENTS_IN_REPORT comments, newest first, and their number."""
+    feedback = report["feedback"]
+    everything = feedback["comments"]
+    feedback["comments"] = newest_first(everything, 0, COMMENTS_IN_REPORT)
+    feedback["comments_total"] = len(everything)
+    return report
 
 
 def figures_to_store(hall: Hall, db: Database, now: datetime, limit: int) -> list[tuple[str, str]]:

@@ -174,11 +174,31 @@ async def test_reports_and_exports_over_the_api_read_stored_days(tmp_path) -> No
             report = await response.json()
         db = Database(data / "cherha.sqlite3")
         expected = full_scan(db, DAYS[0].isoformat(), TODAY.isoformat())
-        assert {k: v for k, v in report.items() if k not in ("from", "to")} == json.loads(json.dumps(expected))
+        every_comment = expected["feedback"]["comments"]
+        assert len(every_comment) > 3
+        # The report carries the newest comments (all of these, there being fewer than the cap) and their number.
+        assert report["feedback"]["comments_total"] == len(every_comment)
+        assert {k: v for k, v in report.items() if k not in ("from", "to")} == json.loads(json.dumps(
+            history.paged(expected)))
+        assert report["feedback"]["comments"] == json.loads(json.dumps(every_comment[::-1]))
+        pages: list[dict[str, Any]] = []  # the rest, page by page, newest first: every comment exactly once
+        while True:
+            async with http.get(f"{server.url}/api/reports/comments{span}&offset={len(pages)}&limit=3",
+                                headers=auth) as response:
+                page = await response.json()
+            assert page["total"] == len(every_comment) and page["offset"] == len(pages)
+            if not page["comments"]:
+                break
+            assert len(page["comments"]) <= 3
+            pages += page["comments"]
+        assert pages == json.loads(json.dumps(every_comment[::-1]))
         async with http.get(server.url + "/api/reports/export.csv" + span, headers=auth) as response:
             assert response.status == 200 and response.content_type == "text/csv"
-            lines = (await response.text()).splitlines()
+            body = await response.read()
+        lines = body.decode("utf-8").splitlines()
         assert len(lines) == expected["rows"] + 1 and lines[0].lstrip("\ufeff").startswith("date,ticket")
+        assert body == b"".join(csv_chunks(visit_row(v) for v in history.visits(
+            demo_hall(), db, DAYS[0].isoformat(), TODAY.isoformat()))), "the same bytes as computed here"
         async with http.get(server.url + "/api/reports/export.xlsx" + span, headers=auth) as response:
             assert response.status == 200
             book = openpyxl.load_workbook(io.BytesIO(await response.read()))

@@ -79,6 +79,43 @@ window.addEventListener("resize", heatHint);
 // Arrivals in five steps, by share of the busiest hour; the colours are dashboard.css's.
 function heatLevel(n, most) { return n === 0 ? 0 : Math.min(4, Math.ceil((4 * n) / most)); }
 
+// A visitor's comment as a line of the list.
+function comment(c) {
+  const li = document.createElement("li");
+  // The reason's name (GET /api/hall) begins a sentence on the visitor's page; here it is mid-line.
+  const name = c.reason ? nameOf(hall.feedback_reasons, c.reason, lang) : "";
+  const reason = c.reason ? ` (${name.charAt(0).toLocaleLowerCase(lang)}${name.slice(1)})` : "";
+  li.textContent = `${c.good ? "☺" : "☹"} ${serviceName(c.service_id)}${reason}${c.comment ? `: ${c.comment}` : ""}`;
+  return li;
+}
+
+// The report carries the newest comments only; the rest come a page at a time (GET /api/reports/comments),
+// for the range of the report on the page (not whatever the date fields say by now).
+const COMMENTS_PAGE = 100;
+let shownRange = null;
+
+function commentsPaged(total) {
+  const shown = $("comments").children.length;
+  $("comments-count").textContent = total > 0 ? t.commentsShown.replace("{shown}", shown).replace("{total}", total) : "";
+  $("more-comments").hidden = shown >= total;
+}
+
+async function moreComments() {
+  const query = new URLSearchParams(shownRange);
+  query.set("offset", $("comments").children.length);
+  query.set("limit", COMMENTS_PAGE);
+  $("more-comments").disabled = true;
+  try {
+    const response = await fetch(`/api/reports/comments?${query}`, { headers: { Authorization: `Bearer ${token}` } });
+    const page = await response.json();
+    if (!response.ok) return;
+    $("comments").append(...page.comments.map(comment));
+    commentsPaged(page.comments.length ? page.total : $("comments").children.length);
+  } finally {
+    $("more-comments").disabled = false;
+  }
+}
+
 async function show() {
   const response = await fetch(`/api/reports?${range()}`, { headers: { Authorization: `Bearer ${token}` } });
   const report = await response.json();
@@ -112,32 +149,36 @@ async function show() {
   chart("operators-chart", operators.map(([op]) => op), [
     { label: t.average, data: operators.map(([, f]) => f.avg), backgroundColor: mark("average") },
     { label: t.max, data: operators.map(([, f]) => f.max), backgroundColor: mark("max") }]);
-  $("comments").replaceChildren(...report.feedback.comments.map((c) => {
-    const li = document.createElement("li");
-    // The reason's name (GET /api/hall) begins a sentence on the visitor's page; here it is mid-line.
-    const name = c.reason ? nameOf(hall.feedback_reasons, c.reason, lang) : "";
-    const reason = c.reason ? ` (${name.charAt(0).toLocaleLowerCase(lang)}${name.slice(1)})` : "";
-    li.textContent = `${c.good ? "☺" : "☹"} ${serviceName(c.service_id)}${reason}${c.comment ? `: ${c.comment}` : ""}`;
-    return li;
-  }));
-  empty($("comments").closest("section"), report.feedback.comments.length === 0);
+  shownRange = range();
+  $("comments").replaceChildren(...report.feedback.comments.map(comment));
+  commentsPaged(report.feedback.comments_total);
+  empty($("comments").closest("section"), report.feedback.comments_total === 0);
   $("accessible").replaceChildren(...Object.entries(report.accessible.outcomes)
     .map(([outcome, n]) => el("tr", {}, el("td", {}, nameOf(hall.accessible_outcomes, outcome, lang)), el("td", { className: "num" }, n))));
   empty($("accessible").closest("section"), Object.keys(report.accessible.outcomes).length === 0);
   document.body.dataset.loaded = `${report.from}..${report.to}`;
 }
 
+// One export at a time from this page: its button stays busy until the file has come (a double click must not
+// set a second worker going on the server, docs/dashboard.md).
 async function download(kind) {
-  const response = await fetch(`/api/reports/export.${kind}?${range()}`, { headers: { Authorization: `Bearer ${token}` } });
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = `cherha-${$("from").value}-${$("to").value}.${kind}`;
-  document.body.append(link);
-  link.click();
-  link.remove();
+  const buttons = [$("csv"), $("xlsx")];
+  buttons.forEach((b) => { b.disabled = true; });
+  try {
+    const response = await fetch(`/api/reports/export.${kind}?${range()}`, { headers: { Authorization: `Bearer ${token}` } });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = `cherha-${$("from").value}-${$("to").value}.${kind}`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+  } finally {
+    buttons.forEach((b) => { b.disabled = false; });
+  }
 }
 
 $("show").onclick = show;
 $("csv").onclick = () => download("csv");
 $("xlsx").onclick = () => download("xlsx");
+$("more-comments").onclick = moreComments;
 session(lang, (value) => { token = value; $("app").hidden = false; show(); });

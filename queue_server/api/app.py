@@ -87,9 +87,11 @@ def create_app(
         app[APP_STATE].shipping = Shipper(city, service, hall_file)
 
     async def start(_: web.Application) -> None:
-        # Reports and exports compute in history threads (store/event_store.py); a thread holding the interpreter
-        # gives it up to the event loop after this long (Python's default, 5 ms, adds up to tens of ms per command).
+        # Ended days' report figures are computed in a history thread (store/event_store.py); a thread holding the
+        # interpreter gives it up to the event loop after this long (Python's default, 5 ms, adds up to tens of ms
+        # per command). Reports and exports themselves run in worker processes (report_processes.py).
         sys.setswitchinterval(SWITCH_INTERVAL)
+        background.append(asyncio.create_task(app[APP_STATE].reports.warm()))  # niced: start-up comes first
         await store.start()
         await service.start()
         # The key of person keys sits in its own file, by default next to the database (not in it).

@@ -1,34 +1,31 @@
-"""The supervisor's REST: history reports for a range of days, and their CSV and XLSX exports.
+"""The supervisor's REST: history reports for a range of days, their comments page by page, and the CSV and XLSX
+exports.
 
-Everything here reads in a history thread on a connection of its own (`EventStore.read_history`): the hall's
-commands, its writer thread and the event loop never wait for a report. A report adds up stored per-day
-figures (history.py); an export streams: the CSV chunk by chunk as the days are read, the XLSX written row by
-row to a temporary file and then sent, so neither holds the range in memory.
+Each answer is computed by a report worker, a process of its own reading the store read-only
+(report_processes.py, report_worker.py): the hall's commands, its writer thread and the event loop never wait
+for a report. This module checks the request, starts the worker and passes its bytes on as they come: the
+CSV and the XLSX are streamed (neither side holds the range in memory), a report or a page of comments is
+small (the report carries only the newest comments) and is sent whole.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import tempfile
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
 
 from aiohttp import web
-from sqlite_utils import Database
 
-from .. import history
-from ..domain.errors import InvalidInput
-from ..exports import csv_chunks, write_xlsx
-from ..reports import visit_row
-from .errors import json_response
+from ..domain.errors import InvalidInput, Unavailable
+from ..history import MAX_COMMENTS_PAGE
+from ..report_jobs import Job, Kind
+from ..report_processes import Gone, WorkerFailed
 from .http import Call
 
+log = logging.getLogger(__name__)
+
 MAX_RANGE_DAYS = 400
-CHUNK_BYTES = 64 * 1024
-PIPE_CHUNKS = 8  # chunks a history thread may run ahead of a slow download
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _range(call: Call[None]) -> tuple[str, str]:
@@ -44,108 +41,77 @@ def _range(call: Call[None]) -> tuple[str, str]:
     return first.isoformat(), last.isoformat()
 
 
-async def _report(call: Call[None], first: str, last: str) -> dict[str, Any]:
+def _job(call: Call[None], kind: Kind, offset: int = 0, limit: int = 0) -> Job:
+    first, last = _range(call)
     service = call.state.service
-    hall, now = service.hall, service.now()
-    report = await service.store.read_history(lambda db: history.report(hall, db, first, last, now))
-    report["from"], report["to"] = first, last
-    return report
+    return Job(kind, str(service.store.path), service.hall, first, last, service.now(), offset, limit)
+
+
+def _client_gone(request: web.Request) -> Callable[[], bool]:
+    return lambda: request.transport is None or request.transport.is_closing()
+
+
+async def _whole(call: Call[None], job: Job) -> web.Response:
+    """A small answer (a report, a page of comments), sent once the worker has written all of it."""
+    async with call.state.reports.start(job) as worker:
+        try:
+            body = await worker.read_all(_client_gone(call.request))
+        except Gone as why:
+            if str(why) == "timeout":
+                raise Unavailable("report_timeout", seconds=int(call.state.reports.timeout)) from None
+            log.info("report %s %s..%s: the client went away", job.kind, job.first, job.last)
+            return web.Response(status=499, reason="Client Closed Request")  # nginx's word for it: no one reads it
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 async def report_json(call: Call[None]) -> web.Response:
-    first, last = _range(call)
-    return json_response(await _report(call, first, last))
+    return await _whole(call, _job(call, "report"))
 
 
-def _attachment(first: str, last: str, extension: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="cherha-{first}-{last}.{extension}"'}
-
-
-class _Abandoned(Exception):
-    """The client went away: the history thread stops reading."""
-
-
-class _Pipe:
-    """Chunks from a history thread to the response, at most PIPE_CHUNKS ahead (the thread waits for the
-    download); closed by the response side, it makes the thread's next `put` raise."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(PIPE_CHUNKS)
-        self.closed = False
-
-    def put(self, item: bytes | BaseException | None) -> None:  # in the history thread
-        if self.closed:
-            raise _Abandoned
-        asyncio.run_coroutine_threadsafe(self.queue.put(item), self.loop).result()
-
-    def close(self) -> None:  # on the loop: free a thread waiting to put
-        self.closed = True
-        while not self.queue.empty():
-            self.queue.get_nowait()
-
-
-def _csv_into(pipe: _Pipe, rows: Iterable[dict[str, Any]]) -> None:
+async def comments(call: Call[None]) -> web.Response:
+    query = call.request.query
     try:
-        for chunk in csv_chunks(rows):
-            pipe.put(chunk)
-    except _Abandoned:
-        return
-    except Exception as exc:  # handed over: the response ends without its last row, and the log says why
-        with contextlib.suppress(_Abandoned):
-            pipe.put(exc)
-        return
-    with contextlib.suppress(_Abandoned):
-        pipe.put(None)
+        offset = int(query.get("offset", 0))
+        limit = int(query.get("limit", 50))
+    except ValueError:
+        raise InvalidInput("invalid_message", field="query", expected="form",
+                           details={"uk": "offset і limit — цілі числа", "en": "offset and limit are whole numbers"}
+                           ) from None
+    if offset < 0:
+        raise InvalidInput("setting_out_of_range", field="offset", min=0, max=2**31)
+    if not 1 <= limit <= MAX_COMMENTS_PAGE:
+        raise InvalidInput("setting_out_of_range", field="limit", min=1, max=MAX_COMMENTS_PAGE)
+    return await _whole(call, _job(call, "comments", offset, limit))
 
 
-async def export_csv(call: Call[None]) -> web.StreamResponse:
-    first, last = _range(call)
-    service = call.state.service
-    hall = service.hall
-    pipe = _Pipe(asyncio.get_running_loop())
+def _attachment(job: Job, extension: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="cherha-{job.first}-{job.last}.{extension}"'}
 
-    def produce(db: Database) -> None:
-        _csv_into(pipe, (visit_row(v) for v in history.visits(hall, db, first, last)))
 
-    reading = asyncio.ensure_future(service.store.read_history(produce))
-    response = web.StreamResponse(headers=_attachment(first, last, "csv"))
-    response.content_type, response.charset = "text/csv", "utf-8"
-    try:
+async def _stream(call: Call[None], job: Job, content_type: str, extension: str) -> web.StreamResponse:
+    """An export, passed on chunk by chunk as the worker writes it. An export that fails or is cut short ends
+    without its end of body (the client sees an incomplete download, never a short file taken for whole)."""
+    async with call.state.reports.start(job) as worker:
+        response = web.StreamResponse(headers=_attachment(job, extension))
+        response.content_type = content_type
+        if content_type == "text/csv":
+            response.charset = "utf-8"
         await response.prepare(call.request)
-        while (item := await pipe.queue.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            await response.write(item)
+        try:
+            async for chunk in worker.chunks(_client_gone(call.request)):
+                await response.write(chunk)
+        except (Gone, WorkerFailed, ConnectionError) as why:
+            log.warning("export %s %s..%s cut short: %s", job.kind, job.first, job.last, why)
+            if call.request.transport is not None:
+                call.request.transport.abort()
+            return response
         await response.write_eof()
-    finally:
-        pipe.close()
-        await reading
     return response
 
 
-async def export_xlsx(call: Call[None]) -> web.StreamResponse:
-    first, last = _range(call)
-    service = call.state.service
-    hall, now = service.hall, service.now()
-    names = {sid: s.name.uk for sid, s in hall.services.items()}
-    handle, name = tempfile.mkstemp(prefix="cherha-export-", suffix=".xlsx")
-    os.close(handle)
-    try:
-        def produce(db: Database) -> None:
-            report = history.report(hall, db, first, last, now)
-            rows = (visit_row(v) for v in history.visits(hall, db, first, last))
-            write_xlsx(name, report, rows, names)
+async def export_csv(call: Call[None]) -> web.StreamResponse:
+    return await _stream(call, _job(call, "csv"), "text/csv", "csv")
 
-        await service.store.read_history(produce)
-        response = web.StreamResponse(headers=_attachment(first, last, "xlsx"))
-        response.content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response.content_length = os.path.getsize(name)
-        await response.prepare(call.request)
-        with open(name, "rb") as workbook:
-            while chunk := workbook.read(CHUNK_BYTES):
-                await response.write(chunk)
-        await response.write_eof()
-        return response
-    finally:
-        os.unlink(name)
+
+async def export_xlsx(call: Call[None]) -> web.StreamResponse:
+    return await _stream(call, _job(call, "xlsx"), XLSX, "xlsx")

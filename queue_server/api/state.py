@@ -13,6 +13,7 @@ from aiohttp import web
 
 from ..hall_service import HallService
 from ..host_checks import HostMonitor
+from ..report_processes import ReportWorkers
 from .auth import Authenticator
 from .booking_confirm import SmsConfirmation
 from .connection_limits import OUTGOING_BYTES, Outbox
@@ -53,6 +54,8 @@ class AppState:
     client_roles: Counter[str] = field(default_factory=Counter)
     # The server's own look at its machine (disk, clock, time zone), for the dashboard; None: not watched.
     host: HostMonitor | None = None
+    # Reports and exports, each computed in a worker process of its own (report_processes.py).
+    reports: ReportWorkers = field(default_factory=ReportWorkers)
     # A branch of a city ships its log there (shipping/); None for a hall that runs alone.
     shipping: Shipper | None = None
     # Visitors' open calls for an administrator, from the kiosks (help_calls.py).
