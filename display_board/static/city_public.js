@@ -20,8 +20,10 @@ let here = null; // { latitude, longitude } once the phone has shared it (kept i
 const places = new Map(); // branch → { name, location } of every centre seen, for the "near" choice
 let timer = null;
 
+// The page always asks the city (`no-cache`): the answers' `max-age=5` is for proxies in front of the city, and
+// a visitor who reloads must not be shown the figures of a moment ago (an air-raid pause, a centre closing).
 async function getJson(url) {
-  const response = await fetch(url);
+  const response = await fetch(url, { cache: "no-cache" });
   const data = await response.json();
   if (!response.ok) throw Object.assign(new Error(data.error.code), { status: response.status, error: data.error });
   return data;
