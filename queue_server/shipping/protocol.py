@@ -19,6 +19,7 @@ MAX_BATCH_BYTES = 1024 * 1024
 MAX_HALL_BYTES = 512 * 1024
 MAX_SUMMARY_BYTES = 64 * 1024
 MAX_SUMMARY_SERVICES = 500  # services in one summary
+MAX_SUMMARY_ALERTS = 50  # alerts in one summary (a branch sends its first 50)
 
 # A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
 STALE_SECONDS = 120

@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 
 from ..hall_service import HallService
+from ..host_checks import HostMonitor
 from .config import CitySettings
 from .protocol import HALL_PATH, INGEST_PATH, POSITION_PATH, SUMMARY_PATH
 from .reader import LogReader
@@ -68,8 +69,10 @@ class Backoff:
 
 class Shipper:
     def __init__(self, settings: CitySettings, service: HallService, hall_file: Path,
-                 request_timeout: float = 30.0, retry_cap: float | None = None) -> None:
+                 request_timeout: float = 30.0, retry_cap: float | None = None,
+                 host: HostMonitor | None = None) -> None:
         self.settings, self.service, self.hall_file = settings, service, hall_file
+        self.host = host  # the server's look at its machine: its problems go into the summary's alerts
         self.reader = LogReader(service.store.path)
         self.acked_path = service.store.path.with_name(ACKED_FILE)
         self.acked: int | None = _read_acked(self.acked_path)  # what the city last said it holds
@@ -177,7 +180,7 @@ class Shipper:
         """The live summary every few seconds; one lost is simply replaced by the next."""
         while not stop.is_set():
             try:
-                body = json.dumps(live_summary(self.service, self.status()), ensure_ascii=False)
+                body = json.dumps(live_summary(self.service, self.status(), self.host), ensure_ascii=False)
                 await _json(await http.put(SUMMARY_PATH, data=body.encode()))
             except (aiohttp.ClientError, TimeoutError, CityRefused, ValueError) as exc:
                 log.debug("city summary not sent: %s", exc)
