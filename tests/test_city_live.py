@@ -473,6 +473,18 @@ async def test_a_bad_token_is_refused_on_the_page_and_the_page_keeps_it_out_of_t
         await expect(page.locator("#rows [role=row]")).to_have_count(1)
         await expect(row(page, "tsentr")).to_have_attribute("data-status", "no_data")
         await expect(row(page, "tsentr")).to_contain_text("філія ще не надсилала зведення")
+        # A summary far behind in shipping, with an alert this page has no words for: the row says both in words.
+        async with aiohttp.ClientSession() as http:
+            lagging = summary(shipping={"behind_events": 164, "behind_seconds": 95 * 60},
+                              alerts=[{"kind": "something_new", "n": 1}])
+            assert await put_summary(http, city, branch, lagging) == 200
+        await expect(row(page, "tsentr")).to_have_attribute("data-status", "live")
+        await expect(row(page, "tsentr").locator("[data-field=shipping]")).to_contain_text(
+            "не передано 164 події, найстарішу 95 хв тому")
+        await expect(row(page, "tsentr").locator("[data-field=alerts] li")).to_have_text(
+            "Інше сповіщення на панелі керівника філії")
+        await expect(row(page, "tsentr")).to_have_class(re.compile("attention"))
+        await expect(page.locator("#announcer")).to_have_text("tsentr: знову на зв’язку")
         await page.click("#sign-out")
         await expect(page.locator("#login")).to_be_visible()
         assert await page.evaluate("sessionStorage.getItem('cherha-city-token')") is None
