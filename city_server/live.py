@@ -35,7 +35,7 @@ from aiohttp import WSMsgType, web
 
 from queue_server.clock import Clock
 from queue_server.passwords import token_hash
-from queue_server.shipping.protocol import MAX_SUMMARY_ALERTS, STALE_SECONDS
+from queue_server.shipping.protocol import MAX_ALERT_TEXT, MAX_SUMMARY_ALERTS, STALE_SECONDS
 
 from .errors import CityError, error_body
 from .store import CityStore, Principal
@@ -54,7 +54,6 @@ RELOAD_SECONDS = 30.0  # how often the list of branches is read again from Postg
 CLOSE_CODES = {"bad_message": 4400, "unauthorized": 4401, "forbidden": 4403, "too_many_connections": 4429}
 
 ALERT_KIND = re.compile(r"^[a-z_]{1,40}$")
-MAX_ALERT_TEXT = 300  # characters of one alert parameter (a kiosk's name, a path)
 
 
 def branch_entry(row: asyncpg.Record | dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -28,7 +28,15 @@ from queue_server.config import DEMO_HALL, load_hall
 from queue_server.host_checks import Finding, HostMonitor
 from queue_server.passwords import token_hash
 from queue_server.shipping.config import CitySettings
-from queue_server.shipping.protocol import LIVE_PATH, STALE_SECONDS, SUMMARY_PATH
+from queue_server.shipping.protocol import (
+    LIVE_PATH,
+    MAX_ALERT_TEXT,
+    MAX_SUMMARY_ALERTS,
+    MAX_SUMMARY_BYTES,
+    MAX_SUMMARY_SERVICES,
+    STALE_SECONDS,
+    SUMMARY_PATH,
+)
 from queue_server.shipping.summary import live_summary
 from queue_server.store import EventStore
 
@@ -253,14 +261,15 @@ async def test_the_summary_carries_the_machines_alerts_and_the_longest_wait(city
         async with http.post(server.url + "/api/devices/heartbeat", json={"printer_problem": "printer_paper_out"},
                              headers=bearer(kiosk)) as response:
             assert response.status == 200
-        host = HostMonitor(lambda: [Finding("disk", "warn", "disk_low", {"free_mb": 812, "path": "/var/lib/cherha"}),
+        deep = "/srv/" + "d" * 600  # a path longer than an alert's text may be: clipped, not refused by the city
+        host = HostMonitor(lambda: [Finding("disk", "warn", "disk_low", {"free_mb": 812, "path": deep}),
                                     Finding("clock", "ok", "clock_ok")])
         await host.refresh()
         shipping = {"behind_events": 0, "behind_seconds": 0}
         made = live_summary(server.service, shipping, host)
         assert made["longest_wait_seconds"] == 9 * 60
         assert made["alerts"] == [{"kind": "printer", "kiosk": "kiosk-1", "problem": "printer_paper_out"},
-                                  {"kind": "disk_low", "free_mb": 812, "path": "/var/lib/cherha"}]
+                                  {"kind": "disk_low", "free_mb": 812, "path": deep[:MAX_ALERT_TEXT]}]
         # And the branch's own shipper sends them: the city holds what the hall's dashboard says.
         staff = await city.staff_token()
         supervisor = await WsClient.connect(server.ws_url, **SUPERVISOR)
@@ -280,6 +289,23 @@ async def test_the_summary_carries_the_machines_alerts_and_the_longest_wait(city
         printer = [a for a in dashboard["alerts"] if a["kind"] == "printer"]
         assert held["alerts"] == printer
         assert held["longest_wait_seconds"] == max(q["longest_wait_seconds"] for q in dashboard["queues"].values())
+
+
+async def test_a_summary_at_its_largest_fits_its_limit(city: City) -> None:
+    """The most a branch can put in a summary (every service with the longest id the hall file allows, large
+    figures, every alert with texts at their limit) is under MAX_SUMMARY_BYTES, and the city takes it."""
+    token = await city.branch_token("tsentr")
+    services = {f"{n:03}" + "s" * 61: {"waiting": 99999, "longest_wait_seconds": 9_999_999,
+                                       "estimated_wait_minutes": 99999} for n in range(MAX_SUMMARY_SERVICES)}
+    alerts = [{"kind": "timezone_mismatch", "machine": "м" * MAX_ALERT_TEXT, "hall": "з" * MAX_ALERT_TEXT}
+              for _ in range(MAX_SUMMARY_ALERTS)]
+    largest = summary(services=services, alerts=alerts, pause_reason="air_raid", longest_wait_seconds=9_999_999,
+                      sla={"visits": 999_999, "above": 999_999, "within_share": 0.123456789},
+                      shipping={"behind_events": 10**12, "behind_seconds": 10**9})
+    size = len(json.dumps(largest, ensure_ascii=False).encode())
+    assert 90 * 1024 < size < MAX_SUMMARY_BYTES, size
+    async with aiohttp.ClientSession() as http:
+        assert await put_summary(http, city, token, largest) == 200
 
 
 async def _has(get: Any, check: Any) -> bool:

@@ -17,9 +17,12 @@ LIVE_PATH = "/api/city/live"  # GET (a city staff token): every branch's latest 
 MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_HALL_BYTES = 512 * 1024
-MAX_SUMMARY_BYTES = 64 * 1024
+# A summary at its largest (500 services with 64-character ids, 50 alerts with texts of 300 characters) is about
+# 140 KiB (Cyrillic texts take two bytes a letter): tests/test_city_live.py builds one and sends it.
+MAX_SUMMARY_BYTES = 256 * 1024
 MAX_SUMMARY_SERVICES = 500  # services in one summary
 MAX_SUMMARY_ALERTS = 50  # alerts in one summary (a branch sends its first 50)
+MAX_ALERT_TEXT = 300  # characters of one alert parameter (a kiosk's name, a path): a branch clips longer ones
 
 # A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
 STALE_SECONDS = 120

@@ -10,7 +10,7 @@ from ..domain.state import DeskStatus
 from ..hall_service import HallService
 from ..host_checks import HostMonitor
 from ..views import device_alerts, queue_summary, sla_today
-from .protocol import MAX_SUMMARY_ALERTS
+from .protocol import MAX_ALERT_TEXT, MAX_SUMMARY_ALERTS
 
 
 def live_summary(service: HallService, shipping: dict[str, Any], host: HostMonitor | None = None) -> dict[str, Any]:
@@ -39,9 +39,10 @@ def live_summary(service: HallService, shipping: dict[str, Any], host: HostMonit
 def summary_alerts(service: HallService, host: HostMonitor | None) -> list[dict[str, Any]]:
     """The dashboard's alerts about the hall's machines, as codes and parameters (the city's page words them):
     kiosks silent and their printers' problems (views.device_alerts, the dashboard's own), then what the server
-    sees of its own machine (host_checks.py). At most MAX_SUMMARY_ALERTS: a hall of broken kiosks still sends
-    a summary the city accepts."""
+    sees of its own machine (host_checks.py). At most MAX_SUMMARY_ALERTS, texts clipped to MAX_ALERT_TEXT: a
+    hall of broken kiosks on a deep data path still sends a summary the city accepts."""
     alerts = device_alerts(service.devices, time.monotonic())
     if host is not None:
         alerts += [{"kind": finding.key, **finding.params} for finding in host.problems()]
-    return alerts[:MAX_SUMMARY_ALERTS]
+    return [{key: value[:MAX_ALERT_TEXT] if isinstance(value, str) else value for key, value in alert.items()}
+            for alert in alerts[:MAX_SUMMARY_ALERTS]]
