@@ -56,12 +56,17 @@ CLOSE_CODES = {"bad_message": 4400, "unauthorized": 4401, "forbidden": 4403, "to
 ALERT_KIND = re.compile(r"^[a-z_]{1,40}$")
 
 
+def status_of(row: asyncpg.Record | dict[str, Any], now: datetime) -> str:
+    heard: datetime | None = row["summary_received"]
+    return "live" if heard is not None and now - heard <= timedelta(seconds=STALE_SECONDS) else "no_data"
+
+
 def branch_entry(row: asyncpg.Record | dict[str, Any], now: datetime) -> dict[str, Any]:
     """One branch as the live view shows it: its latest summary, or "no_data" when it has not been heard from
     for STALE_SECONDS. A silent branch shows no figures at all, never old ones; only when it was last heard
     (by the city's clock, and the branch's own time of its last summary, to word "last heard at 10:15")."""
     heard: datetime | None = row["summary_received"]
-    fresh = heard is not None and now - heard <= timedelta(seconds=STALE_SECONDS)
+    fresh = status_of(row, now) == "live"
     summary = json.loads(row["summary"]) if row["summary"] else None
     names = (row["name_uk"], row["name_en"])
     return {
@@ -139,13 +144,20 @@ class LiveHub:
 
     # -- what the branches send -----------------------------------------------------------------
     async def load(self) -> bool:
-        """Every branch from PostgreSQL; True when the list of branches changed."""
+        """Every branch from PostgreSQL; True when the list of branches changed (the pages need it whole).
+        Otherwise a branch whose summary is newer than the one held is pushed (none, while every summary
+        reaches this process), and what the pages were last told stays as it is for `tick` to compare."""
         rows = {row["name"]: dict(row) for row in await self.store.branches()}
-        changed = rows.keys() != self.rows.keys()
-        self.rows = rows
-        now = self.clock.now()
-        self.shown = {name: branch_entry(row, now)["status"] for name, row in rows.items()}
-        return changed
+        if rows.keys() != self.rows.keys():
+            self.rows = rows
+            now = self.clock.now()
+            self.shown = {name: status_of(row, now) for name, row in rows.items()}
+            return True
+        for name, row in rows.items():
+            if row["summary_received"] != self.rows[name]["summary_received"]:
+                self.rows[name] = row
+                self._push(name)
+        return False
 
     async def summary_arrived(self, name: str) -> None:
         """A branch's summary was stored: push its entry to every page."""
@@ -174,18 +186,12 @@ class LiveHub:
         """Branches whose status changed with the city's clock alone (fell silent) are pushed."""
         now = self.clock.now()
         for name, row in self.rows.items():
-            if branch_entry(row, now)["status"] != self.shown.get(name):
+            if status_of(row, now) != self.shown.get(name):
                 self._push(name)
 
     async def run(self, stop: asyncio.Event) -> None:
-        with contextlib.suppress(Exception):
-            await self.load()
-        since_reload = 0.0
+        since_reload = RELOAD_SECONDS  # the branches are read at once
         while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), TICK_SECONDS)
-            self.tick()
-            since_reload += TICK_SECONDS
             if since_reload >= RELOAD_SECONDS:
                 since_reload = 0.0
                 try:
@@ -193,6 +199,10 @@ class LiveHub:
                     await self._recheck_tokens()
                 except (OSError, asyncpg.PostgresError) as exc:
                     logging.getLogger("cherha.city").warning("live view: branches not read again: %s", exc)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TICK_SECONDS)
+            self.tick()
+            since_reload += TICK_SECONDS
 
     async def _recheck_tokens(self) -> None:
         """A page whose token was revoked since it signed in is signed out (one index probe per page)."""
