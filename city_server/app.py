@@ -11,7 +11,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -30,7 +30,6 @@ from queue_server.shipping.protocol import (
     MAX_SUMMARY_BYTES,
     MAX_SUMMARY_SERVICES,
     POSITION_PATH,
-    STALE_SECONDS,
     SUMMARY_PATH,
 )
 
@@ -38,6 +37,7 @@ from . import config_api
 from .aggregates import Aggregator
 from .batch import parse_batch
 from .errors import CityError, error_middleware, json_response
+from .live import WS_PATH, LiveHub, check_summary_fields, live_socket, live_view
 from .pages import attach_pages
 from .public import (
     PUBLIC_SERVICES_PATH,
@@ -59,12 +59,13 @@ class CityState:
     store: CityStore
     clock: Clock
     aggregator: Aggregator
+    live: LiveHub
 
 
 CITY_STATE = web.AppKey("city", CityState)
 
 
-Handler = Callable[[web.Request, CityState, Principal, bytes], Awaitable[web.Response]]
+Handler = Callable[[web.Request, CityState, Principal, bytes], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -105,29 +106,22 @@ async def summary(request: web.Request, city: CityState, who: Principal, body: b
         raise CityError(400, "invalid_summary", details="at, paused, desks and services are required")
     if len(services) > MAX_SUMMARY_SERVICES:
         raise CityError(400, "invalid_summary", details=f"at most {MAX_SUMMARY_SERVICES} services")
+    check_summary_fields(data)
     check_public_fields(data)
     await city.store.put_summary(who.name, data, city.clock.now())
     request.app[PUBLIC_VIEW].summary_arrived()
+    await city.live.summary_arrived(who.name)  # every open live page gets it now
     return json_response({"ok": True})
 
 
 async def live(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.Response:
     """Every branch: its latest summary, or "no_data" when it has not been heard from for two minutes."""
-    now = city.clock.now()
-    out = []
-    for row in await city.store.branches():
-        heard = row["summary_received"]
-        fresh = heard is not None and now - heard <= timedelta(seconds=STALE_SECONDS)
-        out.append({
-            "branch": row["name"],
-            "status": "live" if fresh else "no_data",
-            "last_heard": heard.isoformat() if heard else None,
-            "silent_seconds": int((now - heard).total_seconds()) if heard else None,
-            "acked_seq": row["acked"],
-            # Figures only while they are current: a silent branch shows no numbers at all, never old ones.
-            "summary": json.loads(row["summary"]) if fresh else None,
-        })
-    return json_response({"now": now.isoformat(), "stale_after_seconds": STALE_SECONDS, "branches": out})
+    return json_response(live_view(await city.store.branches(), city.clock.now()))
+
+
+async def live_ws(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.StreamResponse:
+    """The live page's WebSocket: it signs in with its first message (live.py), so the route is "anyone"."""
+    return await live_socket(request, city.live)
 
 
 async def daily(request: web.Request, city: CityState, who: Principal, body: bytes) -> web.Response:
@@ -159,6 +153,7 @@ ROUTES = [
     Route("POST", CONFIG_PATH, "staff", MAX_CATALOGUE_BYTES, config_api.publish),
     Route("GET", CONFIG_PATH, "branch", 0, config_api.current),
     Route("GET", CONFIG_VERSIONS_PATH, "staff", 0, config_api.versions),
+    Route("GET", WS_PATH, "anyone", 0, live_ws),
 ]
 
 
@@ -185,8 +180,8 @@ async def _body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _guarded(route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handle(request: web.Request) -> web.Response:
+def _guarded(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
         city = request.app[CITY_STATE]
         who = Principal("anyone", "")
         if route.who != "anyone":
@@ -206,7 +201,8 @@ def _guarded(route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
 def create_city_app(store: CityStore, clock: Clock, aggregate_seconds: float = 5.0) -> web.Application:
     app = web.Application(middlewares=[error_middleware])
     aggregator = Aggregator(store.pool, aggregate_seconds)
-    app[CITY_STATE] = CityState(store, clock, aggregator)
+    live = LiveHub(store, clock)
+    app[CITY_STATE] = CityState(store, clock, aggregator, live)
     for route in ROUTES:
         app.router.add_route(route.method, route.path, _guarded(route))
     attach_pages(app)
@@ -216,11 +212,16 @@ def create_city_app(store: CityStore, clock: Clock, aggregate_seconds: float = 5
 
     async def start(_: web.Application) -> None:
         tasks.append(asyncio.create_task(aggregator.run(stop)))
+        tasks.append(asyncio.create_task(live.run(stop)))
 
     async def cleanup(_: web.Application) -> None:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
 
+    async def shutdown(_: web.Application) -> None:
+        await live.close_all()
+
     app.on_startup.append(start)
+    app.on_shutdown.append(shutdown)
     app.on_cleanup.append(cleanup)
     return app

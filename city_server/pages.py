@@ -17,6 +17,7 @@ from display_board.web import STATIC
 
 # address → the page's file in display_board/static
 PAGES: dict[str, str] = {
+    "/city": "city_live.html",  # the city supervisor's live page (city_server/live.py)
     "/wait": "city_public.html",  # the public page: where the wait is shortest (docs/city.md)
 }
 

@@ -16,6 +16,9 @@ from .batch import Incoming
 from .errors import CityError
 from .schema import ensure_month, migrate
 
+# What the live view shows of a branch: its latest summary, when it came, and the centre's name from its hall.
+LIVE_COLUMNS = ("name, acked, summary, summary_received, "
+                "hall->'centre'->>'name_uk' AS name_uk, hall->'centre'->>'name_en' AS name_en")
 ADVANCE_PAGE = 5000  # rows read at a time while looking for the end of the contiguous run
 
 
@@ -130,8 +133,13 @@ class CityStore:
             branch, json.dumps(summary, ensure_ascii=False), now)
 
     async def branches(self) -> list[asyncpg.Record]:
-        return list(await self.pool.fetch(
-            "SELECT name, acked, summary, summary_received FROM branches WHERE NOT revoked ORDER BY name"))
+        return list(await self.pool.fetch(f"SELECT {LIVE_COLUMNS} FROM branches WHERE NOT revoked ORDER BY name"))
+
+    async def branch(self, name: str) -> asyncpg.Record | None:
+        """One branch's live row (as `branches`), for the live page when its summary arrives."""
+        row: asyncpg.Record | None = await self.pool.fetchrow(
+            f"SELECT {LIVE_COLUMNS} FROM branches WHERE name = $1 AND NOT revoked", name)
+        return row
 
     async def daily(self, day: date) -> list[asyncpg.Record]:
         return list(await self.pool.fetch(

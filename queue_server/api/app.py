@@ -84,7 +84,7 @@ def create_app(
 
         if hall_file is None:
             raise ValueError("a branch ships its hall file to the city: pass hall_file")
-        app[APP_STATE].shipping = Shipper(city, service, hall_file)
+        app[APP_STATE].shipping = Shipper(city, service, hall_file, host=app[APP_STATE].host)
 
     async def start(_: web.Application) -> None:
         # Ended days' report figures are computed in a history thread (store/event_store.py); a thread holding the

@@ -18,11 +18,14 @@ MAX_BATCH_EVENTS = 500
 MAX_BATCH_BYTES = 1024 * 1024
 MAX_HALL_BYTES = 512 * 1024
 # A summary names its centre and its services for the city's public page, each text cut to MAX_PUBLIC_TEXT
-# characters: 500 services with such names in both languages (up to 1.2 KB of UTF-8) and their figures are
-# about 0.75 MB at the very most. The demo hall's summary (67 services) is about 21 KB.
+# characters: 500 services with such names in both languages (up to 1.2 KB of UTF-8) and their figures, and 50
+# alerts with texts of 300 characters, are under 1 MB at the very most (tests/test_city_live.py builds the largest
+# and sends it). The demo hall's summary (67 services) is about 21 KB.
 MAX_SUMMARY_BYTES = 1024 * 1024
 MAX_PUBLIC_TEXT = 300
 MAX_SUMMARY_SERVICES = 500  # services in one summary
+MAX_SUMMARY_ALERTS = 50  # alerts in one summary (a branch sends its first 50)
+MAX_ALERT_TEXT = 300  # characters of one alert parameter (a kiosk's name, a path): a branch clips longer ones
 
 # A branch whose summary is older than this shows as "no data" at the city (never as stale figures).
 STALE_SECONDS = 120

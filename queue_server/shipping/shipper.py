@@ -29,6 +29,7 @@ from typing import Any
 import aiohttp
 
 from ..hall_service import HallService
+from ..host_checks import HostMonitor
 from .config import CitySettings
 from .config_pull import ConfigPuller
 from .protocol import HALL_PATH, INGEST_PATH, POSITION_PATH, SUMMARY_PATH
@@ -75,8 +76,10 @@ class Backoff:
 
 class Shipper:
     def __init__(self, settings: CitySettings, service: HallService, hall_file: Path,
-                 request_timeout: float = 30.0, retry_cap: float | None = None) -> None:
+                 request_timeout: float = 30.0, retry_cap: float | None = None,
+                 host: HostMonitor | None = None) -> None:
         self.settings, self.service, self.hall_file = settings, service, hall_file
+        self.host = host  # the server's look at its machine: its problems go into the summary's alerts
         self.reader = LogReader(service.store.path)
         self.acked_path = service.store.path.with_name(ACKED_FILE)
         self.acked: int | None = _read_acked(self.acked_path)  # what the city last said it holds
@@ -190,7 +193,7 @@ class Shipper:
         while not stop.is_set():
             seen, sent = self.service.hub.last_seq, loop.time()
             try:
-                body = json.dumps(live_summary(self.service, self.status()), ensure_ascii=False)
+                body = json.dumps(live_summary(self.service, self.status(), self.host), ensure_ascii=False)
                 await _json(await http.put(SUMMARY_PATH, data=body.encode()))
             except (aiohttp.ClientError, TimeoutError, CityRefused, ValueError) as exc:
                 log.debug("city summary not sent: %s", exc)
