@@ -114,10 +114,31 @@ def _m9_day_figures(db: Database) -> None:
 
 def _m10_prune_command_answers(db: Database) -> None:
     # Stored command answers are read back only by a retry of the same command, which comes within its business
-    # day or the next (hall_service.py); older ones were kept forever (79 % of a year's file).
+    # day or the next (hall_service.py); older ones were kept forever (79 % of a year's file, ~940 MiB).
     # Kept: the answers of the latest two days that have any.
-    db.execute("DELETE FROM commands WHERE day < (SELECT COALESCE(MIN(day), '') FROM "
-               "(SELECT DISTINCT day FROM commands ORDER BY day DESC LIMIT 2))")
+    #
+    # The table is rebuilt around the kept rows instead of DELETE-ing the others: a DELETE rewrites every page it
+    # empties, and with `secure_delete` (the writer's setting) zeroes each one, ~940 MiB written twice (WAL, then
+    # checkpoint) on a year-old store, minutes of start-up. DROP TABLE only hands the pages to the free list, and
+    # `secure_delete` is off for this one step: the answers hold nothing that is not in the permanent event log
+    # anyway (tickets, visit ids, feedback tokens, booking codes; never a phone), so zeroing them protects nothing.
+    # The freed pages stay in the file and are filled by new events first. All of it is one step of the
+    # migration's transaction: an upgrade that fails leaves every answer where it was.
+    keep_from = db.execute("SELECT COALESCE(MIN(day), '') FROM "
+                           "(SELECT DISTINCT day FROM commands ORDER BY day DESC LIMIT 2)").fetchone()[0]
+    schema = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'commands' AND sql IS NOT NULL ORDER BY type = 'index'")]
+    secure = int(db.execute("PRAGMA secure_delete").fetchone()[0])
+    db.execute("PRAGMA secure_delete=OFF")
+    try:
+        db.execute("CREATE TEMP TABLE commands_kept AS SELECT * FROM commands WHERE day >= ?", [keep_from])
+        db.execute("DROP TABLE commands")
+        for sql in schema:  # the table, then its indexes, exactly as they were
+            db.execute(sql)
+        db.execute("INSERT INTO commands SELECT * FROM temp.commands_kept")
+        db.execute("DROP TABLE temp.commands_kept")
+    finally:
+        db.execute(f"PRAGMA secure_delete={secure:d}")
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
