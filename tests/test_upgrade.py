@@ -167,3 +167,53 @@ def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch) ->
 
 def _m_noop(db: Database) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS harmless (a)")
+
+
+def test_migration_10_frees_old_answers_without_rewriting_them(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A year-old store kept every command's answer (940 MiB): the upgrade keeps the latest two days' and hands the
+    rest to the free list without writing them again (the first start took minutes when it zeroed them), the
+    writer's secure_delete stays on, the table is as it was, and a later step that fails puts every answer back."""
+    path = tmp_path / "cherha.sqlite3"
+    shutil.copyfile(FIXTURES[-1], path)
+    db = sqlite3.connect(path)
+    release = version_of(path)
+    latest = db.execute("SELECT MAX(day) FROM commands").fetchone()[0]
+    answer = json.dumps({"seq": 1, "events": ["ticket_issued"], "visit": {"ticket": "A001"}, "pad": "x" * 1500})
+    with db:  # a year of old answers before the fixture's own day
+        db.executemany("INSERT INTO commands VALUES (?, 'kiosk-1', ?, ?)",
+                       [(f"old-{n}", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}", answer) for n in range(6000)])
+        db.execute("INSERT INTO commands VALUES ('day-before', 'kiosk-1', '2025-12-31', '{}')")
+    schema = db.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' ORDER BY name").fetchall()
+    db.close()
+    before = dump(path)
+    kept = {row for row in before[1] if "INSERT INTO \"commands\"" in row and ("'day-before'" in row or latest in row)}
+
+    def opened() -> Database:
+        store = Database(path)
+        store.execute("PRAGMA journal_mode=WAL")
+        store.execute("PRAGMA secure_delete=ON")  # as the server's writer opens it (event_store.py)
+        return store
+
+    # A step after migration 10 fails: all or nothing, every answer is still there.
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", [*MIGRATIONS, lambda db: 1 / 0])
+    store = opened()
+    with pytest.raises(MigrationError):
+        migrate(store)
+    store.close()
+    assert dump(path) == before
+    monkeypatch.undo()
+
+    store = opened()
+    assert migrate(store) == len(MIGRATIONS) and release < 10
+    pages, free = (store.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count"))
+    wal_pages = Path(f"{path}-wal").stat().st_size // 4096
+    assert store.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    rows = {row for row in store.conn.iterdump() if "INSERT INTO \"commands\"" in row}
+    assert rows == kept and len(kept) > 1
+    assert store.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' "
+                         "ORDER BY name").fetchall() == schema
+    store.close()
+    # The old answers filled ~2,700 pages: they went to the free list, and the WAL holds a few dozen pages
+    # (the free-list trunks, the kept rows, the schema), not the freed ones written again.
+    assert free > 2000, (pages, free)
+    assert wal_pages < free / 10, (wal_pages, free)
