@@ -183,7 +183,8 @@ def test_migration_10_frees_old_answers_without_rewriting_them(tmp_path, monkeyp
         db.executemany("INSERT INTO commands VALUES (?, 'kiosk-1', ?, ?)",
                        [(f"old-{n}", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}", answer) for n in range(6000)])
         db.execute("INSERT INTO commands VALUES ('day-before', 'kiosk-1', '2025-12-31', '{}')")
-    schema = db.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' ORDER BY name").fetchall()
+    schema = db.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' "
+                        "ORDER BY name").fetchall()
     db.close()
     before = dump(path)
     kept = {row for row in before[1] if "INSERT INTO \"commands\"" in row and ("'day-before'" in row or latest in row)}
