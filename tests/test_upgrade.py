@@ -214,6 +214,7 @@ def test_migration_10_frees_old_answers_without_rewriting_them(tmp_path, monkeyp
     assert store.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' "
                          "ORDER BY name").fetchall() == schema
     store.close()
+    assert dump(path.with_name("cherha-before-v10.sqlite3")) == before  # the file copied whole (_copy_file)
     # The old answers filled ~2,700 pages: they went to the free list, and the WAL holds a few dozen pages
     # (the free-list trunks, the kept rows, the schema), not the freed ones written again.
     assert free > 2000, (pages, free)
