@@ -43,7 +43,7 @@ def main() -> int:
         db.execute("PRAGMA query_only=ON")  # a reader: a bug here cannot write
         while True:
             rows = history.figures_to_store(hall, db, now, limit)
-            sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(rows) + "\n")  # ASCII: whatever the locale's encoding of the pipe
             sys.stdout.flush()
             if not rows or sys.stdin.readline().strip() != STORED:  # done, or the server has gone
                 return 0
