@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, load_hall
+from queue_server.domain import commands as cmd
 from queue_server.domain import events as ev
 from queue_server.domain.state import HallState
 from queue_server.hall_service import HallService
@@ -219,3 +220,33 @@ def test_migration_10_frees_old_answers_without_rewriting_them(tmp_path, monkeyp
     # (the free-list trunks, the kept rows, the schema), not the freed ones written again.
     assert free > 2000, (pages, free)
     assert wal_pages < free / 10, (wal_pages, free)
+
+
+def test_the_upgrade_copy_leaves_the_servers_locks_in_place(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The copy before an upgrade is of the file itself (migrations._copy_file). Made by this process, closing it
+    would drop every SQLite lock the server holds on the file (POSIX locks); another process closing its own
+    connection then took itself for the last one and deleted the WAL under the running server (seen on a year's
+    store: the server stopped with "WAL deleted")."""
+    path = tmp_path / "cherha.sqlite3"
+    shutil.copyfile(FIXTURES[-1], path)
+
+    async def run() -> str:
+        store = EventStore(path)
+        await store.start()  # migrates: the copy is made
+        try:
+            last_at = await store.call(lambda db: db.execute("SELECT MAX(at) FROM events").fetchone()[0])
+            service = HallService(load_hall(DEMO_HALL), store, ManualClock(datetime.fromisoformat(last_at)))
+            await service.start()
+            await service.execute(cmd.PauseHall(actor="supervisor"))  # a write: the server now watches its WAL
+            other = ("import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+                     "db.execute('SELECT COUNT(*) FROM events').fetchone(); db.close()")
+            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", other, str(path)], check=True)
+            await service.execute(cmd.ResumeHall(actor="supervisor"))
+            await service.close()
+            return store.health()
+        finally:
+            await store.close()
+
+    assert path.with_name(f"cherha-before-v{len(MIGRATIONS)}.sqlite3").exists() is False
+    assert asyncio.run(run()) == "ok"
+    assert dump(path.with_name(f"cherha-before-v{len(MIGRATIONS)}.sqlite3")) == dump(FIXTURES[-1])
