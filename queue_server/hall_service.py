@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -40,7 +41,8 @@ LEARNED_KEY = "service_times"  # the settings row holding what the forecast has 
 # A command's stored answer (for a retry of the same command id) is kept for its own business day and the whole
 # next one: a retry comes from a client's outbox as soon as it reconnects (seconds, or minutes after a restart),
 # never days later. Older answers are dropped from memory and the store as a day ends, and at start.
-FIGURES_BATCH = 10  # days of report figures computed per history read, then written in one small transaction
+FIGURES_BATCH = 10  # days of report figures computed per batch by the worker, then written in one small transaction
+FIGURES_LINE_LIMIT = 64 * 1024 * 1024  # the longest batch line read from the worker (a busy day's figures: ~100 KiB)
 
 
 def _fatal_store_failure(exc: BaseException) -> None:
@@ -146,24 +148,52 @@ class HallService:
 
     # -- what ended days leave behind: report figures, and answers no retry will ask for -------------
     def fill_day_figures(self) -> None:
-        """Compute and store the report figures of every ended day that has none (history.py), in a history
-        thread; started again if a day ends while it runs."""
+        """Compute and store the report figures of every ended day that has none, in a worker process
+        (figures_worker.py); started again if a day ends while it runs."""
         if self._figures_task is not None and not self._figures_task.done():
             self._figures_again = True
             return
         self._figures_task = asyncio.create_task(self._fill_day_figures())
 
     async def _fill_day_figures(self) -> None:
-        from . import history  # history reads the log in a thread; the service only schedules it
-
         while True:
             self._figures_again = False
             # Taken here, on the loop (ended days' figures do not depend on `now`: day_figures.py).
-            compute = partial(history.figures_to_store, self.hall, now=self.now(), limit=FIGURES_BATCH)
-            while rows := await self.store.read_history(compute):
-                await self.store.call(partial(EventStore.put_figures, rows=rows))
+            await self._figures_from_worker(self.now())
             if not self._figures_again:
                 return
+
+    async def _figures_from_worker(self, now: datetime) -> None:
+        """One run of the worker: each batch it sends is stored (writer thread) before it computes the next."""
+        from .figures_worker import STORED, job_line
+
+        if not await self.store.read(EventStore.ended_days_without_figures):
+            return  # every ended day has its figures (an ordinary restart): no process for nothing
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "queue_server.figures_worker", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, limit=FIGURES_LINE_LIMIT)
+        assert worker.stdin is not None and worker.stdout is not None
+        stored = 0
+        try:
+            worker.stdin.write(job_line(self.hall, now, str(self.store.path), FIGURES_BATCH))
+            await worker.stdin.drain()
+            while rows := json.loads(await worker.stdout.readline() or "[]"):
+                await self.store.call(partial(EventStore.put_figures, rows=[(day, text) for day, text in rows]))
+                stored += len(rows)
+                worker.stdin.write(f"{STORED}\n".encode())
+                await worker.stdin.drain()
+            worker.stdin.close()
+            code = await worker.wait()
+        finally:
+            if worker.returncode is None:  # the server is stopping, or a batch could not be read
+                worker.kill()
+                await worker.wait()
+        if code:
+            # Nothing is lost: a report computes a day without figures from its events, and the next start or
+            # day's end tries again.
+            log.warning("the day figures worker ended with code %s after %s days", code, stored)
+        elif stored:
+            log.info("day figures stored", extra={"days": stored})
 
     def _forget_answers(self, ended_day: str) -> None:
         """Answers of days before `ended_day` (the day that has just ended) go, from memory here."""

@@ -160,7 +160,7 @@ async def test_reports_and_exports_over_the_api_read_stored_days(tmp_path) -> No
     await asyncio.to_thread(make_store, data / "cherha.sqlite3")
     clock = ManualClock(NOW)
     async with running_server(data, clock=clock) as server, aiohttp.ClientSession() as http:
-        for _ in range(200):  # the three ended days' figures are written in the background at start
+        for _ in range(1200):  # the three ended days' figures are written in the background at start (a worker)
             stored = await server.store.read(lambda db: EventStore.stored_figures(db, "", "9999"))
             if len(stored) == 3:
                 break

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, load_hall
+from queue_server.domain import commands as cmd
 from queue_server.domain import events as ev
 from queue_server.domain.state import HallState
 from queue_server.hall_service import HallService
@@ -167,3 +168,85 @@ def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path, monkeypatch) ->
 
 def _m_noop(db: Database) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS harmless (a)")
+
+
+def test_migration_10_frees_old_answers_without_rewriting_them(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A year-old store kept every command's answer (940 MiB): the upgrade keeps the latest two days' and hands the
+    rest to the free list without writing them again (the first start took minutes when it zeroed them), the
+    writer's secure_delete stays on, the table is as it was, and a later step that fails puts every answer back."""
+    path = tmp_path / "cherha.sqlite3"
+    shutil.copyfile(FIXTURES[-1], path)
+    db = sqlite3.connect(path)
+    release = version_of(path)
+    latest = db.execute("SELECT MAX(day) FROM commands").fetchone()[0]
+    answer = json.dumps({"seq": 1, "events": ["ticket_issued"], "visit": {"ticket": "A001"}, "pad": "x" * 1500})
+    with db:  # a year of old answers before the fixture's own day
+        db.executemany("INSERT INTO commands VALUES (?, 'kiosk-1', ?, ?)",
+                       [(f"old-{n}", f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}", answer) for n in range(6000)])
+        db.execute("INSERT INTO commands VALUES ('day-before', 'kiosk-1', '2025-12-31', '{}')")
+    schema = db.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' "
+                        "ORDER BY name").fetchall()
+    db.close()
+    before = dump(path)
+    kept = {row for row in before[1] if "INSERT INTO \"commands\"" in row and ("'day-before'" in row or latest in row)}
+
+    def opened() -> Database:
+        store = Database(path)
+        store.execute("PRAGMA journal_mode=WAL")
+        store.execute("PRAGMA secure_delete=ON")  # as the server's writer opens it (event_store.py)
+        return store
+
+    # A step after migration 10 fails: all or nothing, every answer is still there.
+    monkeypatch.setattr(migrations_module, "MIGRATIONS", [*MIGRATIONS, lambda db: 1 / 0])
+    store = opened()
+    with pytest.raises(MigrationError):
+        migrate(store)
+    store.close()
+    assert dump(path) == before
+    monkeypatch.undo()
+
+    store = opened()
+    assert migrate(store) == len(MIGRATIONS) and release < 10
+    pages, free = (store.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count"))
+    wal_pages = Path(f"{path}-wal").stat().st_size // 4096
+    assert store.execute("PRAGMA secure_delete").fetchone()[0] == 1
+    rows = {row for row in store.conn.iterdump() if "INSERT INTO \"commands\"" in row}
+    assert rows == kept and len(kept) > 1
+    assert store.execute("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'commands' "
+                         "ORDER BY name").fetchall() == schema
+    store.close()
+    assert dump(path.with_name("cherha-before-v10.sqlite3")) == before  # the file copied whole (_copy_file)
+    # The old answers filled ~2,700 pages: they went to the free list, and the WAL holds a few dozen pages
+    # (the free-list trunks, the kept rows, the schema), not the freed ones written again.
+    assert free > 2000, (pages, free)
+    assert wal_pages < free / 10, (wal_pages, free)
+
+
+def test_the_upgrade_copy_leaves_the_servers_locks_in_place(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The copy before an upgrade is of the file itself (migrations._copy_file). Made by this process, closing it
+    would drop every SQLite lock the server holds on the file (POSIX locks); another process closing its own
+    connection then took itself for the last one and deleted the WAL under the running server (seen on a year's
+    store: the server stopped with "WAL deleted")."""
+    path = tmp_path / "cherha.sqlite3"
+    shutil.copyfile(FIXTURES[-1], path)
+
+    async def run() -> str:
+        store = EventStore(path)
+        await store.start()  # migrates: the copy is made
+        try:
+            last_at = await store.call(lambda db: db.execute("SELECT MAX(at) FROM events").fetchone()[0])
+            service = HallService(load_hall(DEMO_HALL), store, ManualClock(datetime.fromisoformat(last_at)))
+            await service.start()
+            await service.execute(cmd.PauseHall(actor="supervisor"))  # a write: the server now watches its WAL
+            other = ("import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+                     "db.execute('SELECT COUNT(*) FROM events').fetchone(); db.close()")
+            await asyncio.to_thread(subprocess.run, [sys.executable, "-c", other, str(path)], check=True)
+            await service.execute(cmd.ResumeHall(actor="supervisor"))
+            await service.close()
+            return store.health()
+        finally:
+            await store.close()
+
+    assert path.with_name(f"cherha-before-v{len(MIGRATIONS)}.sqlite3").exists() is False
+    assert asyncio.run(run()) == "ok"
+    assert dump(path.with_name(f"cherha-before-v{len(MIGRATIONS)}.sqlite3")) == dump(FIXTURES[-1])

@@ -296,6 +296,15 @@ class EventStore:
         return {str(day) for (day,) in db.execute("SELECT day FROM day_figures")}
 
     @staticmethod
+    def ended_days_without_figures(db: Database) -> int:
+        """How many ended days (all but the latest) have no stored report figures (one index probe a day)."""
+        latest = EventStore.latest_day(db)
+        if latest is None:
+            return 0
+        days = EventStore.days_between(db, "", latest)[:-1]
+        return len(set(days) - EventStore.stored_figure_days(db))
+
+    @staticmethod
     def put_figures(db: Database, rows: list[tuple[str, str]]) -> None:
         with db.atomic():
             db.conn.executemany("INSERT INTO day_figures (day, figures) VALUES (?, ?) "

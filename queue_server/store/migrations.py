@@ -13,6 +13,7 @@ to `cherha-before-vN.sqlite3` beside it (N: the new version), for going back to 
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -114,10 +115,31 @@ def _m9_day_figures(db: Database) -> None:
 
 def _m10_prune_command_answers(db: Database) -> None:
     # Stored command answers are read back only by a retry of the same command, which comes within its business
-    # day or the next (hall_service.py); older ones were kept forever (79 % of a year's file).
+    # day or the next (hall_service.py); older ones were kept forever (79 % of a year's file, ~940 MiB).
     # Kept: the answers of the latest two days that have any.
-    db.execute("DELETE FROM commands WHERE day < (SELECT COALESCE(MIN(day), '') FROM "
-               "(SELECT DISTINCT day FROM commands ORDER BY day DESC LIMIT 2))")
+    #
+    # The table is rebuilt around the kept rows instead of DELETE-ing the others: a DELETE rewrites every page it
+    # empties, and with `secure_delete` (the writer's setting) zeroes each one, ~940 MiB written twice (WAL, then
+    # checkpoint) on a year-old store, minutes of start-up. DROP TABLE only hands the pages to the free list, and
+    # `secure_delete` is off for this one step: the answers hold nothing that is not in the permanent event log
+    # anyway (tickets, visit ids, feedback tokens, booking codes; never a phone), so zeroing them protects nothing.
+    # The freed pages stay in the file and are filled by new events first. All of it is one step of the
+    # migration's transaction: an upgrade that fails leaves every answer where it was.
+    keep_from = db.execute("SELECT COALESCE(MIN(day), '') FROM "
+                           "(SELECT DISTINCT day FROM commands ORDER BY day DESC LIMIT 2)").fetchone()[0]
+    schema = [sql for (sql,) in db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'commands' AND sql IS NOT NULL ORDER BY type = 'index'")]
+    secure = int(db.execute("PRAGMA secure_delete").fetchone()[0])
+    db.execute("PRAGMA secure_delete=OFF")
+    try:
+        db.execute("CREATE TEMP TABLE commands_kept AS SELECT * FROM commands WHERE day >= ?", [keep_from])
+        db.execute("DROP TABLE commands")
+        for sql in schema:  # the table, then its indexes, exactly as they were
+            db.execute(sql)
+        db.execute("INSERT INTO commands SELECT * FROM temp.commands_kept")
+        db.execute("DROP TABLE temp.commands_kept")
+    finally:
+        db.execute(f"PRAGMA secure_delete={secure:d}")
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [_m1_event_log, _m2_devices, _m3_sessions,
@@ -156,11 +178,44 @@ def keep_original(db: Database, target: int) -> Path | None:
     path = Path(row[0])
     copy = path.with_name(f"{path.stem}-before-v{target}{path.suffix}")
     partial = copy.with_name(f".{copy.name}.partial")
+    if not _copy_file(db, path, partial):
+        target_db = sqlite3.connect(partial)
+        try:
+            db.conn.backup(target_db)
+        finally:
+            target_db.close()
     target_db = sqlite3.connect(partial)
     try:
-        db.conn.backup(target_db)
-        target_db.execute("PRAGMA journal_mode=DELETE")
+        target_db.execute("PRAGMA journal_mode=DELETE")  # a file on its own, without a -wal beside it
     finally:
         target_db.close()
     partial.replace(copy)
     return copy
+
+
+def _copy_file(db: Database, path: Path, copy: Path) -> bool:
+    """Copy the database file as it is, when the file alone holds every committed page; False: it does not.
+
+    A year's store is over a gigabyte: the file copied by `cp` (in the kernel) took a quarter of the time of
+    SQLite's backup API (page by page through both connections' caches), and this copy is most of a first start
+    after an upgrade. The WAL is checkpointed into the file first, then a read transaction holds the file still
+    (no checkpoint may write past a reader's snapshot, and no other writer commits without the WAL). If
+    anything is in the WAL all the same (another connection), the caller falls back to the backup API."""
+    if db.conn.in_transaction:
+        return False
+    busy, frames, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy or frames > 0:
+        return False
+    wal = Path(f"{path}-wal")
+    db.execute("BEGIN")
+    try:
+        db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # the read transaction's snapshot
+        if wal.exists() and wal.stat().st_size > 0:
+            return False
+        # By another process: SQLite's locks are POSIX locks, which a process loses on *every* descriptor of the
+        # file the moment it closes any one of them; a copy opened here would drop this server's locks, and
+        # another connection closing would then take the WAL away from under it.
+        subprocess.run(["cp", "--", str(path), str(copy)], check=True)
+        return True
+    finally:
+        db.execute("COMMIT")
