@@ -35,6 +35,7 @@ from .aggregates import Aggregator
 from .batch import parse_batch
 from .errors import CityError, error_middleware, json_response
 from .pages import attach_pages
+from .reports_api import REPORT_CSV_PATH, REPORT_PATH, REPORT_XLSX_PATH, report, report_csv, report_xlsx
 from .store import CityStore, Principal
 
 DAILY_PATH = "/api/city/daily"
@@ -51,7 +52,7 @@ class CityState:
 CITY_STATE = web.AppKey("city", CityState)
 
 
-Handler = Callable[[web.Request, CityState, Principal, bytes], Awaitable[web.Response]]
+Handler = Callable[[web.Request, CityState, Principal, bytes], Awaitable[web.StreamResponse]]
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ ROUTES = [
     Route("GET", LIVE_PATH, "staff", 0, live),
     Route("GET", DAILY_PATH, "staff", 0, daily),
     Route("GET", HEALTH_PATH, "anyone", 0, health),
+    Route("GET", REPORT_PATH, "staff", 0, report),
+    Route("GET", REPORT_CSV_PATH, "staff", 0, report_csv),
+    Route("GET", REPORT_XLSX_PATH, "staff", 0, report_xlsx),
 ]
 
 
@@ -164,8 +168,8 @@ async def _body(request: web.Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _guarded(route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def handle(request: web.Request) -> web.Response:
+def _guarded(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
         city = request.app[CITY_STATE]
         who = Principal("anyone", "")
         if route.who != "anyone":

@@ -16,7 +16,9 @@ from aiohttp import web
 from display_board.web import STATIC
 
 # address → the page's file in display_board/static
-PAGES: dict[str, str] = {}
+PAGES: dict[str, str] = {
+    "/city/reports": "city_reports.html",
+}
 
 
 def _page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -8,6 +8,11 @@
   replay its days the way the branch does) and its latest live summary.
 - `daily`: the report aggregates per branch × day × service, recomputed from a day's events whenever they
   change (`dirty_days` lists which; aggregates.py).
+- `hourly`, `wait_minutes`, `feedback_daily` (step 2): what the city's reports read (city_server/reports.py),
+  written by the aggregator from the same replay as `daily`: arrivals, served and waits per branch × day ×
+  hour × service; how many waits lasted each whole minute per branch × day × service (the 90th percentile
+  of a range); feedback answers per branch × day × service. Days reported before step 2 are marked dirty
+  by it, so they get these figures too.
 Never edit a released step: add the next one.
 """
 
@@ -66,6 +71,40 @@ STEPS: list[str] = [
         sla_met integer NOT NULL,
         PRIMARY KEY (branch, day, service_id)
     );
+    """,
+    """
+    CREATE TABLE hourly (
+        branch text NOT NULL,
+        day date NOT NULL,
+        hour smallint NOT NULL,
+        service_id text NOT NULL,
+        arrivals integer NOT NULL,
+        served integer NOT NULL,
+        wait_seconds_sum double precision NOT NULL,
+        wait_count integer NOT NULL,
+        PRIMARY KEY (branch, day, hour, service_id)
+    );
+    CREATE INDEX hourly_day ON hourly (day);
+    CREATE TABLE wait_minutes (
+        branch text NOT NULL,
+        day date NOT NULL,
+        service_id text NOT NULL,
+        minute smallint NOT NULL,
+        waits integer NOT NULL,
+        PRIMARY KEY (branch, day, service_id, minute)
+    );
+    CREATE INDEX wait_minutes_day ON wait_minutes (day);
+    CREATE TABLE feedback_daily (
+        branch text NOT NULL,
+        day date NOT NULL,
+        service_id text NOT NULL,
+        answers integer NOT NULL,
+        good integer NOT NULL,
+        PRIMARY KEY (branch, day, service_id)
+    );
+    CREATE INDEX daily_day ON daily (day);
+    INSERT INTO dirty_days (branch, day) SELECT DISTINCT branch, day FROM daily
+        ON CONFLICT (branch, day) DO UPDATE SET version = dirty_days.version + 1;
     """,
 ]
 
