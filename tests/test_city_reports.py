@@ -17,10 +17,14 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import openpyxl
 import pytest
+from playwright.async_api import expect
 
+from .browser import chromium
 from .city_support import City, running_branch, shipper, until
+from .shots import shots_dir
 from .support import WsClient, issue, operator
 from .test_city import SERVICES, SUPERVISOR, TUESDAY_8, bearer, city, end_the_day, play_day, postgres  # noqa: F401
+from .test_contrast_pages import audit
 
 KYIV = ZoneInfo("Europe/Kyiv")
 DAY = "from=2026-11-24&to=2026-11-24"
@@ -122,6 +126,69 @@ async def test_a_days_city_report_equals_the_branches_own_reports_and_the_export
         day_rows = list(book["Дні"].iter_rows(min_row=2, values_only=True))
         assert len(day_rows) == len(rows)
         assert sum(r[4] for r in day_rows) == report["city"]["visits"]
+
+        await the_page(town, staff, http)
+
+
+async def the_page(town: City, staff: str, http: aiohttp.ClientSession) -> None:
+    """/city/reports in Chromium: signed in with the staff token, the figures of the API, exports, both languages,
+    a phone and a laptop; contrast and no codes shown (test_contrast_pages' audit); screenshots."""
+    # With no range in the address the page shows the 28 days up to the city's today (the city's clock).
+    status, report = await get_json(http, f"{town.url}/api/city/reports?from=2026-10-28&to=2026-11-24", staff)
+    assert status == 200
+    problems: list[str] = []
+    async with chromium() as browser:
+        for lang, width in (("uk", 1280), ("en", 1280), ("uk", 390), ("en", 390)):
+            context = await browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+            page = await context.new_page()
+            await page.goto(f"{town.url}/city/reports" + ("?lang=en" if lang == "en" else ""))
+            await expect(page.locator("#signin")).to_be_visible()
+            await page.fill("#token", "wrong-token")
+            await page.click("#signin button")
+            await expect(page.locator("#signin-error")).to_have_text(
+                "Токен не прийнято: перевірте його або попросіть новий в ІТ-відділі." if lang == "uk" else
+                "The token was not accepted: check it or ask the IT department for a new one.")
+            await page.fill("#token", staff)
+            await page.click("#signin button")
+            await expect(page.locator("body")).to_have_attribute("data-loaded", "2026-10-28..2026-11-24")
+            assert "token" not in page.url and staff not in page.url
+            visits = report["city"]["visits"]
+            await expect(page.locator("[data-kpi=visits] .value")).to_have_text(str(visits))
+            assert await page.locator("#by-branch tbody tr").count() == len(report["by_branch"])
+            assert await page.locator("#by-service tbody tr").count() == len(report["by_branch_service"])
+            assert await page.locator(".heatmap").count() == len(report["load"]) + 1  # and the whole city
+            tue = "вт" if lang == "uk" else "Tue"
+            await expect(page.locator(".heatmap").nth(1).locator("tbody th")).to_have_text([tue])
+            word = "робочий день у періоді" if lang == "uk" else "open day in the range"
+            await expect(page.locator(".heatmap figcaption span").first).to_have_text(f"1 {word}")
+            overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{lang} {width}: the page is {overflow} px wider than the screen"
+            await audit(page, f"city reports {lang} {width}", 4.5, lang, problems)
+            await page.screenshot(path=shots_dir() / f"city-reports-{lang}-{width}.png", full_page=True)
+            if width == 1280 and lang == "uk":
+                async with page.expect_download() as download:
+                    await page.click("#csv")
+                path = await (await download.value).path()
+                rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"))))
+                assert sum(int(r["visits"]) for r in rows) == visits
+                # Only one branch chosen: the report and its export follow.
+                await page.locator("#branch-list input").first.uncheck()
+                await page.click("#show")
+                await expect(page.locator("#by-branch tbody tr")).to_have_count(1)
+                assert "branch=tsentr" in page.url
+                async with page.expect_download() as download:
+                    await page.click("#xlsx")
+                saved = await download.value
+                assert saved.suggested_filename == "cherha-city-2026-10-28-2026-11-24.xlsx"
+                book = openpyxl.load_workbook(io.BytesIO(Path(await saved.path()).read_bytes()), read_only=True)
+                assert [r[0] for r in book["Філії"].iter_rows(min_row=2, values_only=True)] == ["tsentr"]
+                # A range past the limit is refused in words.
+                await page.fill("#from", "2024-01-01")
+                await page.click("#show")
+                await expect(page.locator("#query-error")).to_have_text(
+                    "Завеликий період звіту: щонайбільше 366 днів.")
+            await context.close()
+    assert not problems, "\n".join(problems)
 
 
 async def served_with_feedback(server: Any, http: aiohttp.ClientSession, answers: tuple[bool, ...]) -> None:
