@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bench import (
     abuse,
+    city_year,
     console_soak,
     crash_day,
     crash_sim,
@@ -74,6 +75,8 @@ def main() -> None:
     spoken = voice.run()
     step("a year of history: generated, then the server on it while reports and exports run")
     history = year.run()
+    step("a city of 9 branches: a year in PostgreSQL, the yearly load report and its exports")
+    city = city_year.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -170,6 +173,7 @@ def main() -> None:
     lines += console_soak.markdown(soaked)
     lines += voice.markdown(spoken)
     lines += year.markdown(history, year.before())
+    lines += city_year.markdown(city)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -94,6 +94,11 @@ class Aggregator:
         self._failed: set[tuple[str, date, int]] = set()
         self.rounds = 0
 
+    @property
+    def failed(self) -> set[tuple[str, date, int]]:
+        """(branch, day, version) of the days this process could not replay (logged; left dirty)."""
+        return set(self._failed)
+
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
