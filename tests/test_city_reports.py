@@ -186,7 +186,7 @@ async def the_page(town: City, staff: str, http: aiohttp.ClientSession) -> None:
                 await page.fill("#from", "2024-01-01")
                 await page.click("#show")
                 await expect(page.locator("#query-error")).to_have_text(
-                    "Завеликий період звіту: щонайбільше 366 днів.")
+                    "Завеликий період звіту. Найдовший період, у днях: 366.")
             await context.close()
     assert not problems, "\n".join(problems)
 
