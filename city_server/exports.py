@@ -17,7 +17,7 @@ import asyncpg
 from aiohttp import web
 from openpyxl import Workbook
 
-from queue_server.exports import _append, as_text
+from queue_server.exports import FORMULA_STARTS, _append, _cell, as_text
 from queue_server.reports import WEEKDAY_NAMES
 
 from .reports import DAY_COLUMNS, ReportQuery, build_report, check_branches, day_rows
@@ -96,8 +96,10 @@ def _summary_sheets(book: Workbook, report: dict[str, Any]) -> Any:
 
 
 def _append_rows(sheet: Any, rows: list[tuple[Any, ...]]) -> None:
+    """Plain values where they are safe (numbers, dates, names), a text cell only where text could read as a
+    formula: a year's rows are written about twice as fast as with a cell object for every value."""
     for row in rows:
-        _append(sheet, row)
+        sheet.append([_cell(sheet, v) if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for v in row])
 
 
 async def export_xlsx(request: web.Request, pool: asyncpg.Pool, query: ReportQuery) -> web.StreamResponse:
