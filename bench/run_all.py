@@ -13,6 +13,7 @@ from pathlib import Path
 from bench import (
     abuse,
     city_network,
+    city_year,
     console_soak,
     crash_day,
     crash_sim,
@@ -77,6 +78,8 @@ def main() -> None:
     history = year.run()
     step("a city of 9 branches: a day's backlog caught up, the live view's lag")
     city = asyncio.run(city_network.run())
+    step("a city of 9 branches: a year in PostgreSQL, the yearly load report and its exports")
+    city = city_year.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -174,6 +177,7 @@ def main() -> None:
     lines += voice.markdown(spoken)
     lines += year.markdown(history, year.before())
     lines += city_network.markdown(city)
+    lines += city_year.markdown(city)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

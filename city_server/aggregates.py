@@ -23,11 +23,14 @@ from datetime import date, datetime
 import asyncpg
 
 from queue_server.config import ConfigError, hall_from_data
+from queue_server.domain import events as ev
 from queue_server.domain.hall import Hall
 from queue_server.domain.sla import above_target
-from queue_server.domain.visit import PeriodKind, VisitState
+from queue_server.domain.visit import PeriodKind, Visit, VisitState
 from queue_server.reports import replay
 from queue_server.store import EventRecord
+
+from .reports_figures import ReportFigures, report_figures, write_report_figures
 
 log = logging.getLogger("cherha.city")
 ROUND_DAYS = 50  # dirty days taken per round
@@ -47,9 +50,19 @@ class DailyRow:
 
 def day_rows(hall: Hall, records: list[EventRecord]) -> list[DailyRow]:
     """One business day's figures per service (the visit's own service; waits by the waiting period's)."""
+    return day_figures(hall, records)[0]
+
+
+def day_figures(hall: Hall, records: list[EventRecord]) -> tuple[list[DailyRow], ReportFigures]:
+    """The day's daily rows and its report figures (reports_figures.py), from one replay."""
     if not records:
-        return []
-    visits, _ = replay(hall, records)
+        return [], ReportFigures()
+    visits, other = replay(hall, records)
+    issued = {r.payload["visit_id"] for r in records if r.payload.get("type") == ev.TicketIssued.type_name}
+    return _daily(hall, records, visits), report_figures(visits, other, issued)
+
+
+def _daily(hall: Hall, records: list[EventRecord], visits: list[Visit]) -> list[DailyRow]:
     now = max(_at(r) for r in records)
     rows: dict[str, DailyRow] = defaultdict(lambda: DailyRow(""))
     for visit in visits:
@@ -80,6 +93,11 @@ class Aggregator:
         # Days this process could not replay, at the version it tried: not tried again until they change.
         self._failed: set[tuple[str, date, int]] = set()
         self.rounds = 0
+
+    @property
+    def failed(self) -> set[tuple[str, date, int]]:
+        """(branch, day, version) of the days this process could not replay (logged; left dirty)."""
+        return set(self._failed)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -124,7 +142,7 @@ class Aggregator:
             "ORDER BY seq", branch, day, acked)
         records = [EventRecord(r["seq"], r["day"].isoformat(), json.loads(r["payload"])) for r in rows]
         try:
-            figures = await asyncio.to_thread(day_rows, hall, records)
+            figures, extra = await asyncio.to_thread(day_figures, hall, records)
         except Exception:  # a day the domain cannot replay is logged and left dirty, never half-reported
             log.exception("cannot report branch %s, day %s", branch, day)
             self._failed.add((branch, day, version))
@@ -136,6 +154,7 @@ class Aggregator:
                 f"INSERT INTO daily (branch, day, {', '.join(names)}) VALUES "
                 f"($1, $2, {', '.join(f'${i + 3}' for i in range(len(names)))})",
                 [(branch, day, *(getattr(row, n) for n in names)) for row in figures])
+            await write_report_figures(conn, branch, day, extra)
             # Left marked if the day changed again meanwhile: the next round takes it.
             await conn.execute("DELETE FROM dirty_days WHERE branch = $1 AND day = $2 AND version = $3",
                                branch, day, version)

@@ -48,6 +48,7 @@ from .public import (
     public_services,
     public_wait,
 )
+from .reports_api import REPORT_CSV_PATH, REPORT_PATH, REPORT_XLSX_PATH, report, report_csv, report_xlsx
 from .store import CityStore, Principal
 
 DAILY_PATH = "/api/city/daily"
@@ -154,6 +155,9 @@ ROUTES = [
     Route("GET", CONFIG_PATH, "branch", 0, config_api.current),
     Route("GET", CONFIG_VERSIONS_PATH, "staff", 0, config_api.versions),
     Route("GET", WS_PATH, "anyone", 0, live_ws),
+    Route("GET", REPORT_PATH, "staff", 0, report),
+    Route("GET", REPORT_CSV_PATH, "staff", 0, report_csv),
+    Route("GET", REPORT_XLSX_PATH, "staff", 0, report_xlsx),
 ]
 
 

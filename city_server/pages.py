@@ -19,6 +19,7 @@ from display_board.web import STATIC
 PAGES: dict[str, str] = {
     "/city": "city_live.html",  # the city supervisor's live page (city_server/live.py)
     "/wait": "city_public.html",  # the public page: where the wait is shortest (docs/city.md)
+    "/city/reports": "city_reports.html",
 }
 
 

@@ -10,6 +10,11 @@
   change (`dirty_days` lists which; aggregates.py).
 - `config_versions`: the catalogues the city published, numbered from 1, never changed (config_store.py);
   `branches` NULL means every branch.
+- `hourly`, `wait_minutes`, `feedback_daily` (step 3): what the city's reports read (city_server/reports.py),
+  written by the aggregator from the same replay as `daily`: arrivals, served and waits per branch × day ×
+  hour × service; how many waits lasted each whole minute per branch × day × service (the 90th percentile
+  of a range); feedback answers per branch × day × service. Days reported before step 3 are marked dirty
+  by it, so they get these figures too.
 Never edit a released step: add the next one.
 """
 
@@ -79,6 +84,41 @@ STEPS: list[str] = [
         note text NOT NULL DEFAULT '',
         catalogue jsonb NOT NULL
     );
+    """,
+    # The reports' aggregates (reports_figures.py), written with `daily` from the same replay.
+    """
+    CREATE TABLE hourly (
+        branch text NOT NULL,
+        day date NOT NULL,
+        hour smallint NOT NULL,
+        service_id text NOT NULL,
+        arrivals integer NOT NULL,
+        served integer NOT NULL,
+        wait_seconds_sum double precision NOT NULL,
+        wait_count integer NOT NULL,
+        PRIMARY KEY (branch, day, hour, service_id)
+    );
+    CREATE INDEX hourly_day ON hourly (day);
+    CREATE TABLE wait_minutes (
+        branch text NOT NULL,
+        day date NOT NULL,
+        service_id text NOT NULL,
+        minute smallint NOT NULL,
+        waits integer NOT NULL,
+        PRIMARY KEY (branch, day, service_id, minute)
+    );
+    CREATE INDEX wait_minutes_day ON wait_minutes (day);
+    CREATE TABLE feedback_daily (
+        branch text NOT NULL,
+        day date NOT NULL,
+        service_id text NOT NULL,
+        answers integer NOT NULL,
+        good integer NOT NULL,
+        PRIMARY KEY (branch, day, service_id)
+    );
+    CREATE INDEX daily_day ON daily (day);
+    INSERT INTO dirty_days (branch, day) SELECT DISTINCT branch, day FROM daily
+        ON CONFLICT (branch, day) DO UPDATE SET version = dirty_days.version + 1;
     """,
 ]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
@@ -30,6 +31,9 @@ from queue_server.store import EventStore
 
 from .process import free_port
 from .support import Server, demo_hall
+
+# The city's clock at the start of every city test (the manual clock: "no data" is measured on it).
+CITY_START = datetime(2026, 11, 24, 6, 0, tzinfo=ZoneInfo("UTC"))
 
 
 @dataclass

@@ -17,7 +17,6 @@ import random
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ from playwright.async_api import expect
 from cherha_client import ProtocolError
 from city_server.testing_pg import Postgres
 from queue_server import cli
-from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL
 from queue_server.domain import events as ev
 from queue_server.shipping.protocol import (
@@ -44,7 +42,7 @@ from queue_server.shipping.protocol import (
 from texts import plural_category
 
 from .browser import chromium
-from .city_support import ChaosProxy, City, daily_differences, running_branch, shipper, until
+from .city_support import CITY_START, ChaosProxy, City, daily_differences, running_branch, shipper, until
 from .process import ServerProcess, free_port
 from .shots import shots_dir
 from .support import WsClient, issue, operator
@@ -53,29 +51,10 @@ from .test_dashboard import sign_in
 KYIV = ZoneInfo("Europe/Kyiv")
 TUESDAY_8 = datetime(2026, 11, 24, 8, 0, tzinfo=KYIV)
 WEDNESDAY_8 = TUESDAY_8 + timedelta(days=1)
-CITY_START = datetime(2026, 11, 24, 6, 0, tzinfo=ZoneInfo("UTC"))
 BRANCHES = ("tsentr", "inhulets", "ternivka")
 SERVICES = ("id-card", "passport-foreign", "residence-register")
 EVENTS_WORD = {"one": "подію", "few": "події", "many": "подій", "other": "події"}
 SUPERVISOR = {"login": "supervisor", "password": "super-demo"}
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    server = Postgres(free_port()).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def city(postgres: Postgres) -> AsyncIterator[City]:
-    server = await City(await postgres.new_database(), ManualClock(CITY_START)).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def bearer(token: str) -> dict[str, str]:

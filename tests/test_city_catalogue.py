@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import tomllib
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,15 +24,15 @@ import aiohttp
 import pytest
 from playwright.async_api import expect
 
+from city_server.testing_pg import Postgres
 from queue_server.api.auth import Role
-from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL
 from queue_server.config_export import hall_to_toml
 from queue_server.domain.hall import Hall
 from queue_server.shipping.protocol import CONFIG_PATH, CONFIG_VERSIONS_PATH, MAX_CATALOGUE_BYTES
 
 from .browser import chromium
-from .city_support import ChaosProxy, City, Postgres, running_branch, shipper, until
+from .city_support import CITY_START, ChaosProxy, City, running_branch, shipper, until
 from .shots import shots_dir
 from .support import Server, issue
 from .test_admin_api import Admin
@@ -41,27 +40,8 @@ from .test_dashboard import sign_in
 
 KYIV = ZoneInfo("Europe/Kyiv")
 TUESDAY_9 = datetime(2026, 11, 24, 9, 0, tzinfo=KYIV)
-CITY_START = datetime(2026, 11, 24, 6, 0, tzinfo=ZoneInfo("UTC"))
 PULL = 0.2  # the branches' config_seconds here
 BRANCHES = ("tsentr", "inhulets", "ternivka")
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Postgres]:
-    server = Postgres().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def city(postgres: Postgres) -> AsyncIterator[City]:
-    server = await City(await postgres.new_database(), ManualClock(CITY_START)).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def demo_catalogue() -> dict[str, Any]:

@@ -41,24 +41,15 @@ from queue_server.shipping.summary import live_summary
 from queue_server.store import EventStore
 
 from .browser import chromium
-from .city_support import City, Postgres, running_branch, until
+from .city_support import City, running_branch, until
 from .shots import shots_dir
 from .support import Server, WsClient, issue, operator
-from .test_city import CITY_START, SUPERVISOR, TUESDAY_8, bearer, postgres  # noqa: F401  (the session's PostgreSQL)
+from .test_city import SUPERVISOR, TUESDAY_8, bearer
 from .test_contrast_pages import audit
 
 WS = live.WS_PATH
 NAMES = {"tsentr": ("ЦНАП Центр", "Tsentr Centre"), "inhulets": ("ЦНАП Інгулець", "Inhulets Centre"),
          "ternivka": ("ЦНАП Тернівка", "Ternivka Centre")}
-
-
-@pytest.fixture
-async def city(postgres: Postgres) -> AsyncIterator[City]:  # noqa: F811  (test_city's `postgres`)
-    server = await City(await postgres.new_database(), ManualClock(CITY_START)).start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def summary(waiting: int = 2, **extra: Any) -> dict[str, Any]:

@@ -36,16 +36,12 @@ from queue_server.shipping.protocol import LIVE_PATH, STALE_SECONDS, SUMMARY_PAT
 from queue_server.store import EventStore
 from texts import plural_category
 
-from . import test_city
 from .browser import chromium
 from .city_support import City, until
 from .shots import shots_dir
 from .support import TUESDAY_10, Server, WsClient, issue, new_command_id, operator, running_server
 from .test_city import bearer
 from .test_contrast_pages import audit
-
-# The session's PostgreSQL and a database of its own per test: test_city.py's fixtures.
-postgres, city = test_city.postgres, test_city.city
 
 CENTRES: dict[str, dict[str, Any]] = {
     "tsentr": {"uk": "ЦНАП «Центральний»", "en": "Central Administrative Services Centre",
