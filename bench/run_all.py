@@ -79,7 +79,7 @@ def main() -> None:
     step("a city of 9 branches: a day's backlog caught up, the live view's lag")
     city = asyncio.run(city_network.run())
     step("a city of 9 branches: a year in PostgreSQL, the yearly load report and its exports")
-    city = city_year.run()
+    city_history = city_year.run()
     issue, latency = throughput["issue"], throughput["latency"]
     lutsk, big = sim["days"]["lutsk"], sim["days"]["vinnytsia"]
     erlang = sim["erlang"]
@@ -177,7 +177,7 @@ def main() -> None:
     lines += voice.markdown(spoken)
     lines += year.markdown(history, year.before())
     lines += city_network.markdown(city)
-    lines += city_year.markdown(city)
+    lines += city_year.markdown(city_history)
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
