@@ -44,6 +44,7 @@ from bench import year_data
 from city_server.aggregates import Aggregator
 from city_server.app import CITY_STATE, create_city_app
 from city_server.store import CityStore
+from city_server.testing_pg import Postgres
 from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, load_hall
 from queue_server.reports import build
@@ -51,7 +52,6 @@ from queue_server.shipping.protocol import HALL_PATH, INGEST_PATH
 from queue_server.shipping.reader import LogReader
 from queue_server.shipping.shipper import hall_document
 from queue_server.store import EventRecord
-from tests.city_support import Postgres
 from tests.process import free_port
 
 TEMPLATE_DAYS = 8
@@ -96,7 +96,7 @@ async def _timed(http: aiohttp.ClientSession, url: str, staff: str, repeats: int
 
 async def _measure(store_path: Path, template: list[str], work: Path) -> dict[str, Any]:
     hall = load_hall(DEMO_HALL)
-    postgres = Postgres().start()
+    postgres = Postgres(free_port()).start()
     try:
         dsn = await postgres.new_database()
         store = await CityStore.open(dsn)
