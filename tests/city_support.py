@@ -24,7 +24,7 @@ from city_server.store import CityStore
 from queue_server.api.app import create_app
 from queue_server.api.state import APP_STATE
 from queue_server.clock import ManualClock
-from queue_server.config import DEMO_HALL
+from queue_server.config import DEMO_HALL, load_hall
 from queue_server.shipping.config import CitySettings
 from queue_server.shipping.protocol import INGEST_PATH
 from queue_server.store import EventStore
@@ -167,14 +167,15 @@ class ChaosProxy:
 @contextlib.asynccontextmanager
 async def running_branch(data_dir: Path, city_url: str, branch: str, token: str, start: datetime,
                          summary_seconds: float = 0.3, summary_on_change: bool = True,
-                         config_seconds: float = 60.0) -> AsyncIterator[Server]:
-    """A hall server (the demo hall) that is a branch of the city at `city_url`, on a loopback port
-    (`config_seconds`: how often it asks the city for its configuration version)."""
+                         config_seconds: float = 60.0, hall_file: Path = DEMO_HALL) -> AsyncIterator[Server]:
+    """A hall server (the demo hall, or `hall_file`) that is a branch of the city at `city_url`, on a loopback
+    port (`config_seconds`: how often it asks the city for its configuration version)."""
     clock = ManualClock(start)
     store = EventStore(data_dir / "cherha.sqlite3")
     settings = CitySettings(city_url, branch, token, summary_seconds=summary_seconds, retry_max_seconds=0.5,
                             summary_on_change=summary_on_change, config_seconds=config_seconds)
-    app = create_app(demo_hall(), store, clock, city=settings, hall_file=DEMO_HALL)
+    hall = demo_hall() if hall_file == DEMO_HALL else load_hall(hall_file)
+    app = create_app(hall, store, clock, city=settings, hall_file=hall_file)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -18,16 +18,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from playwright.async_api import Page, expect
 
 from city_server import live
-from queue_server.api.app import create_app
-from queue_server.clock import ManualClock
-from queue_server.config import DEMO_HALL, load_hall
+from queue_server.config import DEMO_HALL
 from queue_server.host_checks import Finding, HostMonitor
 from queue_server.passwords import token_hash
-from queue_server.shipping.config import CitySettings
 from queue_server.shipping.protocol import (
     LIVE_PATH,
     MAX_ALERT_TEXT,
@@ -38,7 +34,6 @@ from queue_server.shipping.protocol import (
     SUMMARY_PATH,
 )
 from queue_server.shipping.summary import live_summary
-from queue_server.store import EventStore
 
 from .browser import chromium
 from .city_support import City, running_branch, until
@@ -317,19 +312,9 @@ async def named_branch(folder: Path, city_url: str, name: str, token: str) -> As
     hall_file.write_text(DEMO_HALL.read_text(encoding="utf-8").replace(
         'name_uk = "Центр надання адміністративних послуг м. Луцька"', f'name_uk = "{uk}"').replace(
         'name_en = "Lutsk Administrative Services Centre"', f'name_en = "{en}"'), encoding="utf-8")
-    settings = CitySettings(city_url, name, token, summary_seconds=0.3, retry_max_seconds=0.5)
-    store = EventStore(folder / "cherha.sqlite3")
-    clock = ManualClock(TUESDAY_8 + timedelta(hours=2))
-    app = create_app(load_hall(hall_file), store, clock, city=settings, hall_file=hall_file)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield Server(f"http://127.0.0.1:{port}", app, store, clock, runner)
-    finally:
-        await runner.cleanup()
+    async with running_branch(folder, city_url, name, token, TUESDAY_8 + timedelta(hours=2),
+                              hall_file=hall_file) as server:
+        yield server
 
 
 async def sign_in(page: Page, url: str, token: str) -> None:

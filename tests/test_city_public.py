@@ -20,24 +20,19 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 from playwright.async_api import Page, expect
 
 from city_server.public import PUBLIC_RATE, PUBLIC_SERVICES_PATH, PUBLIC_WAIT_PATH
-from queue_server.api.app import create_app
-from queue_server.clock import ManualClock
 from queue_server.config import DEMO_HALL, ConfigError, load_hall
 from queue_server.config_export import hall_to_toml
 from queue_server.domain.errors import InvalidInput
 from queue_server.domain.hall import Location, Text
 from queue_server.domain.hall_config import ConfigItem, apply_item, centre_value
-from queue_server.shipping.config import CitySettings
 from queue_server.shipping.protocol import LIVE_PATH, STALE_SECONDS, SUMMARY_PATH
-from queue_server.store import EventStore
 from texts import plural_category
 
 from .browser import chromium
-from .city_support import City, until
+from .city_support import City, running_branch, until
 from .shots import shots_dir
 from .support import TUESDAY_10, Server, WsClient, issue, new_command_id, operator, running_server
 from .test_city import bearer
@@ -94,19 +89,8 @@ def hall_file(folder: Path, branch: str) -> Path:
 async def branch_server(folder: Path, city_url: str, branch: str, token: str) -> AsyncIterator[Server]:
     """A branch with its own hall file, shipping to the city, its summary every 0.3 s."""
     path = hall_file(folder, branch)
-    clock = ManualClock(TUESDAY_10)
-    store = EventStore(folder / "cherha.sqlite3")
-    settings = CitySettings(city_url, branch, token, summary_seconds=0.3, retry_max_seconds=0.5)
-    app = create_app(load_hall(path), store, clock, city=settings, hall_file=path)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield Server(f"http://127.0.0.1:{port}", app, store, clock, runner)
-    finally:
-        await runner.cleanup()
+    async with running_branch(folder, city_url, branch, token, TUESDAY_10, hall_file=path) as server:
+        yield server
 
 
 async def book(http: aiohttp.ClientSession, server: Server, kiosk: str, service_id: str, start: str,
