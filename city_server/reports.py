@@ -81,6 +81,14 @@ async def known_branches(pool: asyncpg.Pool) -> list[str]:
     return [r["name"] for r in await pool.fetch("SELECT name FROM branches ORDER BY name")]
 
 
+async def branch_names(pool: asyncpg.Pool) -> dict[str, dict[str, str]]:
+    """Each branch's centre as its hall names it (people read «ЦНАП Інгулець», not `inhulets`); a branch whose
+    hall has not reached the city yet is left out, and the page shows its name at the city instead."""
+    rows = await pool.fetch("SELECT name, hall->'centre'->>'name_uk' AS uk, hall->'centre'->>'name_en' AS en "
+                            "FROM branches WHERE hall IS NOT NULL")
+    return {r["name"]: {"uk": r["uk"], "en": r["en"] or r["uk"]} for r in rows if r["uk"]}
+
+
 async def check_branches(pool: asyncpg.Pool, query: ReportQuery) -> list[str]:
     """Every branch the city knows; a filter naming another is refused (a typo must not read as "no visits")."""
     known = await known_branches(pool)
@@ -168,6 +176,7 @@ async def build_report(pool: asyncpg.Pool, query: ReportQuery) -> dict[str, Any]
         "days": (query.end - query.start).days + 1,
         "filters": {"branches": query.branches, "services": query.services},
         "known_branches": known,
+        "branch_names": await branch_names(pool),
         "service_names": await service_names(pool),
         "city": city.figures(),
         "by_branch": [{"branch": b, **branch_sums[b].figures()} for b in shown],

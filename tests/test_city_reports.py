@@ -157,6 +157,12 @@ async def the_page(town: City, staff: str, http: aiohttp.ClientSession) -> None:
             assert await page.locator("#by-branch tbody tr").count() == len(report["by_branch"])
             assert await page.locator("#by-service tbody tr").count() == len(report["by_branch_service"])
             assert await page.locator(".heatmap").count() == len(report["load"]) + 1  # and the whole city
+            # Branches by their centres' names; both run the demo hall here, so each name carries its branch.
+            centre = "Центр надання адміністративних послуг м. Луцька" if lang == "uk" else \
+                "Lutsk Administrative Services Centre"
+            labels = page.locator("#branch-list label")
+            await expect(labels).to_have_text([f"{centre} (inhulets)", f"{centre} (tsentr)"])
+            await expect(page.locator("#city-title")).to_contain_text("28.10.2026" if lang == "uk" else "28/10/2026")
             tue = "вт" if lang == "uk" else "Tue"
             await expect(page.locator(".heatmap").nth(1).locator("tbody th")).to_have_text([tue])
             word = "робочий день у періоді" if lang == "uk" else "open day in the range"

@@ -14,6 +14,7 @@ const t = applyLabels(LABELS, lang);
 const $ = (id) => document.getElementById(id);
 const number = new Intl.NumberFormat(lang === "uk" ? "uk-UA" : "en-GB", { maximumFractionDigits: 1 });
 let names = {}; // service id -> { uk, en }
+let centres = {}; // branch -> { uk, en }: its centre as its hall names it
 
 languageLink($("language"), lang);
 
@@ -47,6 +48,16 @@ function query() {
 }
 
 const serviceName = (id) => (names[id] ? names[id][lang] : id);
+// A branch by its centre's name; by the name it has at the city while its hall has not arrived, and with that
+// name beside it when two branches' halls give the same name (two copies of one hall file).
+function branchName(branch) {
+  const name = centres[branch]?.[lang];
+  if (!name) return branch;
+  const twins = Object.values(centres).filter((other) => other[lang] === name).length;
+  return twins > 1 ? `${name} (${branch})` : name;
+}
+// A date as people write it (28.10.2026; 28/10/2026 in English), not as the API sends it.
+const day = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString(lang === "uk" ? "uk-UA" : "en-GB", { timeZone: "UTC" });
 const minutes = (value) => (value === null ? t.none : fill(t.minutes, { value: number.format(value) }));
 const atMost = (value) => (value === null ? t.none : fill(t.atMost, { value: number.format(value) }));
 const share = (value) => (value === null ? t.none : fill(t.percent, { value: number.format(value * 100) }));
@@ -82,7 +93,8 @@ function heatmap(title, caption, cells, hours, days, top) {
 
 function render(report) {
   names = report.service_names;
-  $("city-title").textContent = fill(t.cityTitle, { from: report.from, to: report.to });
+  centres = report.branch_names;
+  $("city-title").textContent = fill(t.cityTitle, { from: day(report.from), to: day(report.to) });
   const c = report.city;
   $("kpis").replaceChildren(kpi(t.visits, number.format(c.visits), "visits"), kpi(t.served, number.format(c.served), "served"),
     kpi(t.meanWait, minutes(c.wait.avg_minutes), "wait"), kpi(t.p90Wait, atMost(c.wait.p90_minutes), "p90"),
@@ -95,20 +107,20 @@ function render(report) {
   const topCity = Math.max(1, ...report.load_city.map((cell) => cell.average));
   const maps = report.load.map((b) => {
     const open = Object.values(b.open_days).reduce((s, n) => s + n, 0);
-    return heatmap(b.branch, fill(t.openDays, { count: open }, lang), b.cells, hours, days, top);
+    return heatmap(branchName(b.branch), fill(t.openDays, { count: open }, lang), b.cells, hours, days, top);
   });
   if (report.load.length > 1) maps.unshift(heatmap(t.cityLoad, "", report.load_city, hours, days, topCity));
   $("heatmaps").replaceChildren(...(maps.length ? maps : [el("p", {}, t.noData)]));
 
   table($("by-branch"), [[t.branch], [t.visits, 1], [t.served, 1], [t.noShows, 1], [t.meanWait, 1], [t.p90Wait, 1],
-    [t.withinSla, 1]], report.by_branch.map((b) => [[b.branch], [number.format(b.visits), 1], [number.format(b.served), 1],
+    [t.withinSla, 1]], report.by_branch.map((b) => [[branchName(b.branch)], [number.format(b.visits), 1], [number.format(b.served), 1],
     [number.format(b.no_shows), 1], [minutes(b.wait.avg_minutes), 1], [atMost(b.wait.p90_minutes), 1],
     [share(b.sla.within_share), 1]]));
   table($("by-service"), [[t.service], [t.branch], [t.visits, 1], [t.meanWait, 1], [t.p90Wait, 1], [t.withinSla, 1]],
-    report.by_branch_service.map((s) => [[serviceName(s.service_id)], [s.branch], [number.format(s.visits), 1],
+    report.by_branch_service.map((s) => [[serviceName(s.service_id)], [branchName(s.branch)], [number.format(s.visits), 1],
       [minutes(s.wait.avg_minutes), 1], [atMost(s.wait.p90_minutes), 1], [share(s.sla.within_share), 1]]));
   table($("feedback"), [[t.branch], [t.answers, 1], [t.positive, 1], [t.complaints, 1]],
-    report.by_branch.map((b) => [[b.branch], [number.format(b.feedback.answers), 1], [share(b.feedback.positive_share), 1],
+    report.by_branch.map((b) => [[branchName(b.branch)], [number.format(b.feedback.answers), 1], [share(b.feedback.positive_share), 1],
       [b.feedback.complaints_per_1000 === null ? t.none : number.format(b.feedback.complaints_per_1000), 1]]));
 }
 
@@ -117,7 +129,7 @@ function filters(report) {
   const list = $("branch-list");
   if (!list.children.length) {
     list.replaceChildren(...report.known_branches.map((name) => el("label", { className: "check" },
-      el("input", { type: "checkbox", value: name, checked: !chosen.size || chosen.has(name) }), name)));
+      el("input", { type: "checkbox", value: name, checked: !chosen.size || chosen.has(name) }), branchName(name))));
   }
   const select = $("service");
   const current = select.value || params.get("service") || "";
@@ -136,6 +148,7 @@ async function load() {
   const data = await response.json();
   if (!response.ok) { $("query-error").textContent = data.error.message[lang]; return; }
   names = data.service_names;
+  centres = data.branch_names;
   filters(data);
   render(data);
   history.replaceState(null, "", `${location.pathname}?${q}${lang === "en" ? "&lang=en" : ""}`);
