@@ -155,6 +155,10 @@ class Shipper:
 
     async def _step(self, http: aiohttp.ClientSession) -> bool:
         """Send one batch if there is one; False when the city holds everything."""
+        # What is still to ship, from our own log before asking the city anything: the dashboard's lag (events
+        # and since when) must be right while the city cannot be reached, whatever state the last try left.
+        position = await self.reader.position(self.acked or 0)
+        self.last_seq, self.first_unshipped_at = position.last_seq, position.first_unshipped_at
         if not self.confirmed:
             answer = await _json(await http.get(POSITION_PATH))
             self._take(answer)
