@@ -14,29 +14,19 @@ import asyncio
 import sqlite3
 import time
 import uuid
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import asyncpg
 
-from tests.city_support import daily_differences
+from tests.city_support import branch_log, daily_differences
 
 if TYPE_CHECKING:
     from bench.city_network import Network
 
 POLL_SECONDS = 0.05
 TIMEOUT_SECONDS = 900.0
-
-
-def branch_log(path: Path) -> list[tuple[int, str, datetime]]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return [(seq, kind, datetime.fromisoformat(at)) for seq, kind, at in
-                db.execute("SELECT seq, type, at FROM events ORDER BY seq")]
-    finally:
-        db.close()
 
 
 def last_seq(path: Path) -> int:

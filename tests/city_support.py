@@ -9,6 +9,7 @@ import asyncio
 import collections
 import contextlib
 import random
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -185,6 +186,16 @@ async def running_branch(data_dir: Path, city_url: str, branch: str, token: str,
         yield Server(f"http://127.0.0.1:{port}", app, store, clock, runner)
     finally:
         await runner.cleanup()
+
+
+def branch_log(path: Path) -> list[tuple[int, str, datetime]]:
+    """A branch's own log (seq, type, hall time), read-only: what the city's copy must equal event by event."""
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return [(seq, kind, datetime.fromisoformat(at)) for seq, kind, at in
+                db.execute("SELECT seq, type, at FROM events ORDER BY seq")]
+    finally:
+        db.close()
 
 
 def shipper(server: Server) -> Any:

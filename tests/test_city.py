@@ -14,7 +14,6 @@ import io
 import json
 import os
 import random
-import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -42,7 +41,7 @@ from queue_server.shipping.protocol import (
 from texts import plural_category
 
 from .browser import chromium
-from .city_support import CITY_START, ChaosProxy, City, daily_differences, running_branch, shipper, until
+from .city_support import CITY_START, ChaosProxy, City, branch_log, daily_differences, running_branch, shipper, until
 from .process import ServerProcess, free_port
 from .shots import shots_dir
 from .support import WsClient, issue, operator
@@ -170,15 +169,6 @@ async def test_city_down_for_a_whole_day_then_every_count_matches(city: City, tm
         await expect(page.locator("#alerts [data-kind=city]")).to_have_text("Місто: журнал передано повністю",
                                                                            timeout=30_000)
         await supervisor.close()
-
-
-def branch_log(path: Path) -> list[tuple[int, str, datetime]]:
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return [(seq, kind, datetime.fromisoformat(at)) for seq, kind, at in
-                db.execute("SELECT seq, type, at FROM events ORDER BY seq")]
-    finally:
-        db.close()
 
 
 async def test_a_branch_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(city: City, tmp_path: Path) -> None:
