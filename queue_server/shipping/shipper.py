@@ -157,30 +157,35 @@ class Shipper:
         """Send one batch if there is one; False when the city holds everything."""
         # What is still to ship, from our own log before asking the city anything: the dashboard's lag (events
         # and since when) must be right while the city cannot be reached, whatever state the last try left.
-        position = await self.reader.position(self.acked or 0)
-        self.last_seq, self.first_unshipped_at = position.last_seq, position.first_unshipped_at
+        last_seq = await self._read_position()
         if not self.confirmed:
+            before = self.acked
             answer = await _json(await http.get(POSITION_PATH))
             self._take(answer)
             self._hall_sent = self._hall_sent and answer.get("hall_known") is not False  # a city that lost it
+            if self.acked != before:
+                last_seq = await self._read_position()
         if not self._hall_sent:
             body = await asyncio.to_thread(hall_document, self.hall_file)
             await _json(await http.put(HALL_PATH, data=body))
             self._hall_sent = True
         acked = self.acked or 0
-        position = await self.reader.position(acked)
-        self.last_seq, self.first_unshipped_at = position.last_seq, position.first_unshipped_at
-        if acked > position.last_seq:
+        if acked > last_seq:
             # The city holds events this log does not: the branch's log was replaced or restored (docs/city.md).
-            raise CityRefused(409, f"the city holds seq {acked}, this branch's log ends at {position.last_seq}")
+            raise CityRefused(409, f"the city holds seq {acked}, this branch's log ends at {last_seq}")
         batch = await self.reader.batch(self.settings.branch, acked)
         if batch is None:
             return False
         self._take(await _json(await http.post(INGEST_PATH, data=batch.body)))
         self.batches_sent += 1
+        await self._read_position()
+        return True
+
+    async def _read_position(self) -> int:
+        """Read from our own log what the city has not acknowledged (for the dashboard's lag); the log's last seq."""
         position = await self.reader.position(self.acked or 0)
         self.last_seq, self.first_unshipped_at = position.last_seq, position.first_unshipped_at
-        return True
+        return position.last_seq
 
     def _take(self, answer: dict[str, Any]) -> None:
         acked = answer.get("acked")
